@@ -1,0 +1,57 @@
+# mfo: `make run` sets everything up and starts the development server; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app mfo
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install install-dev translations upgrade run serve bench soak test test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations  ## create .venv and install the runtime requirements
+
+install-dev: $(VENV)/.installed-dev translations  ## install the test requirements too
+
+translations: $(VENV)/.installed  ## compile the message catalogs (.po -> .mo)
+	$(BIN)/pybabel compile --statistics -d mfo/translations
+
+upgrade: install  ## bring the database schema up to date and sync the built-in roles
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) roles sync
+
+run: upgrade  ## start the development server on SQLite, creating the first admin if there is none
+	FLASK_DEBUG=1 $(FLASK) users bootstrap-admin
+	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: install  ## production: migrate, sync roles, run gunicorn (MFO_BIND, MFO_WORKERS; secrets and URIs from the environment)
+	$(FLASK) db upgrade
+	$(FLASK) roles sync
+	$(BIN)/gunicorn --config gunicorn.conf.py "mfo:create_app()"
+
+bench: install  ## seed 1,000 then 100,000 users, serve with gunicorn, drive with wrk; writes docs/performance.md
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+soak: install  ## 60 s of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+test: install-dev  ## run the whole test suite (on SQLite; PostgreSQL parts run when a server answers)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-dev  ## run the whole suite again against a throw-away PostgreSQL database
+	MFO_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

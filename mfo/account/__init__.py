@@ -1,0 +1,1 @@
+"""The account blueprint: a signed-in user's profile and security settings."""

@@ -1,0 +1,201 @@
+"""Configuration: defaults, FLASK_* environment overrides and the production guard for secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+# Settings that must never have a default in production. SECURITY_TOTP_SECRETS encrypts the
+# authenticator-app secrets at rest: a JSON object such as {"1": "<random string>"}.
+REQUIRED_SECRETS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "SECURITY_TOTP_SECRETS")
+
+# Settings read as a number of minutes from the environment and turned into timedeltas.
+MINUTE_SETTINGS = ("SECURITY_FRESHNESS", "SECURITY_FRESHNESS_GRACE_PERIOD")
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+
+
+class DefaultConfig:
+    """Defaults for every setting; each one can be overridden by a FLASK_-prefixed variable."""
+
+    # --- Flask and sessions
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    PREFERRED_URL_SCHEME = "http"
+
+    # --- Database (the SQLite default is filled in by load_config: it lives in the instance folder)
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MFO_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # --- Languages
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    MFO_LANGUAGES = LANGUAGES
+
+    # --- Email (Flask-Mailman); the backend is chosen by load_config when not set
+    MAIL_BACKEND: str | None = None
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "mfo <no-reply@localhost>"
+
+    # --- Flask-Security
+    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_PASSWORD_LENGTH_MIN = 8
+    SECURITY_REGISTERABLE: bool | None = None  # None: on in development, off in production
+    SECURITY_SEND_REGISTER_EMAIL = True
+    SECURITY_CONFIRMABLE = True
+    SECURITY_RECOVERABLE = True
+    SECURITY_CHANGEABLE = True
+    SECURITY_CHANGE_EMAIL = True
+    SECURITY_TRACKABLE = True
+    SECURITY_RETURN_GENERIC_RESPONSES = True
+    SECURITY_JOIN_USER_ROLES = False  # see DESIGN.md trap 3: roles load with one indexed query
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+    SECURITY_REDIRECT_VALIDATE_MODE = "regex"
+    SECURITY_FRESHNESS = 10  # minutes
+    SECURITY_FRESHNESS_GRACE_PERIOD = 1  # minutes
+    SECURITY_POST_LOGIN_VIEW = "/"
+    SECURITY_POST_LOGOUT_VIEW = "/"
+    SECURITY_POST_REGISTER_VIEW = "/"
+    SECURITY_USER_IDENTITY_ATTRIBUTES = [
+        {"email": {"mapper": "flask_security.uia_email_mapper", "case_insensitive": True}}
+    ]
+    SECURITY_EMAIL_SENDER = None  # falls back to MAIL_DEFAULT_SENDER
+    # Multi-factor authentication: an authenticator app (TOTP, with QR code) or codes by email,
+    # plus one-time recovery codes. MFO_REQUIRE_MFA_FOR_ADMIN makes it compulsory for admin access.
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator", "email"]
+    SECURITY_TOTP_ISSUER = "mfo"
+    SECURITY_TOTP_SECRETS: dict | None = None
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+    SECURITY_TWO_FACTOR_RESCUE_MAIL: str | None = None  # falls back to MAIL_DEFAULT_SENDER
+    # Passkeys (WebAuthn) as a second factor; not as a password replacement.
+    SECURITY_WEBAUTHN = True
+    SECURITY_WAN_RP_NAME = "mfo"
+    SECURITY_WAN_ALLOW_AS_FIRST_FACTOR = False
+    SECURITY_WAN_ALLOW_AS_MULTI_FACTOR = True
+
+    # --- Our own switches
+    MFO_DEFAULT_ROLE = "end-user"
+    MFO_REQUIRE_MFA_FOR_ADMIN = True
+    MFO_ADMIN_NAME = "mfo admin"
+    MFO_LOG_LEVEL = "INFO"
+    MFO_TRUSTED_PROXIES = 0  # how many proxies (load balancers) in front set X-Forwarded-*
+
+    # --- Account protection: rate limits (Flask-Limiter, per client address and endpoint; POST only)
+    RATELIMIT_ENABLED = True
+    # memory:// counts per process; with several app servers or workers use Redis (redis://host:6379/0)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* headers, and Retry-After on the 429 page
+    RATELIMIT_KEY_PREFIX = "mfo"  # keeps our counters apart from anything else in the same Redis
+    MFO_RATELIMIT_SIGNIN = "10 per minute"
+    MFO_RATELIMIT_FORGOT_PASSWORD = "5 per minute"
+    MFO_RATELIMIT_REGISTER = "5 per minute"
+    MFO_RATELIMIT_TWO_FACTOR = "10 per minute"  # code, recovery-code and rescue forms
+    MFO_RATELIMIT_VERIFY = "10 per minute"  # re-authentication before sensitive changes
+    # Per-account lockout: after this many consecutive failed sign-ins (password or second factor)
+    # the account refuses sign-in for MFO_LOCKOUT_MINUTES; 0 switches lockout off.
+    MFO_LOCKOUT_THRESHOLD = 5
+    MFO_LOCKOUT_MINUTES = 15
+    # Sessions end after this long without a request, and this long after signing in, whatever
+    # happens in between (remember-me included).
+    MFO_IDLE_TIMEOUT_MINUTES = 30
+    MFO_SESSION_MAX_HOURS = 12
+    # Served over HTTPS: cookies are sent over HTTPS only and URLs are built with https://.
+    MFO_HTTPS = False
+    MFO_FORCE_HTTPS = False  # also redirect http:// requests to https:// (usually the proxy's job)
+    # Flask-Security's own inline scripts (passkey pages) read their CSP nonce from g under this name.
+    SECURITY_SCRIPT_NONCE_KEY = "csp_nonce"
+
+
+def _env_overrides() -> dict:
+    """Return FLASK_-prefixed environment variables as settings, values parsed as JSON when possible."""
+    overrides = {}
+    for key, raw in os.environ.items():
+        if not key.startswith("FLASK_") or key in ("FLASK_APP", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        overrides[key[len("FLASK_"):]] = value
+    return overrides
+
+
+def _instance_secrets(app: Flask) -> dict:
+    """Return development secrets, generated once and kept in the instance folder."""
+    path = Path(app.instance_path) / "dev-secrets.json"
+    values = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in REQUIRED_SECRETS if name not in values]
+    if missing:
+        for name in missing:
+            token = secrets.token_urlsafe(32)
+            values[name] = {"1": token} if name == "SECURITY_TOTP_SECRETS" else token
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
+    return values
+
+
+def load_config(app: Flask, overrides: dict | None = None) -> None:
+    """Fill app.config: defaults, then the environment, then explicit overrides, then derived values."""
+    app.config.from_object(DefaultConfig)
+    app.config.update(_env_overrides())
+    if overrides:
+        app.config.update(overrides)
+    if "DEBUG" in app.config:
+        app.debug = bool(app.config["DEBUG"])
+    development = app.debug or app.testing
+
+    missing = [name for name in REQUIRED_SECRETS if not app.config.get(name)]
+    if missing and not development:
+        raise RuntimeError(
+            f"FLASK_{missing[0]} is not set: mfo refuses to start outside debug or testing "
+            "without its secrets (see dotenv_example)."
+        )
+    if missing:
+        generated = _instance_secrets(app)
+        for name in missing:
+            app.config[name] = generated[name]
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "mfo.sqlite")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # pool_pre_ping is pointless for a file; keep any other engine options.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    if app.config.get("SECURITY_REGISTERABLE") is None:
+        app.config["SECURITY_REGISTERABLE"] = development
+    if not app.config.get("MAIL_BACKEND"):
+        app.config["MAIL_BACKEND"] = "locmem" if app.testing else ("console" if app.debug else "smtp")
+    for name in ("SECURITY_EMAIL_SENDER", "SECURITY_TWO_FACTOR_RESCUE_MAIL"):
+        if not app.config.get(name):
+            app.config[name] = app.config["MAIL_DEFAULT_SENDER"]
+    if app.config["MFO_HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    # A remember-me cookie never outlives the absolute session lifetime (mfo.account.sessions
+    # also checks the lifetime on the server, since a copied cookie ignores its expiry date).
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(hours=float(app.config["MFO_SESSION_MAX_HOURS"])))
+    for name in MINUTE_SETTINGS:
+        value = app.config.get(name)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            app.config[name] = timedelta(minutes=float(value))

@@ -1,0 +1,92 @@
+"""fsqla_v3 Role, User and WebAuthn models and the Flask-Security user datastore."""
+
+from __future__ import annotations
+
+from flask_security import SQLAlchemyUserDatastore
+from flask_security.models import fsqla_v3 as fsqla
+from flask_security.utils import get_message
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mfo.database.setup import db
+
+fsqla.FsModels.set_db_info(db)
+
+# fsqla's association table has neither a primary key nor an index, so every look-up of a user's
+# roles scans it (DESIGN.md trap 3). Replace it, before the models use it, with a keyed table:
+# the primary key (user_id, role_id) serves "roles of a user", the index serves "users of a role".
+db.metadata.remove(fsqla.FsModels.roles_users)
+roles_users = db.Table(
+    "roles_users",
+    Column("user_id", Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("role.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+fsqla.FsModels.roles_users = roles_users
+
+
+class Role(db.Model, fsqla.FsRoleMixin):
+    """A named set of permissions (see mfo.permissions for the built-in ones)."""
+
+    __tablename__ = "role"
+
+
+class User(db.Model, fsqla.FsUserMixin):
+    """A person who signs in: festival staff, organizers and administrators."""
+
+    __tablename__ = "user"
+
+    name: Mapped[str | None] = mapped_column(String(120))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    # Account lockout (mfo.account.lockout): consecutive failed sign-ins, and the end of a lock.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def display_name(self) -> str:
+        """Return the name to greet the user by."""
+        return self.name or self.email
+
+    def track_failed_authn(self, auth_type: str, tfa: bool = False) -> None:
+        """Count a failed password or second-factor attempt towards the account lockout."""
+        from mfo.account.lockout import record_failure
+
+        super().track_failed_authn(auth_type, tfa)
+        record_failure(self)
+
+    def is_locked(self, form_error: list[str] | None = None) -> bool:
+        """Refuse sign-in while the account is locked; Flask-Security shows the generic failure message."""
+        from mfo.account.lockout import refuses_sign_in
+
+        if not refuses_sign_in(self):
+            return False
+        if form_error is not None:
+            # Sign-in replaces errors on the email field with its generic "invalid credentials"
+            # message (SECURITY_RETURN_GENERIC_RESPONSES): a locked account looks like a wrong password.
+            form_error.append(get_message("GENERIC_AUTHN_FAILED")[0])
+        return True
+
+    def check_tf_required(self, tf_setup_methods, tf_fresh):
+        """Require a second factor from users who set one up, and from everyone with admin access."""
+        from mfo.account.mfa import mfa_required
+
+        required, methods = super().check_tf_required(tf_setup_methods, tf_fresh)
+        if not required and mfa_required(self):
+            return True, methods
+        return required, methods
+
+    def check_tf_required_setup(self) -> bool:
+        """Tell the set-up page that this user may not switch two-factor off."""
+        from mfo.account.mfa import mfa_required
+
+        return super().check_tf_required_setup() or mfa_required(self)
+
+
+class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
+    """A passkey registered by a user (required by fsqla_v3's User, see DESIGN.md trap 1)."""
+
+    __tablename__ = "webauthn"
+
+
+user_datastore = SQLAlchemyUserDatastore(db, User, Role, WebAuthn)

@@ -1,0 +1,1 @@
+"""The health blueprint: a probe for load balancers and orchestrators."""

@@ -1,0 +1,1 @@
+"""mfo's test suite."""

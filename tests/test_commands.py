@@ -1,0 +1,81 @@
+"""CLI: `roles sync` keeps the built-in roles in step with the registry; `users bootstrap-admin` makes the first admin."""
+
+from __future__ import annotations
+
+import re
+
+from mfo.database import db
+from mfo.database.models import Role, user_datastore
+from mfo.permissions import PERMISSIONS, ROLES
+from tests.helpers import login
+
+
+def role(name: str) -> Role:
+    """Return a role read fresh from the database."""
+    db.session.expire_all()
+    return user_datastore.find_role(name)
+
+
+def test_sync_creates_every_built_in_role_with_its_permissions(app):
+    """After a sync every built-in role exists; admin holds every permission, organizer its four."""
+    assert set(ROLES) <= {r.name for r in db.session.query(Role)}
+    assert set(role("admin").permissions) == set(PERMISSIONS)
+    assert set(role("organizer").permissions) == {"admin-access", "user-read", "user-write", "role-read"}
+    assert not role("staff").permissions and not role("end-user").permissions
+
+
+def test_sync_is_idempotent_and_repairs_drift(app):
+    """A second sync changes nothing; a tampered role is put back and the change reported."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["roles", "sync"])
+    assert result.exit_code == 0 and "up to date" in result.output
+
+    organizer = role("organizer")
+    organizer.permissions = ["admin-access", "audit-read"]
+    db.session.commit()
+    result = runner.invoke(args=["roles", "sync"])
+    assert result.exit_code == 0
+    assert "updated organizer: added role-read, user-read, user-write; removed audit-read" in result.output
+    assert set(role("organizer").permissions) == {"admin-access", "user-read", "user-write", "role-read"}
+
+
+def test_flask_security_role_commands_are_still_there(app):
+    """Adding `sync` to Flask-Security's `roles` group keeps its own commands (DESIGN.md trap 11)."""
+    result = app.test_cli_runner().invoke(args=["roles", "--help"])
+    for command in ("sync", "create", "add", "remove"):
+        assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), command
+
+
+def test_bootstrap_admin_creates_one_admin_with_a_random_password(app, anon_client):
+    """The first admin gets a random password that works; a second run creates nobody."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "bootstrap-admin", "--email", "first@example.org"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)", result.output).group(1)
+    assert len(password) >= 12
+    user = user_datastore.find_user(email="first@example.org")
+    assert [r.name for r in user.roles] == ["admin"] and user.confirmed_at is not None
+    assert login(anon_client, "first@example.org", password).status_code == 302
+
+    again = runner.invoke(args=["users", "bootstrap-admin", "--email", "second@example.org"])
+    assert "nothing to do" in again.output
+    assert user_datastore.find_user(email="second@example.org") is None
+
+
+def test_bootstrap_admin_passwords_differ(app):
+    """No fixed password: two first admins (in two databases' lifetimes) get different passwords."""
+    runner = app.test_cli_runner()
+    first = re.search(r"password: (\S+)", runner.invoke(args=["users", "bootstrap-admin"]).output).group(1)
+    db.session.delete(user_datastore.find_user(email="admin@example.org"))
+    db.session.commit()
+    second = re.search(r"password: (\S+)", runner.invoke(args=["users", "bootstrap-admin"]).output).group(1)
+    assert first != second
+
+
+def test_bootstrap_admin_needs_the_roles(app):
+    """Without the admin role the command says to run `roles sync` first."""
+    db.session.delete(role("admin"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["users", "bootstrap-admin"])
+    assert result.exit_code != 0
+    assert "roles sync" in result.output
