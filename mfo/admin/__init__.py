@@ -1,0 +1,1 @@
+"""The admin package: a secure Flask-Admin for users, roles and permissions."""

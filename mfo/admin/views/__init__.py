@@ -1,0 +1,1 @@
+"""The admin's model views: a secure base, users and roles."""

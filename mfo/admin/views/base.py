@@ -1,0 +1,261 @@
+"""SecureModelView: the base of every admin model view, closed by default and checked per request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from defusedcsv import csv as defused_csv
+from flask import Response, abort, flash, has_request_context, stream_with_context
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_admin.model import template, typefmt
+from jinja2 import pass_context
+from flask_babel import gettext as _
+from flask_security import current_user
+from flask_wtf import FlaskForm
+from werkzeug.utils import secure_filename
+
+from mfo.admin.admin import AccessMixin
+from mfo.database import db
+
+log = logging.getLogger(__name__)
+
+# The endpoints Flask-Admin's ModelView exposes, by the permission each needs. An exposed view that
+# is in neither set is refused: a subclass that adds one must say which permission it needs.
+READ_VIEWS = frozenset({"index_view", "details_view", "export", "ajax_lookup"})
+WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
+
+# Cells a spreadsheet would read as a formula. defusedcsv neutralises = + - @ | %; tab and
+# carriage return are added here (OWASP's list), so every one of them starts with a quote.
+FORMULA_STARTS = ("\t", "\r")
+
+# Columns of fsqla's User that must never leave the database through the admin, whatever a
+# subclass lists: password hashes, identity keys, TOTP secrets, recovery codes, WebAuthn handles.
+SECRET_COLUMNS = frozenset(
+    {
+        "password",
+        "fs_uniquifier",
+        "fs_token_uniquifier",
+        "fs_webauthn_user_handle",
+        "tf_totp_secret",
+        "us_totp_secrets",
+        "mf_recovery_codes",
+        "webauthn",
+    }
+)
+
+
+class AdminForm(BaseForm):
+    """Flask-Admin's base form with Flask-WTF's CSRF token, the same token CSRFProtect checks site-wide.
+
+    Flask-Admin's SecureForm keeps a second, WTForms session token under the same field name,
+    which CSRFProtect then rejects: one token for the whole site is simpler and checked twice.
+    """
+
+    class Meta(FlaskForm.Meta):
+        """Flask-WTF's CSRF settings (WTF_CSRF_*) for every admin form."""
+
+    # Flask-Admin's templates render the token through hidden_tag() when the form has one.
+    hidden_tag = FlaskForm.hidden_tag
+
+
+def format_datetime(view, value: datetime, name: str) -> str:
+    """Show a date and time to the minute (UTC), the same in lists, details and exports."""
+    del view, name
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return a CSV cell that a spreadsheet will not run as a formula (tab and CR; defusedcsv does the rest)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def record_id(value: object) -> int | None:
+    """Return a record id from a request argument, or None when it is not a whole number."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def without_secrets(columns: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop secret columns from a list of (name, label) pairs."""
+    return [(name, label) for name, label in columns if str(name) not in SECRET_COLUMNS]
+
+
+class GuardedRowAction(template.BaseListRowAction):
+    """A list row button (edit, delete) shown only on the rows the user may change."""
+
+    def __init__(self, action: template.BaseListRowAction, allowed: Callable[[object], bool]) -> None:
+        """Wrap `action`; `allowed(record)` decides per row."""
+        super().__init__(action.title)
+        self.action = action
+        self.allowed = allowed
+
+    @pass_context
+    def render_ctx(self, context, row_id, row):
+        """Render the wrapped button, or nothing on a row the user may not change."""
+        return self.action.render(context, row_id, row) if self.allowed(row) else ""
+
+
+class SecureModelView(AccessMixin, ModelView):
+    """A ModelView that needs admin-access plus `<resource>-read` to look and `<resource>-write` to change."""
+
+    read_permission: str = ""
+    write_permission: str = ""
+    # A subclass that exposes more endpoints adds their names here: unlisted endpoints are refused.
+    read_views: frozenset[str] = READ_VIEWS
+    write_views: frozenset[str] = WRITE_VIEWS
+
+    form_base_class = AdminForm
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 25
+    page_size_options = (10, 25, 50, 100)
+    export_types = ["csv"]
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: format_datetime}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: format_datetime}
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, datetime: format_datetime}
+    # Flask-Admin's bulk delete bypasses the per-record guard rails: records are deleted one at a time.
+    action_disallowed_list = ["delete"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Set up the view; reading needs the read permission, so it is required for the whole view."""
+        self.required = (self.read_permission,)
+        super().__init__(*args, **kwargs)
+
+    # --- permissions, per request
+
+    def may(self, permission: str) -> bool:
+        """Tell whether the current user holds `permission` (never outside a request)."""
+        return has_request_context() and current_user.is_authenticated and current_user.has_permission(permission)
+
+    def may_read(self) -> bool:
+        """Tell whether the current user may list, view and export these records."""
+        return self.is_accessible()
+
+    def may_write(self) -> bool:
+        """Tell whether the current user may create, edit, delete and run actions on these records."""
+        return self.is_accessible() and self.may(self.write_permission)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        """Offer (and allow) creating records only to users with the write permission."""
+        return self.may_write()
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        """Offer (and allow) editing records only to users with the write permission."""
+        return self.may_write()
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        """Offer (and allow) deleting records only to users with the write permission."""
+        return self.may_write()
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        """Offer (and allow) the CSV export to users with the read permission."""
+        return self.may_read()
+
+    def is_action_allowed(self, name: str) -> bool:
+        """Allow bulk actions only to users with the write permission."""
+        return self.may_write() and super().is_action_allowed(name)
+
+    def may_change_record(self, record) -> bool:
+        """Tell whether the current user may edit or delete this record (the list hides the others' buttons)."""
+        del record
+        return self.may_write()
+
+    def get_list_row_actions(self):
+        """Return the row buttons, edit and delete only on records the user may change."""
+        guarded = (template.EditRowAction, template.EditPopupRowAction, template.DeleteRowAction)
+        return [
+            GuardedRowAction(action, self.may_change_record) if isinstance(action, guarded) else action
+            for action in super().get_list_row_actions()
+        ]
+
+    def _handle_view(self, name: str, **kwargs):
+        """Check every request: signed in, admin-access, the read permission, then the endpoint's own."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name in self.write_views:
+            if not self.may_write():
+                abort(403)
+        elif name not in self.read_views:
+            abort(403)  # closed by default: an exposed view nobody classified
+        return self.check_request(name)
+
+    def check_request(self, name: str):
+        """Return a response that replaces the view (a refusal, a redirect), or None to go on."""
+        del name
+        return None
+
+    def refuse(self):
+        """Refuse the request with the site's 403 page."""
+        abort(403)
+
+    def get_one(self, id):
+        """Return the record with this id, or None (also for ids that are not whole numbers)."""
+        number = record_id(id)
+        return None if number is None else db.session.get(self.model, number)
+
+    def save(self, change: Callable[[], object]):
+        """Run `change` and commit; on a refusal or an error flash why, roll back and return False."""
+        try:
+            model = change()
+            db.session.commit()
+        except Exception as error:  # Flask-Admin's own create/update do the same: flash, roll back
+            db.session.rollback()
+            if not self.handle_view_exception(error):
+                flash(_("The change was not saved: %(error)s", error=str(error)), "error")
+                log.exception("admin change failed")
+            return False
+        return model
+
+    # --- nothing secret leaves through the list, the details or the export
+
+    def get_list_columns(self):
+        """Return the list columns, never a secret one."""
+        return without_secrets(super().get_list_columns())
+
+    def get_details_columns(self):
+        """Return the details columns, never a secret one."""
+        return without_secrets(super().get_details_columns())
+
+    def get_export_columns(self):
+        """Return the export columns, never a secret one."""
+        return without_secrets(super().get_export_columns())
+
+    def _export_csv(self, return_url):
+        """Stream the CSV export through defusedcsv, so no cell is run as a formula."""
+        del return_url
+        _count, data = self._export_data()
+
+        class Echo:
+            """A file-like object whose write returns the line, to stream rows one at a time."""
+
+            def write(self, value: str) -> str:
+                """Return the written line."""
+                return value
+
+        writer = defused_csv.writer(Echo())
+        columns = self._export_columns
+
+        def generate():
+            """Yield the header, then one line per record."""
+            yield writer.writerow([neutralise_cell(str(label)) for _name, label in columns])
+            for row in data:
+                yield writer.writerow([neutralise_cell(self.get_export_value(row, name)) for name, _label in columns])
+
+        filename = secure_filename(self.get_export_name(export_type="csv"))
+        return Response(
+            stream_with_context(generate()),
+            headers={"Content-Disposition": f"attachment;filename={filename}"},
+            mimetype="text/csv",
+        )

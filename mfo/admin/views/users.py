@@ -1,0 +1,479 @@
+"""The Users admin view: find, invite, edit, deactivate and delete the people who sign in."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, request
+from flask_admin.actions import action
+from flask_admin.babel import ngettext
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter
+from flask_admin.form.widgets import Select2Widget
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import current_user
+from flask_security.confirmable import send_confirmation_instructions
+from flask_security.proxies import _security
+from flask_security.recoverable import generate_reset_link
+from flask_security.twofactor import tf_disable
+from flask_security.utils import hash_password, naive_utcnow, send_mail
+from sqlalchemy import select
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from mfo.admin.guards import (
+    ADMIN_ROLE,
+    Refused,
+    authentication_is_fresh,
+    check_keeps_an_admin,
+    check_may_grant,
+    check_may_manage,
+    check_not_self,
+    current_url,
+    is_active_admin,
+    may_manage,
+    reauthenticate,
+)
+from mfo.admin.views.base import AdminForm, SecureModelView, record_id
+from mfo.database import db
+from mfo.database.models import Role, User, user_datastore
+from mfo.permissions import ROLE_WRITE, USER_READ, USER_WRITE
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """Return every role as a (name, "name: description") choice."""
+    roles = db.session.scalars(select(Role).order_by(Role.name))
+    return [(role.name, f"{role.name}: {role.description}" if role.description else role.name) for role in roles]
+
+
+def role_names(user: User) -> list[str]:
+    """Return the names of the user's roles, sorted."""
+    return sorted(role.name for role in user.roles)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user at once: a new identity key voids session and remember cookies."""
+    user_datastore.set_uniquifier(user)
+
+
+class _EmailAndPassword:
+    """Form validators shared by the create and edit forms: a valid unique email, a policy-checked password."""
+
+    def validate_email(self, field) -> None:
+        """Normalise the email, and refuse an invalid one or one that another user has."""
+        try:
+            field.data = _security.mail_util.validate(field.data.strip())
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        other = user_datastore.find_user(case_insensitive=True, email=field.data)
+        if other is not None and (self._obj is None or other.id != self._obj.id):
+            raise ValidationError(_("Another user already has this email address."))
+
+    def validate_new_password(self, field) -> None:
+        """Check a new password against the site's password policy (length, breach, complexity)."""
+        if not field.data:
+            return
+        if self._obj is None:
+            errors, normalized = _security.password_util.validate(
+                field.data, True, email=self.email.data, name=self.name.data
+            )
+        else:
+            errors, normalized = _security.password_util.validate(field.data, False, user=self._obj)
+        if errors:
+            raise ValidationError(" ".join(str(error) for error in errors))
+        field.data = normalized
+
+
+class UserCreateForm(_EmailAndPassword, AdminForm):
+    """Create a user, with an initial password or an emailed invitation to set one."""
+
+    email = StringField(_l("Email"), validators=[InputRequired(), Length(max=255)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role_names = SelectMultipleField(_l("Roles"), widget=Select2Widget(multiple=True))
+    active = BooleanField(_l("Active"), default=True)
+    invite = BooleanField(
+        _l("Email an invitation"),
+        default=True,
+        description=_l("The user receives a link to set their own password. Leave the password empty."),
+    )
+    new_password = PasswordField(
+        _l("Initial password"),
+        validators=[Optional()],
+        description=_l("Only when not sending an invitation; the user confirms their email before signing in."),
+    )
+
+    def validate_invite(self, field) -> None:
+        """Ask for exactly one of an invitation or an initial password."""
+        if field.data and self.new_password.data:
+            raise ValidationError(_("Either send an invitation or give an initial password, not both."))
+        if not field.data and not self.new_password.data:
+            raise ValidationError(_("Give an initial password, or send an invitation."))
+
+
+class UserEditForm(_EmailAndPassword, AdminForm):
+    """Edit a user: email, name, roles, whether active, and optionally a new password."""
+
+    email = StringField(_l("Email"), validators=[InputRequired(), Length(max=255)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role_names = SelectMultipleField(_l("Roles"), widget=Select2Widget(multiple=True))
+    active = BooleanField(_l("Active"))
+    new_password = PasswordField(
+        _l("New password"), validators=[Optional()], description=_l("Leave empty to keep the current password.")
+    )
+
+
+class RoleOptions:
+    """The role filter's options, read from the database each time they are listed (roles change)."""
+
+    def __bool__(self) -> bool:
+        """Always offer a drop-down, even before the first request."""
+        return True
+
+    def __iter__(self):
+        """Yield (name, name) for every role."""
+        return iter([(name, name) for name, _label in role_choices()])
+
+
+class RoleFilter(BaseSQLAFilter):
+    """Users who hold a given role."""
+
+    def __init__(self) -> None:
+        """Offer the roles by name."""
+        super().__init__(User.id, _l("Role"), options=RoleOptions())
+
+    def get_options(self, view):
+        """Return the options as a lazy list: Flask-Admin caches it when the app is built."""
+        del view
+        return self.options
+
+    def apply(self, query, value, alias=None):
+        """Keep the users holding the role named `value`."""
+        del alias
+        return query.filter(User.roles.any(Role.name == value))
+
+    def operation(self):
+        """Describe the filter in the list's filter bar."""
+        return _l("is")
+
+
+class ConfirmedFilter(BaseSQLAFilter):
+    """Users who have (or have not) confirmed their email address."""
+
+    def __init__(self) -> None:
+        """Offer yes and no."""
+        super().__init__(User.confirmed_at, _l("Confirmed"), options=(("1", _l("Yes")), ("0", _l("No"))))
+
+    def validate(self, value) -> bool:
+        """Accept only yes or no."""
+        return value in ("0", "1")
+
+    def apply(self, query, value, alias=None):
+        """Keep the confirmed users for "1", the unconfirmed ones for "0"."""
+        del alias
+        return query.filter(User.confirmed_at.is_not(None) if value == "1" else User.confirmed_at.is_(None))
+
+    def operation(self):
+        """Describe the filter in the list's filter bar."""
+        return _l("is")
+
+
+def _format_roles(view, context, model, name) -> str:
+    """Show a user's roles as a comma-separated list of names."""
+    del view, context, name
+    return ", ".join(role_names(model))
+
+
+class UserView(SecureModelView):
+    """Users: user-read to list, view and export; user-write to change; role-write to assign roles."""
+
+    read_permission = USER_READ
+    write_permission = USER_WRITE
+
+    column_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at"]
+    column_details_list = [
+        "email",
+        "name",
+        "username",
+        "roles",
+        "active",
+        "confirmed_at",
+        "current_login_at",
+        "last_login_at",
+        "login_count",
+        "tf_primary_method",
+        "create_datetime",
+    ]
+    column_export_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at", "create_datetime"]
+    column_labels = {
+        "email": _l("Email"),
+        "name": _l("Name"),
+        "username": _l("Username"),
+        "roles": _l("Roles"),
+        "active": _l("Active"),
+        "confirmed_at": _l("Confirmed"),
+        "current_login_at": _l("Last sign-in"),
+        "last_login_at": _l("Previous sign-in"),
+        "login_count": _l("Sign-ins"),
+        "tf_primary_method": _l("Two-factor method"),
+        "create_datetime": _l("Created"),
+    }
+    column_searchable_list = ["email", "username", "name"]
+    column_sortable_list = ["email", "name", "active", "confirmed_at", "current_login_at"]
+    column_default_sort = "email"
+    column_formatters = {"roles": _format_roles}
+    column_formatters_export = {"roles": _format_roles}
+    form = UserEditForm
+
+    def get_filters(self):
+        """Filter by role, active and confirmed (built per view: filters remember their view)."""
+        self.column_filters = [RoleFilter(), BooleanEqualFilter(User.active, _l("Active")), ConfirmedFilter()]
+        return super().get_filters()
+
+    def get_create_form(self):
+        """Use the create form (invitation or initial password)."""
+        return UserCreateForm
+
+    def get_edit_form(self):
+        """Use the edit form (new password optional)."""
+        return UserEditForm
+
+    # --- per-request form set-up
+
+    def _prepare(self, form):
+        """Offer role assignment only to users holding role-write; list the roles of this request."""
+        if self.may(ROLE_WRITE):
+            form.role_names.choices = role_choices()
+        else:
+            del form.role_names
+        return form
+
+    def create_form(self, obj=None):
+        """Return the create form for this request."""
+        form = self._prepare(super().create_form(obj))
+        if request.method == "GET" and "role_names" in form:
+            form.role_names.data = [current_app.config["MFO_DEFAULT_ROLE"]]
+        return form
+
+    def edit_form(self, obj=None):
+        """Return the edit form for this request, with the user's roles selected."""
+        form = self._prepare(super().edit_form(obj))
+        if request.method == "GET" and "role_names" in form and obj is not None:
+            form.role_names.data = role_names(obj)
+        return form
+
+    def may_change_record(self, record) -> bool:
+        """Offer edit and delete only on users holding no permission the current user lacks."""
+        return self.may_write() and may_manage(current_user, record)
+
+    # --- checks before any view runs
+
+    def check_request(self, name: str):
+        """Refuse edits of better-privileged users, role changes without role-write, and stale role changes."""
+        if name == "edit_view":
+            target = self.get_one(record_id(request.args.get("id")))
+            if target is not None and not may_manage(current_user, target):
+                return self.refuse()
+            if request.method == "POST" and target is not None:
+                return self._check_role_change(set(role_names(target)))
+        if name == "create_view" and request.method == "POST":
+            return self._check_role_change({current_app.config["MFO_DEFAULT_ROLE"]})
+        return None
+
+    def _check_role_change(self, current: set[str]):
+        """Refuse a role assignment without role-write; ask for the password again when it is stale."""
+        if not self.may(ROLE_WRITE):
+            if "role_names" in request.form:
+                return self.refuse()
+            return None
+        requested = set(request.form.getlist("role_names"))
+        if requested != current and not authentication_is_fresh():
+            return reauthenticate(current_url())
+        return None
+
+    # --- saving
+
+    def create_model(self, form):
+        """Create the user from the form; invite them or ask them to confirm their email."""
+
+        def create():
+            """Check the grant, then create the user."""
+            names = self._requested_roles(form, default=[current_app.config["MFO_DEFAULT_ROLE"]])
+            check_may_grant(current_user, self._permissions_of_roles(names))
+            invited = bool(form.invite.data)
+            user = user_datastore.create_user(
+                email=form.email.data,
+                name=form.name.data or None,
+                password=None if invited else hash_password(form.new_password.data),
+                active=bool(form.active.data),
+                roles=[role for role in (user_datastore.find_role(n) for n in names) if role is not None],
+                # An invitation is sent to this address, and only its link sets a password.
+                confirmed_at=naive_utcnow() if invited else None,
+            )
+            return user
+
+        user = self.save(create)
+        if user is False:
+            return False
+        if form.invite.data:
+            self.send_invitation(user)
+            flash(_("An invitation was sent to %(email)s.", email=user.email), "info")
+        elif current_app.config.get("SECURITY_CONFIRMABLE"):
+            send_confirmation_instructions(user)
+        return user
+
+    def update_model(self, form, model):
+        """Apply the edit form to the user, within the guard rails."""
+
+        def update():
+            """Apply the edit within the guard rails."""
+            self._apply_edit(form, model)
+            return model
+
+        return self.save(update) is not False
+
+    def _apply_edit(self, form, user: User) -> None:
+        """Check every rule for this edit, then change the user."""
+        actor = current_user
+        check_may_manage(actor, user)
+        old_roles = set(role_names(user))
+        new_roles = set(self._requested_roles(form, default=sorted(old_roles)))
+        deactivating = user.active and not form.active.data
+        losing_admin = ADMIN_ROLE in old_roles and ADMIN_ROLE not in new_roles
+
+        if form.email.data != user.email:
+            check_not_self(actor, user, _("Change your own email address from your account page."))
+        if form.new_password.data:
+            check_not_self(actor, user, _("Change your own password from your account's security page."))
+        if deactivating:
+            check_not_self(actor, user, _("You cannot deactivate yourself."))
+        if (deactivating or losing_admin) and is_active_admin(user):
+            check_keeps_an_admin([user])
+        check_may_grant(actor, self._permissions_of_roles(new_roles - old_roles))
+
+        user.email = form.email.data
+        user.name = form.name.data or None
+        if new_roles != old_roles:
+            user.roles = [role for role in (user_datastore.find_role(n) for n in sorted(new_roles)) if role]
+        if form.new_password.data:
+            user.password = hash_password(form.new_password.data)
+            end_sessions(user)  # whoever knew the old password is signed out
+        if deactivating:
+            user.active = False
+            end_sessions(user)
+        elif form.active.data and not user.active:
+            user.active = True
+
+    def _requested_roles(self, form, default: list[str]) -> list[str]:
+        """Return the role names asked for, or `default` when this user may not assign roles."""
+        if "role_names" in form and self.may(ROLE_WRITE):
+            return list(form.role_names.data or [])
+        return default
+
+    @staticmethod
+    def _permissions_of_roles(names) -> set[str]:
+        """Return every permission the named roles grant."""
+        names = list(names)
+        if not names:
+            return set()
+        roles = db.session.scalars(select(Role).where(Role.name.in_(names)))
+        return {permission for role in roles for permission in role.get_permissions()}
+
+    def on_model_delete(self, model) -> None:
+        """Refuse to delete yourself, a better-privileged user, or the last active admin."""
+        check_not_self(current_user, model, _("You cannot delete yourself."))
+        check_may_manage(current_user, model)
+        check_keeps_an_admin([model])
+
+    def send_invitation(self, user: User) -> None:
+        """Email the user a link to set their password (Flask-Security's reset-password token)."""
+        link, _token = generate_reset_link(user)
+        send_mail(
+            _("You are invited to mfo, the Music Festival Organizer"),
+            user.email,
+            "admin/email/invitation",
+            user=user,
+            invitation_link=link,
+            within=format_timedelta(current_app.config["SECURITY_RESET_PASSWORD_WITHIN"]),
+        )
+
+    # --- bulk actions
+
+    def _selected(self, ids) -> list[User]:
+        """Return the users with the given ids (ids that are not numbers are ignored)."""
+        wanted = [n for n in (record_id(i) for i in ids) if n is not None]
+        return list(db.session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
+
+    def _bulk(self, ids, check, change, done_message, check_all=None) -> None:
+        """Check every selected user first; change all of them, or none if any is refused."""
+        users = self._selected(ids)
+        try:
+            for user in users:
+                check(user)
+            if check_all is not None:
+                check_all(users)
+        except Refused as refusal:
+            flash(str(refusal), "error")
+            return
+        for user in users:
+            change(user)
+        db.session.commit()
+        flash(done_message(len(users)), "success")
+
+    @action("activate", _l("Activate"), _l("Activate the selected users?"))
+    def action_activate(self, ids) -> None:
+        """Let the selected users sign in again."""
+        self._bulk(
+            ids,
+            lambda user: check_may_manage(current_user, user),
+            lambda user: setattr(user, "active", True),
+            lambda n: ngettext("%(count)s user was activated.", "%(count)s users were activated.", n, count=n),
+        )
+
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected users? They are signed out at once."))
+    def action_deactivate(self, ids) -> None:
+        """Stop the selected users signing in and end all of their sessions."""
+
+        def check(user: User) -> None:
+            """Refuse yourself and better-privileged users."""
+            check_not_self(current_user, user, _("You cannot deactivate yourself."))
+            check_may_manage(current_user, user)
+
+        def change(user: User) -> None:
+            """Deactivate the user and end their sessions."""
+            if user.active:
+                user.active = False
+                end_sessions(user)
+
+        self._bulk(
+            ids,
+            check,
+            change,
+            lambda n: ngettext("%(count)s user was deactivated.", "%(count)s users were deactivated.", n, count=n),
+            check_all=check_keeps_an_admin,
+        )
+
+    @action(
+        "reset_mfa",
+        _l("Reset two-factor"),
+        _l("Remove the selected users' second factors? Those who need one must set it up again."),
+    )
+    def action_reset_mfa(self, ids) -> None:
+        """Remove every second factor of the selected users (lost phone); they set one up again."""
+
+        def check(user: User) -> None:
+            """Refuse yourself (the account area does that) and better-privileged users."""
+            check_not_self(current_user, user, _("Change your own two-factor settings from your account page."))
+            check_may_manage(current_user, user)
+
+        def change(user: User) -> None:
+            """Remove the user's second factors and recovery codes."""
+            tf_disable(user)
+            user.mf_recovery_codes = None
+
+        self._bulk(
+            ids,
+            check,
+            change,
+            lambda n: ngettext(
+                "Two-factor was reset for %(count)s user.", "Two-factor was reset for %(count)s users.", n, count=n
+            ),
+        )
