@@ -1,0 +1,122 @@
+"""Per-account lockout: consecutive failed sign-ins lock the account for a cool-off period."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_security import password_reset, user_authenticated
+from flask_security.tf_plugin import tf_clean_session
+from flask_security.utils import naive_utcnow
+from sqlalchemy import ColumnElement
+
+from mfo.database import db
+
+if TYPE_CHECKING:
+    from mfo.database.models import User
+
+
+def now() -> datetime:
+    """Return the current time as naive UTC (how the user table stores times); tests patch this clock."""
+    return naive_utcnow()
+
+
+def threshold() -> int:
+    """Return how many consecutive failures lock an account (0: lockout is off)."""
+    return int(current_app.config["MFO_LOCKOUT_THRESHOLD"])
+
+
+def cool_off() -> timedelta:
+    """Return how long a locked account stays locked."""
+    return timedelta(minutes=float(current_app.config["MFO_LOCKOUT_MINUTES"]))
+
+
+def is_locked(user: User) -> bool:
+    """Tell whether the account is locked now (a lock ends by itself when its cool-off is over)."""
+    return user.locked_until is not None and user.locked_until > now()
+
+
+def refuses_sign_in(user: User) -> bool:
+    """Tell whether Flask-Security should refuse this user now: locked, except on forgot-password.
+
+    A password reset by email proves the person owns the account, so it stays open during a lock
+    (and ends the lock, see _unlock_after_reset): otherwise anyone could keep a user out by
+    typing wrong passwords for their address.
+    """
+    if has_request_context() and request.endpoint == "security.forgot_password":
+        return False
+    return is_locked(user)
+
+
+def locked_clause() -> ColumnElement[bool]:
+    """Return the SQL condition "locked now", for queries and the admin's "locked" filter."""
+    from mfo.database.models import User
+
+    return User.locked_until.is_not(None) & (User.locked_until > now())
+
+
+def record_failure(user: User) -> None:
+    """Count one failed sign-in; the failure that reaches the threshold locks the account.
+
+    Failures while the account is locked are not counted, so an attacker cannot stretch a lock
+    (or pile up a count for after it) by hammering a locked account.
+    """
+    if threshold() <= 0 or is_locked(user):
+        return
+    # Increment in SQL so that concurrent failures all count; the sign-in view does not commit when
+    # its form fails to validate, so commit here (the attribute is then re-read from the database).
+    user.failed_logins = type(user).failed_logins + 1
+    db.session.commit()
+    if user.failed_logins >= threshold():
+        lock_user(user)
+        db.session.commit()
+
+
+def lock_user(user: User, until: datetime | None = None) -> None:
+    """Lock the account until `until` (default: the cool-off from now); the caller commits."""
+    user.locked_until = until or now() + cool_off()
+    user.failed_logins = 0
+
+
+def unlock_user(user: User) -> None:
+    """Lift a lock and forget earlier failures (used by the admin's "unlock" action); the caller commits."""
+    user.locked_until = None
+    user.failed_logins = 0
+
+
+def _reset_after_sign_in(sender: Flask, user: User, **_extra) -> None:
+    """Forget earlier failures once a sign-in completes (Flask-Security's view commits)."""
+    if user.failed_logins or user.locked_until is not None:
+        unlock_user(user)
+        db.session.add(user)
+
+
+def _unlock_after_reset(sender: Flask, user: User, **_extra) -> None:
+    """End a lock when the user sets a new password through the emailed reset link."""
+    unlock_user(user)
+    db.session.add(user)
+    db.session.commit()
+
+
+def _end_second_factor_step_when_locked() -> None:
+    """Drop a half-done two-factor sign-in whose account got locked (its code form checks no lock).
+
+    Without this, someone past the password step could keep guessing codes during the lock, since
+    failures while locked are not counted; now they must start again at the password, which refuses.
+    """
+    user_id = session.get("tf_user_id")
+    if not user_id:
+        return
+    from mfo.database.models import user_datastore
+
+    user = user_datastore.find_user(fs_uniquifier=user_id)
+    if user is None or is_locked(user):
+        tf_clean_session()
+
+
+def init_lockout(app: Flask) -> None:
+    """Reset a user's failure count on every completed sign-in; stop two-factor steps of locked accounts."""
+    user_authenticated.connect(_reset_after_sign_in, app)
+    password_reset.connect(_unlock_after_reset, app)
+    app.before_request(_end_second_factor_step_when_locked)
