@@ -1,0 +1,163 @@
+"""What a person does in a browser: register, confirm, sign in, account, language, MFA, admin, sign out."""
+
+from __future__ import annotations
+
+import re
+
+from passlib.totp import TOTP
+
+from tests.browser.conftest import screenshot
+from tests.conftest import create_user
+from tests.helpers import PASSWORD
+
+
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
+    """Fill in the sign-in form."""
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#submit")
+
+
+def test_register_confirm_sign_in_account_language_sign_out(page, live_server):
+    """A visitor registers, confirms through the emailed link, signs in, edits the profile in French, signs out."""
+    page.goto("/")
+    screenshot(page, "home")
+    page.click("text=Register")
+    page.fill("#email", "violinist@example.org")
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    screenshot(page, "register")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert live_server.outbox, "no confirmation email was sent"
+    link = re.search(r"http://\S+/confirm/\S+", live_server.outbox[-1].body).group(0)
+
+    page.goto(link)
+    if "Sign out" not in page.content():
+        sign_in(page, "violinist@example.org")
+    assert page.locator("#nav-user").inner_text() == "violinist@example.org"
+    screenshot(page, "dashboard")
+
+    page.click("#site-nav >> text=Account")
+    page.fill("#name", "Clara Violinist")
+    page.select_option("#locale", "fr")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("#name").input_value() == "Clara Violinist"
+    screenshot(page, "account")
+
+    page.click("#sign-out-form button")
+    page.wait_for_load_state()
+    assert page.locator("#nav-user").count() == 0
+    page.goto("/account/")
+    assert "/login" in page.url
+
+
+def test_language_switcher_in_the_footer(page, live_server):
+    """The footer's language buttons switch the whole page, the sign-in page included."""
+    page.goto("/login")
+    page.click("#language-form button[value=fr]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "/login" in page.url
+
+
+def test_admin_sets_up_mfa_with_an_authenticator_app(page, live_server, app):
+    """An admin without MFA is taken to set-up at sign-in; the key shown on the page gives working codes."""
+    create_user("first-admin@example.org", ("admin",), mfa=False)
+    sign_in(page, "first-admin@example.org")
+    assert page.url.endswith("/tf-setup")
+    page.check("input[value=authenticator]")
+    page.click("#submit")
+    page.wait_for_load_state()
+    screenshot(page, "mfa-setup")
+    key = re.search(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>", page.content()).group(1).replace("-", "")
+    page.fill("#code", TOTP(key=key, format="base32").generate().token)
+    page.click("form[name=two_factor_verify_code_form] [type=submit]")
+    page.wait_for_load_state()
+    page.goto("/admin/")
+    assert page.url.endswith("/admin/")
+    screenshot(page, "admin-dashboard")
+
+
+def test_passkey_as_second_factor(page, live_server, app):
+    """A user registers a passkey (Chromium's virtual authenticator), then signs in with password + passkey."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    create_user("keyholder@example.org", ("staff",))
+    sign_in(page, "keyholder@example.org")
+    page.goto("/wan-register")
+    page.fill("#name", "laptop")
+    page.click("#wan_register")
+    # The page asks the authenticator, then posts its answer by itself and lists the new passkey.
+    page.wait_for_selector('text=Nickname: "laptop"', timeout=15000)
+    screenshot(page, "passkey")
+
+    page.click("#sign-out-form button")
+    page.wait_for_load_state()
+    sign_in(page, "keyholder@example.org")
+    page.wait_for_url("**/wan-signin**")
+    assert page.locator("#nav-user").count() == 0  # the password alone did not sign in
+    page.click("#wan_signin")  # the virtual authenticator answers the browser's prompt by itself
+    page.wait_for_selector("#nav-user", timeout=15000)
+    assert page.locator("#nav-user").inner_text() == "keyholder@example.org"
+
+
+def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
+    """An admin (with MFA) invites a staff user; they set a password from the email, sign in, and are refused the admin."""
+    from tests.helpers import totp_code
+
+    create_user("chair@example.org", ("admin",))
+    sign_in(page, "chair@example.org")
+    page.wait_for_url("**/tf-validate**")
+    page.fill("#code", totp_code("chair@example.org"))
+    page.click("form[name=two_factor_verify_code_form] [type=submit]")
+    page.wait_for_selector("#nav-user")
+
+    page.goto("/admin/user/new/")
+    page.fill("#email", "cellist@example.org")
+    page.fill("#name", "Pablo Cellist")
+    page.click("#s2id_role_names input")  # the roles multi-select (select2): type, then pick the match
+    page.keyboard.type("staff")
+    page.keyboard.press("Enter")
+    assert page.is_checked("#invite")  # inviting is the default: the new user chooses their password
+    screenshot(page, "admin-new-user")
+    page.click("input[type=submit][value=Save]")
+    page.wait_for_url("**/admin/user/")
+    assert "cellist@example.org" in page.content()
+    screenshot(page, "admin-users")
+    page.click("#sign-out-form button")
+    page.wait_for_load_state()
+
+    invitation = next(m for m in reversed(live_server.outbox) if m.to == ["cellist@example.org"])
+    page.goto(re.search(r"http://\S+/reset/\S+", invitation.body).group(0))
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.click("#submit")
+    page.wait_for_load_state()
+    if page.locator("#nav-user").count() == 0:
+        sign_in(page, "cellist@example.org")
+    assert page.locator("#nav-user").inner_text() == "cellist@example.org"
+    assert page.locator("#site-nav >> text=Admin").count() == 0
+    response = page.goto("/admin/")
+    assert response.status == 403
+    assert "You do not have permission to open this page." in page.content()
+    page.console_errors[:] = [e for e in page.console_errors if "403" not in e]  # the refusal itself
+    page.click("#sign-out-form button")
+    page.wait_for_load_state()
+    assert page.locator("#nav-user").count() == 0
