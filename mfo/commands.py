@@ -13,6 +13,7 @@ from flask_security.cli import users as users_group
 from flask_security.utils import hash_password, naive_utcnow
 from sqlalchemy import select
 
+from mfo.audit.trail import record, user_target
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
 from mfo.permissions import ROLES, role_permissions
@@ -44,6 +45,8 @@ def sync_roles() -> list[str]:
                     part for part in (added and "added " + ", ".join(added), removed and "removed " + ", ".join(removed)) if part
                 )
                 changes.append(f"updated {spec.name}: {detail}")
+    if changes:
+        record("roles-synced", details={"changes": changes})
     db.session.commit()
     return changes
 
@@ -75,6 +78,8 @@ def bootstrap_admin(email: str) -> tuple[User, str] | None:
         roles=[admin_role],
         confirmed_at=naive_utcnow(),
     )
+    db.session.flush()
+    record("admin-bootstrapped", target=user_target(user))
     db.session.commit()
     return user, password
 
@@ -95,7 +100,10 @@ def users_bootstrap_admin(email: str) -> None:
 
 
 def init_commands(app: Flask) -> None:
-    """Add our commands to Flask-Security's `roles` and `users` groups (DESIGN.md trap 11)."""
-    del app  # the groups are module-level click objects shared by every app
+    """Add our commands to Flask-Security's `roles` and `users` groups (DESIGN.md trap 11), and `audit`."""
+    from mfo.audit.commands import audit
+
+    # The groups are module-level click objects shared by every app.
     roles_group.add_command(roles_sync)
     users_group.add_command(users_bootstrap_admin)
+    app.cli.add_command(audit)

@@ -17,6 +17,7 @@ from mfo import create_app
 from mfo.commands import sync_roles
 from mfo.database import db
 from mfo.database.models import User, user_datastore
+from mfo.database.models.audit import APPEND_ONLY_DDL
 from mfo.permissions import ADMIN_ACCESS, ROLES, role_permissions
 from tests import services
 from tests.helpers import PASSWORD, login
@@ -132,9 +133,26 @@ def app(_schema, database_url: str, request: pytest.FixtureRequest) -> Iterator[
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+            empty_tables(connection)
         db.engine.dispose()
+
+
+def empty_tables(connection: sqlalchemy.Connection) -> None:
+    """Delete every row of every table, the append-only audit trail's too.
+
+    The audit table's triggers refuse DELETE: PostgreSQL's TRUNCATE does not fire them, and on
+    SQLite they are dropped for the delete and made again.
+    """
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        connection.execute(sqlalchemy.text(f"TRUNCATE {names}"))
+        return
+    for trigger in ("audit_event_no_update", "audit_event_no_delete"):
+        connection.execute(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
+    for table in reversed(db.metadata.sorted_tables):
+        connection.execute(table.delete())
+    for statement in APPEND_ONLY_DDL["sqlite"]:
+        connection.execute(sqlalchemy.text(statement))
 
 
 def create_user(

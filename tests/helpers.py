@@ -7,6 +7,7 @@ import re
 from flask.testing import FlaskClient
 
 PASSWORD = "festival-Pass-2026"
+NEW_PASSWORD = "another-Strong-pass-77"
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 _LINK = re.compile(r"https?://[^\s\"'<>]+")

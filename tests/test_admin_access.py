@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 
-from mfo.permissions import ADMIN_ACCESS, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE, role_permissions
+from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE, role_permissions
 from tests.conftest import create_user
 from tests.helpers import post_form
 from tests.admin_helpers import fresh_role, fresh_user, page, sign_in, user_with_permissions
@@ -29,7 +29,13 @@ def admin_rules(app: Flask) -> list:
 # A new admin view adds its row; an endpoint missing from this table fails the walk.
 READ = {"index_view", "details_view", "export", "ajax_lookup"}
 WRITE = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
-VIEW_PERMISSIONS = {"user": (USER_READ, USER_WRITE), "role": (ROLE_READ, ROLE_WRITE)}
+# The audit trail is read-only for everyone: its write endpoints need a permission nobody holds.
+NOBODY = "no-one-holds-this"
+VIEW_PERMISSIONS = {
+    "user": (USER_READ, USER_WRITE),
+    "role": (ROLE_READ, ROLE_WRITE),
+    "audit": (AUDIT_READ, NOBODY),
+}
 
 
 def needed_permissions(endpoint: str) -> set[str]:
@@ -59,9 +65,9 @@ def test_every_admin_url_admits_exactly_the_roles_allowed(app, users, anon_clien
     """Walk app.url_map: anonymous users are sent to sign in, others get 403 unless their role allows it."""
     client = anon_client if role == "anonymous" else client_for(role)
     held = set() if role == "anonymous" else set(role_permissions(role))
-    record_ids = {"user": fresh_user(users["staff"]).id, "role": fresh_role("staff").id}
+    record_ids = {"user": fresh_user(users["staff"]).id, "role": fresh_role("staff").id, "audit": 1}
     rules = admin_rules(app)
-    assert {r.endpoint for r in rules} >= {"admin.index", "user.index_view", "user.export", "role.action_view"}
+    assert {r.endpoint for r in rules} >= {"admin.index", "user.index_view", "user.export", "role.action_view", "audit.edit_view"}
 
     leaks = []
     for rule in rules:

@@ -10,7 +10,7 @@ from flask_security.utils import verify_password
 from mfo.database import db
 from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
 from tests.conftest import create_user
-from tests.helpers import PASSWORD, csrf_token, links_in, login, post_form
+from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form
 from tests.admin_helpers import (
     delete_record,
     edit_user,
@@ -26,7 +26,6 @@ from tests.admin_helpers import (
     user_with_permissions,
 )
 
-NEW_PASSWORD = "another-Strong-pass-77"
 
 
 def rows(html: str) -> list[str]:

@@ -12,9 +12,8 @@ from flask_security.utils import verify_password
 from mfo.database import db
 from mfo.database.models import User, user_datastore
 from tests.conftest import create_user
-from tests.helpers import PASSWORD, csrf_token, links_in, login, logout, post_form
+from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, logout, post_form
 
-NEW_PASSWORD = "another-Strong-pass-77"
 GENERIC_SIGN_IN_ERROR = "Authentication failed - identity or password/passcode invalid"
 
 

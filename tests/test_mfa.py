@@ -136,10 +136,13 @@ def test_mfa_reset_removes_every_second_factor(app, users):
     user = fresh_user(users["admin"])
     user.mf_recovery_codes = ["aaaa-bbbb"]
     db.session.commit()
+    before = fresh_user(users["admin"]).fs_uniquifier
     with app.test_request_context():
         reset_mfa(fresh_user(users["admin"]))
+        db.session.commit()
     user = fresh_user(users["admin"])
     assert user.tf_primary_method is None and user.tf_totp_secret is None and not user.mf_recovery_codes
+    assert user.fs_uniquifier != before, "a reset must end the user's sessions"
 
 
 @pytest.mark.settings(MFO_REQUIRE_MFA_FOR_ADMIN=False)

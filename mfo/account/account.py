@@ -9,6 +9,7 @@ from flask_security import auth_required, current_user, logout_user, url_for_sec
 from mfo.account.forms import ProfileForm
 from mfo.account.mfa import has_mfa, mfa_required
 from mfo.account.sessions import end_all_sessions
+from mfo.audit.trail import record, sign_ins_of, user_target
 from mfo.database import db
 
 bp = Blueprint(
@@ -46,6 +47,7 @@ def security():
         mfa_enabled=has_mfa(current_user),
         mfa_method=methods.get(current_user.tf_primary_method, current_user.tf_primary_method),
         mfa_required=mfa_required(current_user),
+        sign_ins=sign_ins_of(current_user),
     )
 
 
@@ -54,6 +56,8 @@ def security():
 def sign_out_everywhere():
     """End every session of the user on every device, this browser's too, and go to the sign-in page."""
     end_all_sessions(current_user)
+    record("signed-out-everywhere", target=user_target(current_user))
+    db.session.commit()
     # This browser is signed out as well: "everywhere" means it, and signing in again shows it worked.
     logout_user()
     flash(_("You have been signed out everywhere. Sign in again to continue."), "success")

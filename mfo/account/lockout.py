@@ -11,6 +11,7 @@ from flask_security.tf_plugin import tf_clean_session
 from flask_security.utils import naive_utcnow
 from sqlalchemy import ColumnElement
 
+from mfo.audit.trail import record, user_target
 from mfo.database import db
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ def record_failure(user: User) -> None:
     db.session.commit()
     if user.failed_logins >= threshold():
         lock_user(user)
+        record(
+            "account-locked",
+            target=user_target(user),
+            details={"failures": threshold(), "until": user.locked_until.isoformat(timespec="seconds")},
+        )
         db.session.commit()
 
 

@@ -8,6 +8,7 @@ from flask_security import current_user, url_for_security
 from flask_security.twofactor import is_tf_setup, tf_disable
 from flask_security.webauthn import has_webauthn
 
+from mfo.account.sessions import end_all_sessions
 from mfo.database import db
 from mfo.permissions import ADMIN_ACCESS
 
@@ -56,12 +57,13 @@ def enforce_mfa_setup():
 
 
 def reset_mfa(user) -> None:
-    """Remove every second factor of a user (authenticator, email codes, passkeys, recovery codes)."""
+    """Remove every second factor of a user (authenticator, email codes, passkeys, recovery codes)
+    and end their sessions: whoever held the lost device is signed out. The caller commits."""
     tf_disable(user)
     for credential in list(user.webauthn):
         db.session.delete(credential)
     user.mf_recovery_codes = None
-    db.session.commit()
+    end_all_sessions(user)
 
 
 def init_mfa(app: Flask) -> None:

@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask_security import Security, user_registered
 
 from mfo.account.mfa import init_mfa
+from mfo.audit.events import AuditedLoginForm, init_audit_events
 from mfo.database import db
 from mfo.database.models import user_datastore
 
@@ -20,7 +21,8 @@ def _give_default_role(sender: Flask, user, **_extra) -> None:
 
 def init_security(app: Flask) -> Security:
     """Create Flask-Security for this app after its config is final (Security keeps per-app state)."""
-    security = Security(app, user_datastore)
+    security = Security(app, user_datastore, login_form=AuditedLoginForm)
     user_registered.connect(_give_default_role, app)
+    init_audit_events(app)
     init_mfa(app)
     return security

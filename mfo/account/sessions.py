@@ -6,10 +6,11 @@ import time
 from datetime import timezone
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_security import current_user, logout_user, user_authenticated
 
+from mfo.audit.events import SIGN_OUT_REASON
 from mfo.database import db
 
 if TYPE_CHECKING:
@@ -39,12 +40,12 @@ def end_all_sessions(user: User) -> None:
     """Make every session and remember-me cookie of the user stop working, on every device.
 
     Flask-Security identifies the user in the session cookie, the remember cookie and auth tokens
-    by fs_uniquifier (flask_security.core._user_loader): a new one invalidates them all.
+    by fs_uniquifier (flask_security.core._user_loader): a new one invalidates them all. The
+    caller commits.
     """
     from mfo.database.models import user_datastore
 
     user_datastore.set_uniquifier(user)
-    db.session.commit()
 
 
 def _stamp_sign_in(sender: Flask, user: User, **_extra) -> None:
@@ -77,6 +78,7 @@ def _enforce_session_limits() -> None:
     seen_at = float(session.get(SEEN_AT, now))
     if now - signed_in_at > max_lifetime() or now - seen_at > idle_timeout():
         # logout_user also deletes the remember-me cookie, so it cannot start the session again.
+        g.setdefault(SIGN_OUT_REASON, "session expired")
         logout_user()
         for key in (SIGNED_IN_AT, SEEN_AT):
             session.pop(key, None)

@@ -10,6 +10,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user, url_for_security
 
+from mfo.headers import csp_nonce
 from mfo.permissions import ADMIN_ACCESS, ROLE_READ, USER_READ
 
 # Flask-Admin's index view owns the blueprint name "admin"; this blueprint only carries the
@@ -70,15 +71,17 @@ class SecureIndexView(AccessMixin, AdminIndexView):
 
 
 def core_views() -> list[BaseView]:
-    """Return new instances of the admin's own views: users and roles."""
+    """Return new instances of the admin's own views: users, roles and the audit trail."""
+    from mfo.admin.views.audit import AuditView
     from mfo.admin.views.roles import RoleView
     from mfo.admin.views.users import UserView
     from mfo.database import db
-    from mfo.database.models import Role, User
+    from mfo.database.models import AuditEvent, Role, User
 
     return [
         UserView(User, db, name=_l("Users"), endpoint="user"),
         RoleView(Role, db, name=_l("Roles"), endpoint="role"),
+        AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit"),
     ]
 
 
@@ -90,6 +93,8 @@ def init_admin(app: Flask) -> Admin:
         name=app.config["MFO_ADMIN_NAME"],
         theme=Bootstrap4Theme(base_template="admin/mfo_base.html"),
         index_view=SecureIndexView(name=_l("Overview"), url="/admin", endpoint="admin"),
+        # Flask-Admin's <script> tags carry this request's CSP nonce (mfo.headers), or the policy blocks them.
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_views(*core_views(), *(factory() for factory in VIEW_FACTORIES))
     return admin

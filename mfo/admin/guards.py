@@ -79,9 +79,9 @@ def authentication_is_fresh() -> bool:
     )
 
 
-def reauthenticate(next_url: str):
+def reauthenticate(next_url: str, message: str | None = None):
     """Refuse the change for now and send the user to re-enter their password, then back to `next_url`."""
-    flash(_("Changing roles or permissions needs a recent sign-in: please enter your password again."), "warning")
+    flash(message or _("Changing roles or permissions needs a recent sign-in: please enter your password again."), "warning")
     return redirect(url_for_security("verify", next=next_url))
 
 

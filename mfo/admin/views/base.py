@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from defusedcsv import csv as defused_csv
-from flask import Response, abort, flash, has_request_context, stream_with_context
+from flask import Response, abort, flash, has_request_context, request, stream_with_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.model import template, typefmt
@@ -15,9 +15,11 @@ from jinja2 import pass_context
 from flask_babel import gettext as _
 from flask_security import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
 
 from mfo.admin.admin import AccessMixin
+from mfo.audit.trail import REDACTED, record
 from mfo.database import db
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ SECRET_COLUMNS = frozenset(
         "webauthn",
     }
 )
+
+
+# Columns that change by themselves on every save: not news in the audit trail.
+AUDIT_IGNORED_COLUMNS = frozenset({"update_datetime"})
 
 
 class AdminForm(BaseForm):
@@ -205,10 +211,66 @@ class SecureModelView(AccessMixin, ModelView):
         number = record_id(id)
         return None if number is None else db.session.get(self.model, number)
 
-    def save(self, change: Callable[[], object]):
-        """Run `change` and commit; on a refusal or an error flash why, roll back and return False."""
+    # --- the audit trail: every change, with its before and after values
+
+    def audit_name(self) -> str:
+        """Return how events name this view's records (the model's table name)."""
+        return self.model.__tablename__
+
+    def audit_target(self, record) -> str:
+        """Return how an event names a record: its kind and id (views add a readable label)."""
+        return f"{self.audit_name()} (#{record.id})"
+
+    def audit_snapshot(self, record) -> dict[str, object]:
+        """Return the record's audited values: every column, secrets only as whether they are set."""
+        values: dict[str, object] = {}
+        for column in sa_inspect(type(record)).columns:
+            if column.key in AUDIT_IGNORED_COLUMNS:
+                continue
+            value = getattr(record, column.key)
+            if column.key in SECRET_COLUMNS:
+                # A digest of the secret would let anyone with the trail test guesses; the fact
+                # that it is set (and changed, see audit_changes) is enough.
+                values[column.key] = None if value is None else REDACTED
+                values[f"{column.key}#"] = value  # compared by audit_changes, never recorded
+            elif isinstance(value, datetime):
+                values[column.key] = value.isoformat(timespec="seconds")
+            elif value is None or isinstance(value, (str, int, float, bool, list)):
+                values[column.key] = value
+            else:
+                values[column.key] = str(value)
+        return values
+
+    @staticmethod
+    def audit_changes(before: dict[str, object], after: dict[str, object]) -> dict[str, list[object]]:
+        """Return {field: [before, after]} for every audited value that changed (secrets redacted)."""
+        changes: dict[str, list[object]] = {}
+        for key in sorted(set(before) | set(after)):
+            if key.endswith("#"):
+                continue
+            old, new = before.get(key), after.get(key)
+            secret_changed = before.get(f"{key}#") != after.get(f"{key}#") and f"{key}#" in after
+            if old != new or secret_changed:
+                changes[key] = [old, "[changed]" if secret_changed and old == new else new]
+        return changes
+
+    def save(self, change: Callable[[], object], record_before=None):
+        """Run `change`, record it in the audit trail and commit, together; on a refusal or an
+        error flash why, roll back and return False.
+
+        `record_before` is the record an edit changes (None when `change` creates one).
+        """
         try:
+            before = self.audit_snapshot(record_before) if record_before is not None else {}
             model = change()
+            db.session.flush()  # ids and defaults of a new record
+            changes = self.audit_changes(before, self.audit_snapshot(model))
+            if record_before is None or changes:
+                record(
+                    f"{self.audit_name()}-{'updated' if record_before is not None else 'created'}",
+                    target=self.audit_target(model),
+                    details={"changes": changes},
+                )
             db.session.commit()
         except Exception as error:  # Flask-Admin's own create/update do the same: flash, roll back
             db.session.rollback()
@@ -217,6 +279,26 @@ class SecureModelView(AccessMixin, ModelView):
                 log.exception("admin change failed")
             return False
         return model
+
+    def delete_model(self, model) -> bool:
+        """Delete the record after the view's checks (on_model_delete), recording its last values."""
+        target, before = self.audit_target(model), self.audit_snapshot(model)
+
+        def delete():
+            """Check, delete and record."""
+            self.on_model_delete(model)
+            db.session.delete(model)
+            record(
+                f"{self.audit_name()}-deleted",
+                target=target,
+                details={"before": {k: v for k, v in before.items() if not k.endswith("#")}},
+            )
+            return model
+
+        if self.save(delete) is False:
+            return False
+        self.after_model_delete(model)
+        return True
 
     # --- nothing secret leaves through the list, the details or the export
 
@@ -235,6 +317,18 @@ class SecureModelView(AccessMixin, ModelView):
     def _export_csv(self, return_url):
         """Stream the CSV export through defusedcsv, so no cell is run as a formula."""
         del return_url
+        count, _data = self._export_data()
+        # Who took a copy of what (and with which search and filters) is part of the trail. The
+        # commit expires the loaded rows, so they are read again for the file.
+        record(
+            f"{self.audit_name()}-exported",
+            details={
+                "rows": count,
+                "columns": [name for name, _label in self._export_columns],
+                "query": request.query_string.decode()[:500],
+            },
+        )
+        db.session.commit()
         _count, data = self._export_data()
 
         class Echo:

@@ -164,7 +164,11 @@ class RoleView(SecureModelView):
             model.permissions = sorted(wanted)
             return model
 
-        return self.save(update) is not False
+        return self.save(update, record_before=model) is not False
+
+    def audit_target(self, record) -> str:
+        """Name a role by its name and id in the audit trail."""
+        return f"role {record.name} (#{record.id})"
 
     def on_model_delete(self, model) -> None:
         """Refuse to delete a built-in role, or one granting permissions you do not hold."""

@@ -14,7 +14,6 @@ from flask_security import current_user
 from flask_security.confirmable import send_confirmation_instructions
 from flask_security.proxies import _security
 from flask_security.recoverable import generate_reset_link
-from flask_security.twofactor import tf_disable
 from flask_security.utils import hash_password, naive_utcnow, send_mail
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
@@ -33,7 +32,11 @@ from mfo.admin.guards import (
     may_manage,
     reauthenticate,
 )
-from mfo.admin.views.base import AdminForm, SecureModelView, record_id
+from mfo.account.lockout import is_locked, locked_clause, unlock_user
+from mfo.account.mfa import reset_mfa
+from mfo.account.sessions import end_all_sessions
+from mfo.admin.views.base import AdminForm, SecureModelView, format_datetime, record_id
+from mfo.audit.trail import record, user_target
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
 from mfo.permissions import ROLE_WRITE, USER_READ, USER_WRITE
@@ -48,11 +51,6 @@ def role_choices() -> list[tuple[str, str]]:
 def role_names(user: User) -> list[str]:
     """Return the names of the user's roles, sorted."""
     return sorted(role.name for role in user.roles)
-
-
-def end_sessions(user: User) -> None:
-    """End every session of the user at once: a new identity key voids session and remember cookies."""
-    user_datastore.set_uniquifier(user)
 
 
 class _EmailAndPassword:
@@ -176,6 +174,33 @@ class ConfirmedFilter(BaseSQLAFilter):
         return _l("is")
 
 
+class LockedFilter(BaseSQLAFilter):
+    """Users whose account is locked now (too many failed sign-ins), or not."""
+
+    def __init__(self) -> None:
+        """Offer yes and no."""
+        super().__init__(User.locked_until, _l("Locked"), options=(("1", _l("Yes")), ("0", _l("No"))))
+
+    def validate(self, value) -> bool:
+        """Accept only yes or no."""
+        return value in ("0", "1")
+
+    def apply(self, query, value, alias=None):
+        """Keep the locked users for "1", the others for "0"."""
+        del alias
+        return query.filter(locked_clause() if value == "1" else ~locked_clause())
+
+    def operation(self):
+        """Describe the filter in the list's filter bar."""
+        return _l("is")
+
+
+def _format_locked(view, context, model, name) -> str:
+    """Show until when an account is locked, or nothing when it is not locked now."""
+    del context, name
+    return format_datetime(view, model.locked_until, "locked_until") if is_locked(model) else ""
+
+
 def _format_roles(view, context, model, name) -> str:
     """Show a user's roles as a comma-separated list of names."""
     del view, context, name
@@ -188,7 +213,7 @@ class UserView(SecureModelView):
     read_permission = USER_READ
     write_permission = USER_WRITE
 
-    column_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at"]
+    column_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at", "locked_until"]
     column_details_list = [
         "email",
         "name",
@@ -200,6 +225,8 @@ class UserView(SecureModelView):
         "last_login_at",
         "login_count",
         "tf_primary_method",
+        "locked_until",
+        "failed_logins",
         "create_datetime",
     ]
     column_export_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at", "create_datetime"]
@@ -215,17 +242,24 @@ class UserView(SecureModelView):
         "login_count": _l("Sign-ins"),
         "tf_primary_method": _l("Two-factor method"),
         "create_datetime": _l("Created"),
+        "locked_until": _l("Locked until"),
+        "failed_logins": _l("Failed sign-ins"),
     }
     column_searchable_list = ["email", "username", "name"]
     column_sortable_list = ["email", "name", "active", "confirmed_at", "current_login_at"]
     column_default_sort = "email"
-    column_formatters = {"roles": _format_roles}
+    column_formatters = {"roles": _format_roles, "locked_until": _format_locked}
     column_formatters_export = {"roles": _format_roles}
     form = UserEditForm
 
     def get_filters(self):
         """Filter by role, active and confirmed (built per view: filters remember their view)."""
-        self.column_filters = [RoleFilter(), BooleanEqualFilter(User.active, _l("Active")), ConfirmedFilter()]
+        self.column_filters = [
+            RoleFilter(),
+            BooleanEqualFilter(User.active, _l("Active")),
+            ConfirmedFilter(),
+            LockedFilter(),
+        ]
         return super().get_filters()
 
     def get_create_form(self):
@@ -276,6 +310,12 @@ class UserView(SecureModelView):
                 return self._check_role_change(set(role_names(target)))
         if name == "create_view" and request.method == "POST":
             return self._check_role_change({current_app.config["MFO_DEFAULT_ROLE"]})
+        if name == "action_view" and request.form.get("action") == "reset_mfa" and not authentication_is_fresh():
+            # Resetting someone's second factor is the step before taking over their account.
+            return reauthenticate(
+                self.get_url(".index_view"),
+                _("Resetting two-factor needs a recent sign-in: enter your password again, then repeat the reset."),
+            )
         return None
 
     def _check_role_change(self, current: set[str]):
@@ -328,7 +368,17 @@ class UserView(SecureModelView):
             self._apply_edit(form, model)
             return model
 
-        return self.save(update) is not False
+        return self.save(update, record_before=model) is not False
+
+    # --- the audit trail
+
+    def audit_target(self, record) -> str:
+        """Name a user by email and id in the audit trail."""
+        return user_target(record)
+
+    def audit_snapshot(self, record) -> dict[str, object]:
+        """Audit the user's columns and their roles by name."""
+        return {**super().audit_snapshot(record), "roles": role_names(record)}
 
     def _apply_edit(self, form, user: User) -> None:
         """Check every rule for this edit, then change the user."""
@@ -355,10 +405,10 @@ class UserView(SecureModelView):
             user.roles = [role for role in (user_datastore.find_role(n) for n in sorted(new_roles)) if role]
         if form.new_password.data:
             user.password = hash_password(form.new_password.data)
-            end_sessions(user)  # whoever knew the old password is signed out
+            end_all_sessions(user)  # whoever knew the old password is signed out
         if deactivating:
             user.active = False
-            end_sessions(user)
+            end_all_sessions(user)
         elif form.active.data and not user.active:
             user.active = True
 
@@ -402,8 +452,11 @@ class UserView(SecureModelView):
         wanted = [n for n in (record_id(i) for i in ids) if n is not None]
         return list(db.session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
 
-    def _bulk(self, ids, check, change, done_message, check_all=None) -> None:
-        """Check every selected user first; change all of them, or none if any is refused."""
+    def _bulk(self, ids, check, change, done_message, check_all=None, event: str = "") -> None:
+        """Check every selected user first; change all of them, or none if any is refused.
+
+        Every change is recorded in the audit trail as `event`, with the user's values before and after.
+        """
         users = self._selected(ids)
         try:
             for user in users:
@@ -414,7 +467,9 @@ class UserView(SecureModelView):
             flash(str(refusal), "error")
             return
         for user in users:
+            before = self.audit_snapshot(user)
             change(user)
+            record(event, target=user_target(user), details={"changes": self.audit_changes(before, self.audit_snapshot(user))})
         db.session.commit()
         flash(done_message(len(users)), "success")
 
@@ -426,6 +481,7 @@ class UserView(SecureModelView):
             lambda user: check_may_manage(current_user, user),
             lambda user: setattr(user, "active", True),
             lambda n: ngettext("%(count)s user was activated.", "%(count)s users were activated.", n, count=n),
+            event="user-activated",
         )
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected users? They are signed out at once."))
@@ -441,7 +497,7 @@ class UserView(SecureModelView):
             """Deactivate the user and end their sessions."""
             if user.active:
                 user.active = False
-                end_sessions(user)
+                end_all_sessions(user)
 
         self._bulk(
             ids,
@@ -449,6 +505,7 @@ class UserView(SecureModelView):
             change,
             lambda n: ngettext("%(count)s user was deactivated.", "%(count)s users were deactivated.", n, count=n),
             check_all=check_keeps_an_admin,
+            event="user-deactivated",
         )
 
     @action(
@@ -464,16 +521,23 @@ class UserView(SecureModelView):
             check_not_self(current_user, user, _("Change your own two-factor settings from your account page."))
             check_may_manage(current_user, user)
 
-        def change(user: User) -> None:
-            """Remove the user's second factors and recovery codes."""
-            tf_disable(user)
-            user.mf_recovery_codes = None
-
         self._bulk(
             ids,
             check,
-            change,
+            reset_mfa,
             lambda n: ngettext(
                 "Two-factor was reset for %(count)s user.", "Two-factor was reset for %(count)s users.", n, count=n
             ),
+            event="mfa-reset",
+        )
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts? Their failed sign-ins are forgotten."))
+    def action_unlock(self, ids) -> None:
+        """Let locked accounts sign in again before their cool-off ends."""
+        self._bulk(
+            ids,
+            lambda user: check_may_manage(current_user, user),
+            unlock_user,
+            lambda n: ngettext("%(count)s account was unlocked.", "%(count)s accounts were unlocked.", n, count=n),
+            event="account-unlocked",
         )

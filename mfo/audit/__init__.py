@@ -1,0 +1,1 @@
+"""The audit trail: a tamper-evident record of security and admin events."""

@@ -1,0 +1,177 @@
+"""Writing and verifying the audit trail: append-only events in a keyed hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from flask_security import current_user
+from flask_security.utils import naive_utcnow
+from sqlalchemy import select, update
+
+from mfo.database import db
+from mfo.database.models import AuditChain, AuditEvent
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+REDACTED = "[redacted]"
+
+
+def _key() -> bytes:
+    """Return the chain's HMAC key: MFO_AUDIT_KEY, or one derived from SECRET_KEY.
+
+    A key kept outside the database means someone who can write to the database cannot rewrite
+    the chain after editing a row: the hashes would no longer verify.
+    """
+    secret = current_app.config.get("MFO_AUDIT_KEY") or current_app.config["SECRET_KEY"]
+    return hmac.new(str(secret).encode(), b"mfo audit trail", hashlib.sha256).digest()
+
+
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    """Return the HMAC of an event's fields chained to the hash of the event before it."""
+    fields = [
+        event.id,
+        event.at.isoformat(timespec="microseconds"),
+        event.action,
+        event.actor_id,
+        event.actor,
+        event.ip,
+        event.user_agent,
+        event.target,
+        event.details,
+        prev_hash,
+    ]
+    message = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def _actor(actor) -> tuple[int | None, str]:
+    """Return (id, label) of whoever acts: the given user, the signed-in user, the CLI, or anonymous."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if actor is not None:
+        return actor.id, actor.email
+    return None, "anonymous" if has_request_context() else "cli"
+
+
+def user_target(user) -> str:
+    """Return how an event names a user: email and id, so either finds it in the filters."""
+    return f"user {user.email} (#{user.id})"
+
+
+def record(action: str, *, target: str | None = None, details: Mapping | None = None, actor=None) -> AuditEvent:
+    """Add an event to the trail in the current database transaction; the caller commits.
+
+    The event is written with the change it describes: if that change rolls back, so does the
+    event. Writers queue on the chain head, so events get consecutive ids in commit order.
+    """
+    actor_id, actor_label = _actor(actor)
+    event = AuditEvent(
+        at=naive_utcnow(),
+        action=action,
+        actor_id=actor_id,
+        actor=actor_label[:255],
+        ip=request.remote_addr if has_request_context() else None,
+        user_agent=(request.user_agent.string[:255] or None) if has_request_context() else None,
+        target=target[:255] if target else None,
+        details=json.dumps(dict(details or {}), ensure_ascii=False, sort_keys=True, default=str),
+    )
+    session = db.session
+    # Take the head's lock before reading it; with no head yet, create it (the first event ever).
+    claimed = session.execute(
+        update(AuditChain).where(AuditChain.id == HEAD_ID).values(last_id=AuditChain.last_id + 1)
+    ).rowcount
+    if not claimed:
+        session.add(AuditChain(id=HEAD_ID, last_id=1, last_hash=GENESIS))
+        session.flush()
+    head = session.execute(
+        select(AuditChain.last_id, AuditChain.last_hash).where(AuditChain.id == HEAD_ID)
+    ).one()
+    event.id = head.last_id
+    event.prev_hash = head.last_hash
+    event.hash = event_hash(event, head.last_hash)
+    session.add(event)
+    session.execute(update(AuditChain).where(AuditChain.id == HEAD_ID).values(last_hash=event.hash))
+    return event
+
+
+def sign_ins_of(user, limit: int = 10) -> list[AuditEvent]:
+    """Return the user's most recent sign-ins and failed sign-ins on their account, newest first."""
+    query = (
+        select(AuditEvent)
+        .where(
+            ((AuditEvent.action == "sign-in") & (AuditEvent.actor_id == user.id))
+            | ((AuditEvent.action == "sign-in-failed") & (AuditEvent.target == user_target(user)))
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def record_now(action: str, **kwargs) -> AuditEvent:
+    """Record an event and commit at once (for events whose request does not commit, e.g. failures)."""
+    event = record(action, **kwargs)
+    db.session.commit()
+    return event
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of verifying the chain: how many events, and the first broken one (if any)."""
+
+    events: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the whole chain verified."""
+        return self.broken_id is None
+
+
+def _events_in_order(batch: int = 1000) -> Iterator[AuditEvent]:
+    """Yield every event by id, a batch at a time (the trail can be long)."""
+    last = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.id > last)
+                .order_by(AuditEvent.id)
+                .limit(batch)
+                # Read what the database holds now, not a copy this session loaded earlier.
+                .execution_options(populate_existing=True)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        for row in rows:  # keep memory flat over a long trail
+            db.session.expunge(row)
+
+
+def verify() -> Verdict:
+    """Check every event's hash and link, and the head: report the first broken event."""
+    expected_id, prev_hash, count = 1, GENESIS, 0
+    for event in _events_in_order():
+        if event.id != expected_id:
+            return Verdict(count, expected_id, f"event {expected_id} is missing (the next one is {event.id})")
+        if event.prev_hash != prev_hash:
+            return Verdict(count, event.id, "its link to the previous event does not match")
+        if event.hash != event_hash(event, prev_hash):
+            return Verdict(count, event.id, "its contents do not match its hash (the row was changed)")
+        prev_hash, expected_id, count = event.hash, event.id + 1, count + 1
+    head = db.session.get(AuditChain, HEAD_ID, populate_existing=True)
+    if head is None:
+        if count:
+            return Verdict(count, expected_id - 1, "the chain head is missing")
+        return Verdict(0)
+    if head.last_id != expected_id - 1 or head.last_hash != prev_hash:
+        return Verdict(count, head.last_id, f"the chain head names event {head.last_id}, which is missing or changed")
+    return Verdict(count)

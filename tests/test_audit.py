@@ -1,0 +1,345 @@
+"""The audit trail: what it records, that nobody can quietly change it, and who may read it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+
+import pytest
+import sqlalchemy
+from click.testing import Result
+from sqlalchemy import select
+
+from mfo.account.lockout import lock_user
+from mfo.audit.trail import record, verify
+from mfo.database import db
+from mfo.database.models import AuditEvent
+from tests.admin_helpers import edit_user, fresh_user, page, run_action, user_id
+from tests.conftest import create_user, make_app
+from tests.helpers import NEW_PASSWORD, PASSWORD, login, logout, post_form
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Festival/1.0"
+
+
+def events(action: str | None = None) -> list[AuditEvent]:
+    """Return the recorded events (of one action), oldest first, read again from the database."""
+    db.session.expire_all()
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
+
+
+def details(event: AuditEvent) -> dict:
+    """Return an event's details as a dict."""
+    return json.loads(event.details)
+
+
+def run_verify(app) -> Result:
+    """Run `flask --app mfo audit verify` and return its result (output holds stdout and stderr)."""
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def tamper(sql: str) -> None:
+    """Change the audit table behind the app's back, as someone with the database's own rights could.
+
+    The append-only triggers stop that first, so the attacker drops (SQLite) or disables
+    (PostgreSQL) them; the hash chain must still tell.
+    """
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sqlalchemy.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+            connection.execute(sqlalchemy.text(sql))
+            connection.execute(sqlalchemy.text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+        else:
+            connection.execute(sqlalchemy.text("DROP TRIGGER audit_event_no_update"))
+            connection.execute(sqlalchemy.text("DROP TRIGGER audit_event_no_delete"))
+            connection.execute(sqlalchemy.text(sql))
+            from mfo.database.models.audit import APPEND_ONLY_DDL
+
+            for statement in APPEND_ONLY_DDL["sqlite"]:
+                connection.execute(sqlalchemy.text(statement))
+
+
+# --- what is recorded
+
+
+def test_sign_in_and_sign_out_are_recorded_with_ip_and_browser(app, users, anon_client):
+    """A sign-in records the user, IP address and browser; signing out records that too."""
+    anon_client.environ_base.update(REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT=BROWSER)
+    login(anon_client, users["staff"])
+    logout(anon_client)
+    sign_in, sign_out = events("sign-in")[-1], events("sign-out")[-1]
+    staff = fresh_user(users["staff"])
+    assert (sign_in.actor_id, sign_in.actor, sign_in.ip, sign_in.user_agent) == (staff.id, staff.email, "203.0.113.7", BROWSER)
+    assert details(sign_in)["via"] == ["password"]
+    assert sign_out.actor_id == staff.id and details(sign_out)["reason"] == "signed out"
+    assert sign_in.at <= sign_out.at
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("wrong password", "wrong password"),
+        ("unknown email", "unknown account"),
+        ("inactive", "account inactive"),
+        ("locked", "account locked"),
+    ],
+)
+def test_failed_sign_ins_are_recorded_with_their_reason(app, users, anon_client, case, reason):
+    """Each kind of refused sign-in is recorded with why, though the page says the same for all."""
+    email, password = users["staff"], PASSWORD
+    if case == "wrong password":
+        password = "not-the-password"
+    elif case == "unknown email":
+        email = "nobody@example.org"
+    else:
+        user = fresh_user(users["staff"])
+        user.active = case != "inactive"
+        if case == "locked":
+            lock_user(user)
+        db.session.commit()
+    login(anon_client, email, password)
+    failure = events("sign-in-failed")[-1]
+    assert details(failure)["reason"] == reason
+    assert email in failure.target
+    assert failure.actor == "anonymous" and failure.actor_id is None
+    assert not events("sign-in")
+
+
+def test_lockout_is_recorded(app, users, anon_client):
+    """The failure that locks an account records the lock."""
+    for _attempt in range(app.config["MFO_LOCKOUT_THRESHOLD"]):
+        login(anon_client, users["staff"], "not-the-password")
+    locked = events("account-locked")
+    assert len(locked) == 1 and users["staff"] in locked[0].target
+    assert len(events("sign-in-failed")) == app.config["MFO_LOCKOUT_THRESHOLD"]
+
+
+def test_password_change_is_recorded(app, users, client_for):
+    """Changing one's password is recorded, without the password."""
+    client = client_for("staff")
+    post_form(client, "/change", {"password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
+    changed = events("password-changed")
+    assert len(changed) == 1 and changed[0].actor == users["staff"]
+    assert NEW_PASSWORD not in changed[0].details and PASSWORD not in changed[0].details
+
+
+def test_sign_out_everywhere_is_recorded(app, users, client_for):
+    """Signing out everywhere is recorded."""
+    client = client_for("staff")
+    post_form(client, "/account/sign-out-everywhere", token_from="/account/security")
+    assert [e.actor for e in events("signed-out-everywhere")] == [users["staff"]]
+
+
+def test_admin_edit_records_field_level_changes_without_secrets(app, users, admin_client):
+    """An admin edit records each changed field before and after; a new password shows only as changed."""
+    old_hash = fresh_user(users["staff"]).password
+    edit_user(admin_client, users["staff"], name="Clara Schumann", new_password=NEW_PASSWORD, role_names=["staff", "organizer"])
+    event = events("user-updated")[-1]
+    changes = details(event)["changes"]
+    assert changes["name"] == [None, "Clara Schumann"]
+    assert changes["roles"] == [["staff"], ["organizer", "staff"]]
+    assert changes["password"] == ["[redacted]", "[changed]"]
+    new_hash = fresh_user(users["staff"]).password
+    assert old_hash not in event.details and new_hash not in event.details
+    assert "fs_uniquifier" not in changes or changes["fs_uniquifier"] == ["[redacted]", "[changed]"]
+    assert event.actor == users["admin"] and users["staff"] in event.target
+
+
+def test_admin_create_delete_actions_and_export_are_recorded(app, users, admin_client):
+    """Creating, deleting, bulk actions and exports each leave an event."""
+    post_form(
+        admin_client,
+        "/admin/user/new/",
+        {"email": "oboe@example.org", "name": "Oboe", "role_names": ["staff"], "active": "y", "invite": "y"},
+    )
+    created = events("user-created")[-1]
+    assert "oboe@example.org" in created.target and details(created)["changes"]["email"] == [None, "oboe@example.org"]
+
+    run_action(admin_client, "user", "deactivate", [user_id("oboe@example.org")])
+    assert details(events("user-deactivated")[-1])["changes"]["active"] == [True, False]
+
+    target = user_id("oboe@example.org")
+    post_form(admin_client, "/admin/user/delete/", {"id": str(target)}, token_from="/admin/user/")
+    deleted = events("user-deleted")[-1]
+    assert details(deleted)["before"]["email"] == "oboe@example.org"
+    assert "password" not in deleted.details or '"password": null' in deleted.details
+
+    admin_client.get("/admin/user/export/csv/?search=staff")
+    exported = events("user-exported")[-1]
+    assert details(exported)["rows"] == 1 and "search=staff" in details(exported)["query"]
+
+
+def test_role_permission_changes_are_recorded(app, users, admin_client):
+    """Changing a role's permissions records the permissions before and after."""
+    from mfo.database.models import Role
+
+    post_form(admin_client, "/admin/role/new/", {"name": "jury", "description": "Jury", "permissions": ["user-read"]})
+    role = db.session.scalar(select(Role).where(Role.name == "jury"))
+    post_form(
+        admin_client,
+        f"/admin/role/edit/?id={role.id}",
+        {"name": "jury", "description": "Jury", "permissions": ["user-read", "role-read"]},
+    )
+    changes = details(events("role-updated")[-1])["changes"]
+    assert sorted(changes["permissions"][1]) == ["role-read", "user-read"]
+    assert changes["permissions"][0] == ["user-read"]
+
+
+def test_admin_unlock_is_recorded_and_lifts_the_lock(app, users, organizer_client, anon_client):
+    """Organizers find locked accounts with the filter and unlock them; the unlock is recorded."""
+    user = fresh_user(users["staff"])
+    lock_user(user)
+    db.session.commit()
+    locked_list = page(organizer_client.get("/admin/user/?flt0_3=1"))
+    assert users["staff"] in locked_list and users["end-user"] not in locked_list
+    run_action(organizer_client, "user", "unlock", [user.id])
+    assert fresh_user(users["staff"]).locked_until is None
+    assert users["staff"] in events("account-unlocked")[-1].target
+    assert login(anon_client, users["staff"]).status_code == 302
+
+
+# --- tamper evidence
+
+
+def test_verify_passes_on_an_untouched_trail(app, users, client_for):
+    """`flask audit verify` accepts the trail the app wrote, and says how many events it checked."""
+    client_for("staff")
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert f"{len(events())} events verified" in result.output
+
+
+def test_editing_a_row_breaks_the_chain(app, users, client_for):
+    """Changing any field of a recorded event makes `audit verify` fail and name that event."""
+    client_for("staff")
+    victim = events("sign-in")[-1]
+    tamper(f"UPDATE audit_event SET ip = '198.51.100.1' WHERE id = {victim.id}")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"broken at event {victim.id}" in result.output
+
+
+def test_deleting_a_row_or_cutting_the_tail_breaks_the_chain(app, users, client_for):
+    """Removing an event from the middle, or the last events, is detected."""
+    client_for("staff")
+    client_for("organizer")
+    ids = [event.id for event in events()]
+    tamper(f"DELETE FROM audit_event WHERE id = {ids[1]}")
+    verdict = verify()
+    assert not verdict.ok and verdict.broken_id == ids[1]
+
+
+def test_cutting_the_last_events_is_detected(app, users, client_for):
+    """Deleting the newest events (to hide what just happened) disagrees with the chain head."""
+    client_for("staff")
+    last = events()[-1].id
+    tamper(f"DELETE FROM audit_event WHERE id = {last}")
+    assert not verify().ok
+
+
+def test_a_rewritten_chain_without_the_key_is_detected(app, users, client_for):
+    """Re-hashing an edited row with a plain SHA-256 (no key) does not verify."""
+    import hashlib
+
+    client_for("staff")
+    victim = events("sign-in")[-1]
+    forged = hashlib.sha256(b"forged").hexdigest()
+    tamper(f"UPDATE audit_event SET actor = 'someone-else', hash = '{forged}' WHERE id = {victim.id}")
+    verdict = verify()
+    assert not verdict.ok and verdict.broken_id == victim.id
+
+
+def test_the_database_refuses_to_change_or_delete_events(app, users, client_for):
+    """The append-only triggers refuse UPDATE and DELETE from any client, and the ORM refuses too."""
+    client_for("staff")
+    for statement in ("UPDATE audit_event SET ip = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
+            with db.engine.begin() as connection:
+                connection.execute(sqlalchemy.text(statement))
+    event = events()[-1]
+    event.ip = "x"
+    with pytest.raises(ValueError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    assert verify().ok
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(app, database_url):
+    """Events written from several threads at once (each its own connection) form one valid chain."""
+    worker_app = make_app(database_url, shares_context=False)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        """Record ten events, committing each."""
+        try:
+            with worker_app.app_context():
+                for i in range(10):
+                    record("test-event", details={"thread": n, "i": i})
+                    db.session.commit()
+        except BaseException as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    verdict = verify()
+    assert verdict.ok, verdict.reason
+    assert len(events("test-event")) == 40
+
+
+# --- who reads it
+
+
+def test_only_audit_readers_see_the_trail(app, users, admin_client, organizer_client):
+    """Admins (audit-read) read the trail; organizers (no audit-read) are refused."""
+    assert organizer_client.get("/admin/audit/").status_code == 403
+    html = page(admin_client.get("/admin/audit/"))
+    assert "sign-in" in html and users["organizer"] in html
+    assert "Audit trail" not in page(organizer_client.get("/admin/"))
+
+
+def test_nobody_can_create_edit_or_delete_events_through_the_admin(app, users, admin_client):
+    """Even an admin cannot add, edit or delete audit events: the write endpoints answer 403."""
+    event_id = events()[-1].id
+    assert admin_client.get("/admin/audit/new/").status_code == 403
+    assert post_form(admin_client, "/admin/audit/new/", {"action": "forged"}, token_from="/admin/").status_code == 403
+    assert post_form(admin_client, f"/admin/audit/edit/?id={event_id}", {"action": "x"}, token_from="/admin/").status_code == 403
+    assert post_form(admin_client, "/admin/audit/delete/", {"id": str(event_id)}, token_from="/admin/").status_code == 403
+    assert verify().ok
+
+
+def test_the_trail_filters_and_exports(app, users, admin_client, anon_client):
+    """Filter by action and export the result as CSV (which is itself recorded)."""
+    login(anon_client, users["staff"], "not-the-password")
+    filtered = page(admin_client.get("/admin/audit/?flt0_1=sign-in-failed"))
+    assert "wrong password" in filtered and users["staff"] in filtered
+    response = admin_client.get("/admin/audit/export/csv/?flt0_1=sign-in-failed")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows and {row["Action"] for row in rows} == {"sign-in-failed"}
+    assert events("audit_event-exported")
+
+
+def test_what_users_typed_is_shown_escaped(app, users, admin_client, anon_client):
+    """An email typed at sign-in is shown escaped in the trail (no script runs in an admin's browser)."""
+    login(anon_client, '<script>alert(1)</script>@example.org', "whatever-password")
+    html = page(admin_client.get("/admin/audit/"))
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_account_area_shows_your_own_recent_sign_ins(app, users, client_for, anon_client):
+    """Users see their own sign-ins and failed attempts on their account, not other people's."""
+    anon_client.environ_base.update(REMOTE_ADDR="192.0.2.44", HTTP_USER_AGENT=BROWSER)
+    login(anon_client, users["staff"], "not-the-password")
+    client_for("organizer")
+    staff = client_for("staff")
+    html = page(staff.get("/account/security"))
+    assert 'id="recent-sign-ins"' in html
+    assert "192.0.2.44" in html and BROWSER in html and "Failed attempt" in html
+    assert html.count("Signed in</td>") == 1  # the organizer's sign-in is not listed
