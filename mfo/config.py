@@ -120,6 +120,10 @@ class DefaultConfig:
     MFO_FORCE_HTTPS = False  # also redirect http:// requests to https:// (usually the proxy's job)
     # Flask-Security's own inline scripts (passkey pages) read their CSP nonce from g under this name.
     SECURITY_SCRIPT_NONCE_KEY = "csp_nonce"
+    # --- Audit trail: each event carries an HMAC chained to the one before it. The key comes from
+    # here, or from SECRET_KEY when unset; set it separately so rotating SECRET_KEY keeps old
+    # events verifiable, and keep it out of the database (whoever holds it can rewrite the chain).
+    MFO_AUDIT_KEY: str | None = None
 
 
 def _env_overrides() -> dict:

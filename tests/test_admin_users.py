@@ -223,6 +223,25 @@ def test_reset_two_factor(app, admin_client, users):
     assert target.tf_totp_secret is None and target.tf_primary_method is None and not target.mf_recovery_codes
 
 
+def test_reset_two_factor_needs_a_recent_sign_in_and_ends_sessions(app, admin_client, client_for, users):
+    """A stale admin session is sent to re-enter the password first; the reset signs the user out."""
+    target = fresh_user(users["staff"])
+    target.tf_primary_method, target.tf_totp_secret = "authenticator", fresh_user(users["admin"]).tf_totp_secret
+    db.session.commit()
+    target_id = target.id
+    staff_client = client_for("staff")
+    make_stale(admin_client)
+    response = run_action(admin_client, "user", "reset_mfa", [target_id])
+    assert response.status_code == 302 and "/verify" in response.headers["Location"]
+    assert fresh_user(users["staff"]).tf_primary_method == "authenticator"
+    assert staff_client.get("/account/").status_code == 200
+
+    post_form(admin_client, "/verify", {"password": PASSWORD})
+    run_action(admin_client, "user", "reset_mfa", [target_id])
+    assert fresh_user(users["staff"]).tf_primary_method is None
+    assert staff_client.get("/account/").status_code == 302, "the reset must end the user's sessions"
+
+
 def test_delete_a_user(app, admin_client, users):
     """An admin deletes a user with the list's delete button (a POST)."""
     response = delete_record(admin_client, "user", user_id(users["end-user"]), follow_redirects=True)
