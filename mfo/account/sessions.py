@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_security import current_user, logout_user, user_authenticated
 
 from mfo.audit.events import SIGN_OUT_REASON
-from mfo.database import db
 
 if TYPE_CHECKING:
     from mfo.database.models import User
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 # Unix timestamps kept in the signed session cookie: when this session signed in, when it was last used.
 SIGNED_IN_AT = "mfo_signed_in_at"
 SEEN_AT = "mfo_seen_at"
+SEEN_AT_RESOLUTION = 60  # seconds
 
 
 def clock() -> float:
@@ -84,8 +84,12 @@ def _enforce_session_limits() -> None:
             session.pop(key, None)
         flash(_("Your session has expired. Please sign in again."), "info")
         return
-    session[SIGNED_IN_AT] = signed_in_at
-    session[SEEN_AT] = now
+    if session.get(SIGNED_IN_AT) != signed_in_at:
+        session[SIGNED_IN_AT] = signed_in_at
+    # Refresh the last-seen time at most once a minute: every change re-signs and re-sends the
+    # session cookie, and a minute is far below any idle timeout worth setting.
+    if now - float(session.get(SEEN_AT, 0)) >= SEEN_AT_RESOLUTION:
+        session[SEEN_AT] = now
 
 
 def init_sessions(app: Flask) -> None:
