@@ -323,7 +323,7 @@ def test_the_trail_filters_and_exports(app, users, admin_client, anon_client):
     response = admin_client.get("/admin/audit/export/csv/?flt0_1=sign-in-failed")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows and {row["Action"] for row in rows} == {"sign-in-failed"}
-    assert events("audit_event-exported")
+    assert events("audit-exported")
 
 
 def test_what_users_typed_is_shown_escaped(app, users, admin_client, anon_client):

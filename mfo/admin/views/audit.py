@@ -40,7 +40,7 @@ ACTIONS = (
     "role-updated",
     "role-deleted",
     "role-exported",
-    "audit_event-exported",
+    "audit-exported",
     "roles-synced",
     "admin-bootstrapped",
 )
@@ -85,6 +85,10 @@ class AuditView(SecureModelView):
     column_formatters = {"details": _format_details}
     column_formatters_detail = {"details": _format_details}
     page_size = 50
+
+    def audit_name(self) -> str:
+        """Name this view's own events (exports) "audit-..."."""
+        return "audit"
 
     def get_filters(self):
         """Filter by actor, action, target and time (built per view: filters remember their view)."""
