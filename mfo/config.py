@@ -75,6 +75,10 @@ class DefaultConfig:
         {"email": {"mapper": "flask_security.uia_email_mapper", "case_insensitive": True}}
     ]
     SECURITY_EMAIL_SENDER = None  # falls back to MAIL_DEFAULT_SENDER
+    # Flask-Security's default {"private": True, "no-store": True} renders with Werkzeug 3.1 as
+    # "private=True, no-store=True", and "private=<field>" lets shared caches keep the page.
+    # None renders the bare directives: "Cache-Control: private, no-store".
+    SECURITY_CACHE_CONTROL = {"private": None, "no-store": None}
     # Multi-factor authentication: an authenticator app (TOTP, with QR code) or codes by email,
     # plus one-time recovery codes. MFO_REQUIRE_MFA_FOR_ADMIN makes it compulsory for admin access.
     SECURITY_TWO_FACTOR = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask, current_app, g, request
 
 from mfo.extensions import talisman
@@ -27,6 +29,13 @@ CONTENT_SECURITY_POLICY = {
 def csp_nonce() -> str:
     """Return this request's CSP nonce (for Flask-Admin's csp_nonce_generator and our templates)."""
     return getattr(request, "csp_nonce", "")
+
+
+def _make_nonce_first() -> None:
+    """Give the request its CSP nonce before any other hook runs (Talisman keeps a nonce it finds)."""
+    if not getattr(request, "csp_nonce", None):
+        request.csp_nonce = secrets.token_urlsafe(24)
+    _share_nonce_with_flask_security()
 
 
 def _share_nonce_with_flask_security() -> None:
@@ -55,5 +64,7 @@ def init_headers(app: Flask) -> None:
         x_xss_protection=False,
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
-    # Registered after Talisman's own hook, which makes the nonce.
-    app.before_request(_share_nonce_with_flask_security)
+    # Hooks registered before this one (CSRF, rate limits) can end a request with an error page
+    # before Talisman's own hook makes the nonce: that page's scripts would get nonce="" and the
+    # CSP header no nonce, so the browser would block them. Make the nonce ahead of every hook.
+    app.before_request_funcs.setdefault(None, []).insert(0, _make_nonce_first)

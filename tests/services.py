@@ -44,6 +44,21 @@ def postgres_answers() -> bool:
         engine.dispose()
 
 
+def redis_answers() -> bool:
+    """Tell whether Redis answers PING at the test URL."""
+    if not answers(REDIS_URL):
+        return False
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 if __name__ == "__main__":
-    checks = {"postgresql": postgres_answers, "redis": lambda: answers(REDIS_URL)}
+    checks = {"postgresql": postgres_answers, "redis": redis_answers}
     sys.exit(0 if checks[sys.argv[1]]() else 1)

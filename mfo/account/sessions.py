@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import timezone
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, flash, g, request, session
+from flask import Flask, Response, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_security import current_user, logout_user, user_authenticated
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from mfo.audit.events import SIGN_OUT_REASON
 
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 SIGNED_IN_AT = "mfo_signed_in_at"
 SEEN_AT = "mfo_seen_at"
 SEEN_AT_RESOLUTION = 60  # seconds
+# A remember-me cookie carries no time, so a copy of it would work for as long as the account's
+# identity key lasts. This signed companion cookie records when (and for whom) it was issued.
+REMEMBER_AT_COOKIE = "mfo_remember_at"
+_ISSUE_REMEMBER_AT = "mfo_issue_remember_at"
 
 
 def clock() -> float:
@@ -48,23 +52,58 @@ def end_all_sessions(user: User) -> None:
     user_datastore.set_uniquifier(user)
 
 
+def _remember_at_serializer() -> URLSafeSerializer:
+    """Return the signer of the remember-me companion cookie (keyed by SECRET_KEY)."""
+    return URLSafeSerializer(current_app.secret_key, salt="mfo-remember-at")
+
+
 def _stamp_sign_in(sender: Flask, user: User, **_extra) -> None:
     """Start the session's clocks when the user signs in (password, second factor or a password change)."""
     now = clock()
     session[SIGNED_IN_AT] = now
     session[SEEN_AT] = now
+    # Flask-Login marks a sign-in with remember-me before Flask-Security sends this signal.
+    if session.get("_remember") == "set":
+        g.setdefault(_ISSUE_REMEMBER_AT, (user.fs_uniquifier, now))
+
+
+def _remembered_at(user: User) -> float:
+    """Return when the remember-me cookie of this request was issued to this user, or 0 if unknown."""
+    try:
+        uniquifier, issued = _remember_at_serializer().loads(request.cookies.get(REMEMBER_AT_COOKIE, ""))
+    except (BadSignature, TypeError, ValueError):
+        return 0.0
+    # Bound to the user: someone holding a stolen remember-me cookie cannot pair it with a fresh
+    # companion cookie from an account of their own.
+    return float(issued) if uniquifier == user.fs_uniquifier else 0.0
 
 
 def _signed_in_at(user: User) -> float:
-    """Return when this session signed in; for a session restored from a remember-me cookie, the
-    account's latest sign-in (SECURITY_TRACKABLE records it), since the cookie carries no time."""
+    """Return when this session signed in; for a session restored from a remember-me cookie, when
+    that cookie was issued (0, expired, when that is unknown: never trust a copied cookie forever)."""
     stamp = session.get(SIGNED_IN_AT)
     if stamp is not None:
         return float(stamp)
-    if user.current_login_at is None:
-        return 0.0  # no known sign-in time: treat as expired rather than trust the cookie forever
-    # The database keeps naive UTC times.
-    return user.current_login_at.replace(tzinfo=timezone.utc).timestamp()
+    return _remembered_at(user)
+
+
+def _write_remember_at(response: Response) -> Response:
+    """Send the companion cookie with a new remember-me cookie, and clear it with a cleared one."""
+    issue = g.pop(_ISSUE_REMEMBER_AT, None)
+    config = current_app.config
+    options = {
+        "path": config.get("REMEMBER_COOKIE_PATH", "/"),
+        "domain": config.get("REMEMBER_COOKIE_DOMAIN"),
+        "secure": bool(config.get("REMEMBER_COOKIE_SECURE", False)),
+        "httponly": True,
+        "samesite": config.get("REMEMBER_COOKIE_SAMESITE", "Lax"),
+    }
+    if issue is not None and session.get("_remember") == "set":
+        value = _remember_at_serializer().dumps(list(issue))
+        response.set_cookie(REMEMBER_AT_COOKIE, value, max_age=int(max_lifetime()), **options)
+    elif session.get("_remember") == "clear" and REMEMBER_AT_COOKIE in request.cookies:
+        response.delete_cookie(REMEMBER_AT_COOKIE, **options)
+    return response
 
 
 def _enforce_session_limits() -> None:
@@ -96,3 +135,6 @@ def init_sessions(app: Flask) -> None:
     """Stamp sessions at sign-in and check their idle and absolute limits on every request."""
     user_authenticated.connect(_stamp_sign_in, app)
     app.before_request(_enforce_session_limits)
+    # Registered after Flask-Login's own hook, so it runs before it (Flask runs these in reverse)
+    # and still sees the "_remember" mark that hook removes.
+    app.after_request(_write_remember_at)

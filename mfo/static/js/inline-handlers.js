@@ -3,7 +3,9 @@
    the few handlers Flask-Admin writes, without eval: only the functions listed below may be
    called, only with string arguments or `this`. Templates that override Flask-Admin's write the
    same code in data-onclick="..." (which the browser leaves alone); a leftover onclick="..." is
-   handled too, so a forgotten override still works (the browser then logs a CSP report). */
+   handled too, so a forgotten override still works (the browser then logs a CSP report).
+   Flask-Admin's links also use href="javascript:void(0)" as "a link that goes nowhere": the CSP
+   blocks following it and logs an error, so clicks on such links have their default cancelled. */
 (function () {
   "use strict";
 
@@ -54,6 +56,15 @@
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-onclick], [onclick]"), rebind);
   }
+
+  // Capture phase on the document: it sees every click, on links added later (filters) too, and
+  // a handler below that stops propagation (Bootstrap's dropdown toggle) cannot skip it.
+  // Cancelling the default does not stop the other click handlers; it only keeps the browser from
+  // running the javascript: URL.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (link && /^\s*javascript:/i.test(link.getAttribute("href"))) { event.preventDefault(); }
+  }, true);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
