@@ -158,6 +158,7 @@ def main() -> int:
         seed_users(app, args.users, PASSWORD)
         from sqlalchemy import select
 
+        from mfo.audit.trail import verify
         from mfo.database import db
         from mfo.database.models import User
 
@@ -186,6 +187,8 @@ def main() -> int:
             with app.app_context():
                 db.session.expire_all()
                 names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(list(tally.acknowledged)))).all())
+                # Sign-ins and edits from both workers wrote audit events at once: still one chain?
+                trail = verify()
             lost = {uid: value for uid, value in tally.acknowledged.items() if names.get(uid) != value}
             fivexx = sum(n for status, n in tally.statuses.items() if status >= 500)
             lines += [
@@ -194,8 +197,10 @@ def main() -> int:
                 f"- sign-ins: {dict(tally.sign_ins)}",
                 f"- 5xx responses: {fivexx}",
                 f"- acknowledged edits: {len(tally.acknowledged)} users; missing from the database afterwards: {len(lost)}",
+                f"- audit trail after the soak: {trail.events} events, "
+                + ("chain intact (`flask audit verify`)" if trail.ok else f"BROKEN at event {trail.broken_id}: {trail.reason}"),
             ]
-            ok = fivexx == 0 and not lost and len(tally.acknowledged) > 0
+            ok = fivexx == 0 and not lost and len(tally.acknowledged) > 0 and trail.ok
 
             if not args.no_restart:
                 viewer_browser = sign_in(base, app, emails[0])

@@ -1,0 +1,85 @@
+"""`python -m bench.profile /account/`: where one page's time goes, profiled in-process with cProfile.
+
+The app runs in its production configuration on a throw-away SQLite file (signed in as a staff
+user, or as an admin with --admin); the page is requested --requests times and the functions with
+the most cumulative time are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import tempfile
+import time
+
+PASSWORD = "profile-Pass-2026"
+
+
+def main() -> None:
+    """Build the app, sign in, warm up, then time and profile the page."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", help="the page to profile, e.g. /account/")
+    parser.add_argument("--admin", action="store_true", help="sign in as an admin (MFA requirement off)")
+    parser.add_argument("--anonymous", action="store_true", help="do not sign in")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="mfo-profile-")
+    os.environ.update(
+        {
+            "FLASK_SECRET_KEY": "profile-secret-key",
+            "FLASK_SECURITY_PASSWORD_SALT": "profile-salt",
+            "FLASK_SECURITY_TOTP_SECRETS": '{"1": "profile-totp-secret-0123456789"}',
+            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/profile.sqlite",
+            "FLASK_RATELIMIT_ENABLED": "false",
+            "FLASK_MFO_LOG_LEVEL": "WARNING",
+            "FLASK_MFO_REQUIRE_MFA_FOR_ADMIN": "false",
+        }
+    )
+    from flask_security.utils import hash_password, naive_utcnow
+
+    from mfo import create_app
+    from mfo.commands import sync_roles
+    from mfo.database import db
+    from mfo.database.models import user_datastore
+
+    app = create_app()
+    email = "admin@profile.example" if args.admin else "staff@profile.example"
+    with app.app_context():
+        db.create_all()
+        sync_roles()
+        user_datastore.create_user(
+            email=email,
+            password=hash_password(PASSWORD),
+            roles=["admin" if args.admin else "staff"],
+            confirmed_at=naive_utcnow(),
+        )
+        db.session.commit()
+
+    client = app.test_client()
+    if not args.anonymous:
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    for _ in range(50):
+        client.get(args.path)
+
+    started = time.perf_counter()
+    for _ in range(args.requests):
+        status = client.get(args.path).status_code
+    plain = (time.perf_counter() - started) / args.requests * 1000
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.requests):
+        client.get(args.path)
+    profiler.disable()
+    print(f"{args.path}: status {status}, {plain:.2f} ms per request in-process (without the profiler)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
