@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app mfo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-dev translations upgrade run serve bench soak test test-postgres clean
+.PHONY: install install-dev translations messages upgrade run serve bench soak test test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ install-dev: $(VENV)/.installed-dev translations  ## install the test requiremen
 
 translations: $(VENV)/.installed  ## compile the message catalogs (.po -> .mo)
 	$(BIN)/pybabel compile --statistics -d mfo/translations
+
+messages: $(VENV)/.installed  ## re-extract the strings to translate and merge them into every catalog (then translate the new ones)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --project mfo \
+		--copyright-holder "The mfo contributors" -o mfo/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i mfo/translations/messages.pot -d mfo/translations
 
 upgrade: install  ## bring the database schema up to date and sync the built-in roles
 	FLASK_DEBUG=1 $(FLASK) db upgrade

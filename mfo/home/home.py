@@ -44,6 +44,7 @@ def set_language():
 def _safe_next() -> str:
     """Return the form's `next` when it stays on this site, else the home page."""
     target = request.form.get("next", "")
-    if target.startswith("/") and validate_redirect_url(target):
+    # "//host" and "/\host" are read by browsers as another site.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and validate_redirect_url(target):
         return target
     return "/"
