@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,7 +44,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     end_sessions_safely(app)
     configure_sqlite(app)
-    migrate.init_app(app, db, directory=str(app.config.get("MFO_MIGRATIONS_DIR", "migrations")))
+    # The migrations live beside the package, wherever the command is run from.
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(template_context)
     csrf.init_app(app)
