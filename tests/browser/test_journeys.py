@@ -19,6 +19,17 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("#submit")
 
 
+def sign_in_with_code(page, email: str) -> None:
+    """Sign in with the password, then the authenticator code (users with admin access have one)."""
+    from tests.helpers import totp_code
+
+    sign_in(page, email)
+    page.wait_for_url("**/tf-validate**")
+    page.fill("#code", totp_code(email))
+    page.click("form[name=two_factor_verify_code_form] [type=submit]")
+    page.wait_for_selector("#nav-user")
+
+
 def test_register_confirm_sign_in_account_language_sign_out(page, live_server):
     """A visitor registers, confirms through the emailed link, signs in, edits the profile in French, signs out."""
     page.goto("/")
@@ -120,14 +131,8 @@ def test_passkey_as_second_factor(page, live_server, app):
 
 def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
     """An admin (with MFA) invites a staff user; they set a password from the email, sign in, and are refused the admin."""
-    from tests.helpers import totp_code
-
     create_user("chair@example.org", ("admin",))
-    sign_in(page, "chair@example.org")
-    page.wait_for_url("**/tf-validate**")
-    page.fill("#code", totp_code("chair@example.org"))
-    page.click("form[name=two_factor_verify_code_form] [type=submit]")
-    page.wait_for_selector("#nav-user")
+    sign_in_with_code(page, "chair@example.org")
 
     page.goto("/admin/user/new/")
     page.fill("#email", "cellist@example.org")
@@ -165,16 +170,10 @@ def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
 
 def test_admin_pages_run_under_the_csp_and_confirmations_still_work(page, live_server, app):
     """The admin's list, details, create and role forms show no CSP error; delete and bulk actions still ask first."""
-    from tests.helpers import totp_code
-
     create_user("warden@example.org", ("admin",))
     create_user("leaving@example.org", ("staff",))
     create_user("resting@example.org", ("staff",))
-    sign_in(page, "warden@example.org")
-    page.wait_for_url("**/tf-validate**")
-    page.fill("#code", totp_code("warden@example.org"))
-    page.click("form[name=two_factor_verify_code_form] [type=submit]")
-    page.wait_for_selector("#nav-user")
+    sign_in_with_code(page, "warden@example.org")
 
     # Every admin page type, in a real browser: a blocked script or handler shows as a console error.
     page.goto("/admin/user/")

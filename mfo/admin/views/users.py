@@ -153,46 +153,53 @@ class RoleFilter(BaseSQLAFilter):
         return _l("is")
 
 
-class ConfirmedFilter(BaseSQLAFilter):
+class YesNoFilter(BaseSQLAFilter):
+    """A yes/no filter on a condition about users; subclasses give the column, the label and the condition."""
+
+    def __init__(self, column, label) -> None:
+        """Offer yes and no."""
+        super().__init__(column, label, options=(("1", _l("Yes")), ("0", _l("No"))))
+
+    def condition(self):
+        """Return the SQL condition that "yes" keeps."""
+        raise NotImplementedError
+
+    def validate(self, value) -> bool:
+        """Accept only yes or no."""
+        return value in ("0", "1")
+
+    def apply(self, query, value, alias=None):
+        """Keep the users meeting the condition for "1", the others for "0"."""
+        del alias
+        return query.filter(self.condition() if value == "1" else ~self.condition())
+
+    def operation(self):
+        """Describe the filter in the list's filter bar."""
+        return _l("is")
+
+
+class ConfirmedFilter(YesNoFilter):
     """Users who have (or have not) confirmed their email address."""
 
     def __init__(self) -> None:
-        """Offer yes and no."""
-        super().__init__(User.confirmed_at, _l("Confirmed"), options=(("1", _l("Yes")), ("0", _l("No"))))
+        """Filter on the confirmation time."""
+        super().__init__(User.confirmed_at, _l("Confirmed"))
 
-    def validate(self, value) -> bool:
-        """Accept only yes or no."""
-        return value in ("0", "1")
-
-    def apply(self, query, value, alias=None):
-        """Keep the confirmed users for "1", the unconfirmed ones for "0"."""
-        del alias
-        return query.filter(User.confirmed_at.is_not(None) if value == "1" else User.confirmed_at.is_(None))
-
-    def operation(self):
-        """Describe the filter in the list's filter bar."""
-        return _l("is")
+    def condition(self):
+        """Confirmed: a confirmation time is set."""
+        return User.confirmed_at.is_not(None)
 
 
-class LockedFilter(BaseSQLAFilter):
+class LockedFilter(YesNoFilter):
     """Users whose account is locked now (too many failed sign-ins), or not."""
 
     def __init__(self) -> None:
-        """Offer yes and no."""
-        super().__init__(User.locked_until, _l("Locked"), options=(("1", _l("Yes")), ("0", _l("No"))))
+        """Filter on the end of the lock."""
+        super().__init__(User.locked_until, _l("Locked"))
 
-    def validate(self, value) -> bool:
-        """Accept only yes or no."""
-        return value in ("0", "1")
-
-    def apply(self, query, value, alias=None):
-        """Keep the locked users for "1", the others for "0"."""
-        del alias
-        return query.filter(locked_clause() if value == "1" else ~locked_clause())
-
-    def operation(self):
-        """Describe the filter in the list's filter bar."""
-        return _l("is")
+    def condition(self):
+        """Locked: the lock ends in the future."""
+        return locked_clause()
 
 
 def _format_locked(view, context, model, name) -> str:
