@@ -86,6 +86,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "mfo-test.sqlite")
 
 
+# Every app a test builds, so that its database connections are closed after the test (an engine
+# left to the garbage collector closes them later, in whatever test runs then, with a warning).
+_made_apps: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_apps_made_in_the_test() -> Iterator[None]:
+    """Dispose of the engines of the apps a test built once it is over."""
+    yield
+    while _made_apps:
+        with _made_apps.pop().app_context():
+            db.engine.dispose()
+
+
 def make_app(database_url: str, *, shares_context: bool = True, **overrides) -> Flask:
     """Build a test app on the given database.
 
@@ -93,6 +107,7 @@ def make_app(database_url: str, *, shares_context: bool = True, **overrides) -> 
     (true for the `app` fixture); apps served from a thread or used with no pushed context pass False.
     """
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    _made_apps.append(app)
     if not shares_context:
         return app
 
