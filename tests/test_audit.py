@@ -76,6 +76,8 @@ def test_sign_in_and_sign_out_are_recorded_with_ip_and_browser(app, users, anon_
     assert (sign_in.actor_id, sign_in.actor, sign_in.ip, sign_in.user_agent) == (staff.id, staff.email, "203.0.113.7", BROWSER)
     assert details(sign_in)["via"] == ["password"]
     assert sign_out.actor_id == staff.id and details(sign_out)["reason"] == "signed out"
+    login(anon_client, users["admin"])  # password, then the authenticator code
+    assert details(events("sign-in")[-1])["via"] == ["password", "second factor"]
     assert sign_in.at <= sign_out.at
 
 
@@ -147,6 +149,8 @@ def test_admin_edit_records_field_level_changes_without_secrets(app, users, admi
     assert old_hash not in event.details and new_hash not in event.details
     assert "fs_uniquifier" not in changes or changes["fs_uniquifier"] == ["[redacted]", "[changed]"]
     assert event.actor == users["admin"] and users["staff"] in event.target
+    shown = page(admin_client.get("/admin/audit/?flt0_1=user-updated"))
+    assert "name: null → &#34;Clara Schumann&#34;" in shown
 
 
 def test_admin_create_delete_actions_and_export_are_recorded(app, users, admin_client):

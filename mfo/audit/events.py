@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import user_logged_out
 from flask_security import (
     LoginForm,
@@ -60,7 +60,11 @@ class AuditedLoginForm(LoginForm):
 
 def _signed_in(sender: Flask, user, authn_via=None, **_extra) -> None:
     """Record a completed sign-in (after every factor)."""
-    record_now("sign-in", actor=user, target=user_target(user), details={"via": authn_via or []})
+    via = list(authn_via or [])
+    if not via and session.get("tf_user_id"):
+        # Flask-Security names no mechanism when a two-factor sign-in completes.
+        via = ["password", "second factor"]
+    record_now("sign-in", actor=user, target=user_target(user), details={"via": via, "endpoint": _endpoint()})
 
 
 def _failed(sender: Flask, user, auth_type: str, tfa: bool = False, **_extra) -> None:

@@ -214,3 +214,12 @@ def test_admin_pages_run_under_the_csp_and_confirmations_still_work(page, live_s
     db.session.expire_all()
     assert user_datastore.find_user(email="resting@example.org").active is False
     screenshot(page, "admin-bulk-action")
+
+    # The audit trail recorded the delete and the bulk action, and shows them in the same look.
+    page.goto("/admin/audit/")
+    assert page.locator("td", has_text="user-deleted").count() == 1
+    assert page.locator("td", has_text="user-deactivated").count() == 1
+    screenshot(page, "audit-trail")
+    page.goto("/account/security")
+    assert page.locator("#recent-sign-ins td", has_text="Signed in").count() >= 1
+    screenshot(page, "account-security")

@@ -46,14 +46,34 @@ ACTIONS = (
 )
 
 
-def _format_details(view, context, model, name) -> Markup:
-    """Show the details as indented JSON in a <pre> block (escaped: they hold what users typed)."""
-    del view, context, name
+def details_lines(details: str) -> list[str]:
+    """Return an event's details as short lines: "field: before → after" for changes, "name: value" otherwise."""
     try:
-        text = json.dumps(json.loads(model.details), indent=1, ensure_ascii=False, sort_keys=True)
+        data = json.loads(details)
     except ValueError:
-        text = model.details
-    return Markup('<pre class="audit-details mb-0">%s</pre>') % escape(text)
+        return [details]
+    if not isinstance(data, dict):
+        return [details]
+
+    def show(value) -> str:
+        """Return a value as compact JSON."""
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for name, value in sorted(data.items()):
+        if name == "changes" and isinstance(value, dict):
+            lines += [f"{field}: {show(old)} → {show(new)}" for field, (old, new) in sorted(value.items())]
+        elif name == "before" and isinstance(value, dict):
+            lines += [f"{field}: {show(old)}" for field, old in sorted(value.items()) if old is not None]
+        else:
+            lines.append(f"{name}: {show(value)}")
+    return lines
+
+
+def _format_details(view, context, model, name) -> Markup:
+    """Show the details one per line (escaped: they hold what users typed)."""
+    del view, context, name
+    return Markup('<pre class="audit-details mb-0">%s</pre>') % escape("\n".join(details_lines(model.details)))
 
 
 class AuditView(SecureModelView):
