@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
+from flask_security.utils import naive_utcnow
 
 from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE, role_permissions
 from tests.conftest import create_user
@@ -188,12 +190,15 @@ def test_admin_pages_share_the_site_layout(admin_client, url):
 
 
 def test_dashboard_counts(app, users, admin_client):
-    """The dashboard counts users (active, unconfirmed), roles and recent sign-ups."""
+    """The dashboard counts users (active, unconfirmed, locked now), roles and recent sign-ups."""
     create_user("pending@example.org", ("end-user",), confirmed_at=None)
     create_user("gone@example.org", ("end-user",), active=False)
+    create_user("locked@example.org", ("end-user",), locked_until=naive_utcnow() + timedelta(minutes=5))
+    create_user("was-locked@example.org", ("end-user",), locked_until=naive_utcnow() - timedelta(minutes=5))
     html = page(admin_client.get("/admin/"))
     counts = {key: int(value) for key, value in re.findall(r'data-count="(\w+)">(\d+)<', html)}
-    assert counts == {"users": 6, "active": 5, "unconfirmed": 1, "roles": 4, "recent": 6}
+    assert counts == {"users": 8, "active": 7, "unconfirmed": 1, "locked": 1, "roles": 4, "recent": 8}
+    assert 'href="/admin/user/?flt0_3=1"' in html
 
 
 def test_dashboard_renders_from_the_admin_package(app):

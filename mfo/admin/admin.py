@@ -65,6 +65,7 @@ class SecureIndexView(AccessMixin, AdminIndexView):
             links["users"] = url_for("user.index_view")
             links["active"] = url_for("user.index_view", flt0_1="1")
             links["unconfirmed"] = url_for("user.index_view", flt0_2="0")
+            links["locked"] = url_for("user.index_view", flt0_3="1")
         if current_user.has_permission(ROLE_READ):
             links["roles"] = url_for("role.index_view")
         return links
