@@ -42,6 +42,26 @@ def test_migrations_build_the_schema_the_models_describe(empty_database: str):
     assert {"user", "role", "roles_users", "webauthn", "alembic_version"} <= tables
 
 
+def test_migrations_make_the_audit_trail_append_only_with_its_chain_head(empty_database: str):
+    """After `flask db upgrade` the trail verifies (empty, head in place) and the database refuses edits of events."""
+    from mfo.audit.trail import record, verify
+
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        assert verify().ok
+        record("test-event")
+        db.session.commit()
+        for statement in ("UPDATE audit_event SET ip = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
+                with db.engine.begin() as connection:
+                    connection.execute(sqlalchemy.text(statement))
+        verdict = verify()
+        db.session.remove()
+        db.engine.dispose()
+    assert verdict.ok and verdict.events == 1
+
+
 def test_roles_users_has_a_composite_primary_key(app):
     """roles_users is keyed by (user_id, role_id) and indexed by role: no duplicates, no scans."""
     inspector = inspect(db.engine)

@@ -81,7 +81,8 @@ def record(action: str, *, target: str | None = None, details: Mapping | None = 
         details=json.dumps(dict(details or {}), ensure_ascii=False, sort_keys=True, default=str),
     )
     session = db.session
-    # Take the head's lock before reading it; with no head yet, create it (the first event ever).
+    # Take the head's lock before reading it. The migration creates the head; should it be missing
+    # (a database emptied by hand), the first event creates it again.
     claimed = session.execute(
         update(AuditChain).where(AuditChain.id == HEAD_ID).values(last_id=AuditChain.last_id + 1)
     ).rowcount

@@ -59,6 +59,8 @@ def upgrade():
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain'))
     )
+    # The chain starts with its head in place, so the first writers never race to create it.
+    op.execute("INSERT INTO audit_chain (id, last_id, last_hash) VALUES (1, 0, '" + "0" * 64 + "')")
     # The database refuses UPDATE and DELETE on audit events (the same triggers the models create).
     for statement in APPEND_ONLY_DDL.get(op.get_bind().dialect.name, []):
         op.execute(statement)

@@ -64,6 +64,10 @@ APPEND_ONLY_DDL = {
     ],
 }
 
+# The chain starts with its head in place, so the first writers never race to create it.
+EMPTY_CHAIN_HEAD = "INSERT INTO audit_chain (id, last_id, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"
+event.listen(AuditChain.__table__, "after_create", DDL(EMPTY_CHAIN_HEAD))
+
 for _dialect, _statements in APPEND_ONLY_DDL.items():
     for _statement in _statements:
         event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
