@@ -347,3 +347,23 @@ def test_account_area_shows_your_own_recent_sign_ins(app, users, client_for, ano
     assert 'id="recent-sign-ins"' in html
     assert "192.0.2.44" in html and BROWSER in html and "Failed attempt" in html
     assert html.count("Signed in</td>") == 1  # the organizer's sign-in is not listed
+
+
+def test_mfa_set_up_and_email_change_are_recorded(app, users, anon_client, staff_client, outbox):
+    """Setting up an authenticator and confirming a new email address each leave an event."""
+    from tests.helpers import links_in
+    from tests.test_mfa import set_up_authenticator
+
+    create_user("new-admin@example.org", ("admin",), mfa=False)
+    login(anon_client, "new-admin@example.org")
+    set_up_authenticator(anon_client)
+    set_up = events("mfa-set-up")
+    assert len(set_up) == 1 and details(set_up[0])["method"] == "authenticator"
+    assert "new-admin@example.org" in set_up[0].target
+
+    post_form(staff_client, "/change-email", {"email": "moved@example.org"})
+    link = next(url for url in links_in(outbox[-1]) if "/change-email/" in url)
+    staff_client.get(link)
+    changed = events("email-changed")
+    assert len(changed) == 1 and details(changed[0])["old_email"] == users["staff"]
+    assert "moved@example.org" in changed[0].target

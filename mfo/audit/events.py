@@ -64,6 +64,9 @@ def _signed_in(sender: Flask, user, authn_via=None, **_extra) -> None:
     if not via and session.get("tf_user_id"):
         # Flask-Security names no mechanism when a two-factor sign-in completes.
         via = ["password", "second factor"]
+    if session.get("tf_state") == "validating_profile":
+        # A second factor set up as part of signing in sends no profile-changed signal.
+        record_now("mfa-set-up", actor=user, target=user_target(user), details={"method": user.tf_primary_method})
     record_now("sign-in", actor=user, target=user_target(user), details={"via": via, "endpoint": _endpoint()})
 
 
