@@ -136,10 +136,18 @@ def _env_overrides() -> dict:
     for key, raw in os.environ.items():
         if not key.startswith("FLASK_") or key in ("FLASK_APP", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
             continue
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
+        word = raw.strip().lower()
+        if key == "FLASK_DEBUG":
+            # Flask's own rule (flask.helpers.get_debug_flag): FLASK_DEBUG=False or =no is off, not
+            # the truthy string "False", which would turn on development mode in production.
+            value = word not in ("", "0", "false", "no")
+        elif word in ("true", "false"):
+            value = word == "true"  # True/False as written in a .env mean booleans, not strings
+        else:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
         overrides[key[len("FLASK_"):]] = value
     return overrides
 

@@ -1,33 +1,48 @@
-"""Configuration: defaults, FLASK_* overrides, the production guard for secrets, development secrets, SQLite."""
+"""Configuration: defaults, FLASK_* overrides, .env, the production guard for secrets, development secrets, SQLite."""
 
 from __future__ import annotations
 
+import functools
+import io
 import json
+import os
+import re
 import stat
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 from flask import Flask
 
-from mfo import config as config_module
-from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config
+from mfo import create_app
+from mfo.config import REQUIRED_SECRETS, DefaultConfig, _env_overrides, load_config
 from mfo.database import db
 from tests.conftest import TEST_CONFIG, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = sorted(name for name in vars(DefaultConfig) if name.isupper())
+SECRETS = {"SECRET_KEY": "k", "SECURITY_PASSWORD_SALT": "s", "SECURITY_TOTP_SECRETS": {"1": "t"}}
+# `# FLASK_NAME=value` (a default) or `FLASK_NAME=` (a secret to fill in) in dotenv_example.
+DOTENV_LINE = re.compile(r"^(?:# )?FLASK_([A-Z0-9_]+)=(.*)$", re.MULTILINE)
 
 
 @pytest.fixture
 def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No FLASK_* variable from the machine running the tests leaks into these apps."""
-    import os
-
     for key in list(os.environ):
         if key.startswith("FLASK_"):
             monkeypatch.delenv(key)
     return monkeypatch
+
+
+@pytest.fixture
+def instance(bare_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Point create_app's instance folder into tmp_path and keep a developer's .env out of the test."""
+    folder = tmp_path / "instance"
+    bare_env.setattr("mfo.app.Flask", functools.partial(Flask, instance_path=str(folder)))
+    bare_env.setattr("mfo.app.load_dotenv", lambda: False)
+    return folder
 
 
 def configured(tmp_path: Path, **overrides) -> Flask:
@@ -37,11 +52,64 @@ def configured(tmp_path: Path, **overrides) -> Flask:
     return app
 
 
-@pytest.mark.parametrize("name", [*SETTINGS, *REQUIRED_SECRETS, "MFO_AUDIT_KEY"])
+def dispose(app: Flask) -> None:
+    """Close the database connections of an app built outside make_app."""
+    with app.app_context():
+        db.engine.dispose()
+
+
+def documented_defaults() -> dict[str, str]:
+    """Return the value dotenv_example gives each FLASK_ setting, as a .env copied from it would read it."""
+    text = (ROOT / "dotenv_example").read_text(encoding="utf-8")
+    lines = "\n".join(f"FLASK_{name}={value}" for name, value in DOTENV_LINE.findall(text))
+    return dotenv_values(stream=io.StringIO(lines))
+
+
+# --- Every setting is documented, with its true default
+
+
+@pytest.mark.parametrize("name", SETTINGS)
 def test_every_setting_is_documented(name: str):
-    """Each setting has a line in dotenv_example and a row in the README's configuration table."""
-    assert f"FLASK_{name}=" in (ROOT / "dotenv_example").read_text(), f"add FLASK_{name} to dotenv_example"
-    assert f"| `{name}` |" in (ROOT / "README.md").read_text(), f"add a row for {name} to the README's table"
+    """Each setting has a line in dotenv_example and a row in the README's (or configuration.md's) table."""
+    assert f"FLASK_{name}" in documented_defaults(), f"add a `# FLASK_{name}=<default>` line to dotenv_example"
+    tables = (ROOT / "README.md").read_text() + (ROOT / "docs" / "configuration.md").read_text()
+    assert f"| `{name}` |" in tables, f"add a row for {name} to the README's configuration table"
+
+
+def test_the_required_secrets_are_in_the_example_with_empty_values():
+    """dotenv_example names every secret production needs, empty, to be filled in."""
+    defaults = documented_defaults()
+    for name in REQUIRED_SECRETS:
+        assert defaults.get(f"FLASK_{name}") == "", f"FLASK_{name}= should be an empty line to fill in"
+
+
+def test_dotenv_example_shows_the_real_defaults(bare_env):
+    """Uncommented as they stand, dotenv_example's lines give exactly DefaultConfig's values (empty: no value)."""
+    documented = {key: value for key, value in documented_defaults().items() if key[len("FLASK_"):] in SETTINGS}
+    for key, value in documented.items():
+        bare_env.setenv(key, value)
+    parsed = _env_overrides()
+    for key, value in documented.items():
+        name = key[len("FLASK_"):]
+        default = getattr(DefaultConfig, name)
+        if value == "":
+            assert default is None, f"dotenv_example leaves FLASK_{name} empty but its default is {default!r}"
+        else:
+            assert parsed[name] == default, f"dotenv_example shows FLASK_{name}={value}, the default is {default!r}"
+
+
+def test_a_dotenv_copied_from_the_example_starts_development_and_guards_production(bare_env, tmp_path):
+    """The example's empty secrets count as missing: generated in debug, refused in production."""
+    for key, value in documented_defaults().items():
+        bare_env.setenv(key, value)
+    app = configured(tmp_path, DEBUG=True)
+    assert all(app.config[name] for name in REQUIRED_SECRETS)
+    assert app.config["MAIL_BACKEND"] == "console"
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY is not set"):
+        configured(tmp_path)
+
+
+# --- Environment overrides
 
 
 def test_environment_overrides_are_parsed_as_json_or_kept_as_text(bare_env, tmp_path):
@@ -49,12 +117,39 @@ def test_environment_overrides_are_parsed_as_json_or_kept_as_text(bare_env, tmp_
     bare_env.setenv("FLASK_MFO_LOCKOUT_THRESHOLD", "3")
     bare_env.setenv("FLASK_MFO_HTTPS", "true")
     bare_env.setenv("FLASK_SECURITY_TOTP_SECRETS", '{"1": "from-the-environment"}')
+    bare_env.setenv("FLASK_SECURITY_TWO_FACTOR_ENABLED_METHODS", '["authenticator"]')
     bare_env.setenv("FLASK_MAIL_SERVER", "smtp.example.org")
+    bare_env.setenv("FLASK_MFO_RATELIMIT_SIGNIN", "3 per minute")
     app = configured(tmp_path, TESTING=True)
     assert app.config["MFO_LOCKOUT_THRESHOLD"] == 3
     assert app.config["MFO_HTTPS"] is True
     assert app.config["SECURITY_TOTP_SECRETS"] == {"1": "from-the-environment"}
+    assert app.config["SECURITY_TWO_FACTOR_ENABLED_METHODS"] == ["authenticator"]
     assert app.config["MAIL_SERVER"] == "smtp.example.org"
+    assert app.config["MFO_RATELIMIT_SIGNIN"] == "3 per minute"
+
+
+@pytest.mark.parametrize("raw, expected", [("False", False), ("FALSE", False), ("True", True), (" true ", True)])
+def test_booleans_are_booleans_whatever_their_case(bare_env, tmp_path, raw, expected):
+    """FLASK_SECURITY_REGISTERABLE=False switches registration off: not the truthy string "False"."""
+    bare_env.setenv("FLASK_SECURITY_REGISTERABLE", raw)
+    assert configured(tmp_path, **SECRETS).config["SECURITY_REGISTERABLE"] is expected
+
+
+@pytest.mark.parametrize("raw", ["0", "false", "False", "no", ""])
+def test_flask_debug_off_in_any_spelling_keeps_production_mode(bare_env, tmp_path, raw):
+    """FLASK_DEBUG follows Flask's rule: 0, false and no are off, so production still needs its secrets."""
+    bare_env.setenv("FLASK_DEBUG", raw)
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY is not set"):
+        configured(tmp_path)
+
+
+@pytest.mark.parametrize("raw", ["1", "true", "True"])
+def test_flask_debug_on_is_development_mode(bare_env, tmp_path, raw):
+    """FLASK_DEBUG=1 (as `make run` sets it) is development mode: secrets generated, registration on."""
+    bare_env.setenv("FLASK_DEBUG", raw)
+    app = configured(tmp_path)
+    assert app.debug and app.config["SECURITY_REGISTERABLE"] is True
 
 
 def test_explicit_config_beats_the_environment(bare_env, tmp_path):
@@ -63,72 +158,166 @@ def test_explicit_config_beats_the_environment(bare_env, tmp_path):
     assert configured(tmp_path, TESTING=True, MFO_LOCKOUT_MINUTES=7).config["MFO_LOCKOUT_MINUTES"] == 7
 
 
-def test_production_refuses_to_start_without_secrets_and_names_the_missing_one(bare_env, tmp_path):
-    """Outside debug and testing a missing secret stops the app, naming the first one missing."""
-    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY is not set"):
-        configured(tmp_path)
+def test_flask_cli_variables_are_not_settings(bare_env, tmp_path):
+    """FLASK_APP, FLASK_RUN_HOST and FLASK_RUN_PORT belong to the flask command, not to app.config."""
+    bare_env.setenv("FLASK_APP", "mfo")
+    bare_env.setenv("FLASK_RUN_PORT", "8080")
+    app = configured(tmp_path, TESTING=True)
+    assert "APP" not in app.config and "RUN_PORT" not in app.config
+
+
+def test_create_app_reads_dotenv_before_the_environment_outside_testing(instance, bare_env):
+    """create_app loads .env first, so its values reach the configuration (and the secrets guard)."""
+    calls = []
+
+    def fake_load_dotenv() -> bool:
+        calls.append(True)
+        bare_env.setenv("FLASK_SECRET_KEY", "from-dotenv")
+        return True
+
+    bare_env.setattr("mfo.app.load_dotenv", fake_load_dotenv)
+    # The key from .env counts: the guard now names the next missing secret.
     with pytest.raises(RuntimeError, match="FLASK_SECURITY_PASSWORD_SALT is not set"):
-        configured(tmp_path, SECRET_KEY="k")
+        create_app()
+    assert calls == [True]
+    calls.clear()
+    bare_env.delenv("FLASK_SECRET_KEY")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    dispose(app)
+    assert calls == [], "tests must not read a developer's .env"
+
+
+# --- Secrets
+
+
+def test_production_refuses_to_start_without_secrets_and_names_the_missing_one(instance):
+    """create_app outside debug and testing stops at the first missing secret and writes nothing."""
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY is not set"):
+        create_app({"DEBUG": False, "TESTING": False})
+    with pytest.raises(RuntimeError, match="FLASK_SECURITY_PASSWORD_SALT is not set"):
+        create_app({"SECRET_KEY": "k"})
     with pytest.raises(RuntimeError, match="FLASK_SECURITY_TOTP_SECRETS is not set"):
-        configured(tmp_path, SECRET_KEY="k", SECURITY_PASSWORD_SALT="s")
-    assert not (tmp_path / "instance" / "dev-secrets.json").exists(), "production must not invent secrets"
-    app = configured(tmp_path, SECRET_KEY="k", SECURITY_PASSWORD_SALT="s", SECURITY_TOTP_SECRETS={"1": "t"})
-    assert app.config["SECRET_KEY"] == "k"
+        create_app({"SECRET_KEY": "k", "SECURITY_PASSWORD_SALT": "s"})
+    assert not instance.exists(), "production must not invent secrets or create the database"
 
 
-def test_development_generates_secrets_once_and_keeps_them_private(bare_env, tmp_path):
-    """In debug the secrets are made once, stored with mode 0600, and the same on the next start."""
-    first = configured(tmp_path, DEBUG=True)
-    path = tmp_path / "instance" / "dev-secrets.json"
+def test_secrets_from_the_environment_satisfy_production(bare_env, tmp_path):
+    """With the three secrets in FLASK_ variables the production configuration loads, using them."""
+    bare_env.setenv("FLASK_SECRET_KEY", "key-from-env")
+    bare_env.setenv("FLASK_SECURITY_PASSWORD_SALT", "salt-from-env")
+    bare_env.setenv("FLASK_SECURITY_TOTP_SECRETS", '{"1": "totp-from-env"}')
+    app = configured(tmp_path)
+    assert (app.config["SECRET_KEY"], app.config["SECURITY_PASSWORD_SALT"]) == ("key-from-env", "salt-from-env")
+    assert app.config["SECURITY_TOTP_SECRETS"] == {"1": "totp-from-env"}
+    assert not (tmp_path / "instance" / "dev-secrets.json").exists()
+
+
+def test_development_generates_secrets_once_and_keeps_them_private(instance):
+    """In debug the secrets are made once into instance/dev-secrets.json (0600) and reused on the next start."""
+    first = create_app({"DEBUG": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    dispose(first)
+    path = instance / "dev-secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = json.loads(path.read_text())
     for name in REQUIRED_SECRETS:
-        assert first.config[name] == stored[name] and first.config[name]
+        assert first.config[name] and first.config[name] == stored[name]
     assert isinstance(stored["SECURITY_TOTP_SECRETS"], dict)
-    second = configured(tmp_path, DEBUG=True)
+    second = create_app({"DEBUG": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    dispose(second)
     assert all(second.config[name] == first.config[name] for name in REQUIRED_SECRETS)
+    assert json.loads(path.read_text()) == stored
+
+
+def test_given_secrets_are_not_replaced_by_generated_ones(bare_env, tmp_path):
+    """A secret set in development is used as given; only the missing ones are generated."""
+    app = configured(tmp_path, DEBUG=True, SECRET_KEY="mine")
+    assert app.config["SECRET_KEY"] == "mine"
+    assert app.config["SECURITY_PASSWORD_SALT"]
+
+
+# --- Values that depend on the mode or are derived
 
 
 def test_defaults_depend_on_the_mode(bare_env, tmp_path):
     """Registration is on in development and off in production; mail goes to the console, memory or SMTP."""
-    secrets = {"SECRET_KEY": "k", "SECURITY_PASSWORD_SALT": "s", "SECURITY_TOTP_SECRETS": {"1": "t"}}
     development = configured(tmp_path, DEBUG=True)
-    production = configured(tmp_path, **secrets)
+    production = configured(tmp_path, **SECRETS)
     testing = configured(tmp_path, TESTING=True)
     assert development.config["SECURITY_REGISTERABLE"] is True
+    assert testing.config["SECURITY_REGISTERABLE"] is True
     assert production.config["SECURITY_REGISTERABLE"] is False
     assert (development.config["MAIL_BACKEND"], testing.config["MAIL_BACKEND"], production.config["MAIL_BACKEND"]) == (
         "console",
         "locmem",
         "smtp",
     )
-    assert production.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "instance" / "mfo.sqlite")
+    assert configured(tmp_path, **SECRETS, MAIL_BACKEND="console").config["MAIL_BACKEND"] == "console"
+    assert configured(tmp_path, **SECRETS, SECURITY_REGISTERABLE=True).config["SECURITY_REGISTERABLE"] is True
 
 
-def test_minutes_become_durations_and_https_makes_cookies_secure(bare_env, tmp_path):
-    """Freshness given in minutes becomes a timedelta; MFO_HTTPS turns on Secure cookies and https links."""
-    app = configured(tmp_path, TESTING=True, SECURITY_FRESHNESS="15", MFO_HTTPS=True)
+def test_senders_fall_back_to_the_default_sender(bare_env, tmp_path):
+    """Account emails and rescue requests use MAIL_DEFAULT_SENDER unless set on their own."""
+    app = configured(tmp_path, TESTING=True, MAIL_DEFAULT_SENDER="mfo <festival@example.org>")
+    assert app.config["SECURITY_EMAIL_SENDER"] == "mfo <festival@example.org>"
+    assert app.config["SECURITY_TWO_FACTOR_RESCUE_MAIL"] == "mfo <festival@example.org>"
+
+
+def test_minutes_become_durations(bare_env, tmp_path):
+    """Freshness settings given in minutes (a number, or text from the environment) become timedeltas."""
+    bare_env.setenv("FLASK_SECURITY_FRESHNESS_GRACE_PERIOD", "2")
+    app = configured(tmp_path, TESTING=True, SECURITY_FRESHNESS="15")
     assert app.config["SECURITY_FRESHNESS"] == timedelta(minutes=15)
+    assert app.config["SECURITY_FRESHNESS_GRACE_PERIOD"] == timedelta(minutes=2)
+    default = configured(tmp_path, TESTING=True)
+    assert default.config["SECURITY_FRESHNESS"] == timedelta(minutes=DefaultConfig.SECURITY_FRESHNESS)
+
+
+def test_https_makes_cookies_secure_and_links_https(bare_env, tmp_path):
+    """MFO_HTTPS turns on Secure session and remember-me cookies and https links; off by default."""
+    bare_env.setenv("FLASK_MFO_HTTPS", "true")
+    app = configured(tmp_path, TESTING=True)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
-    assert not configured(tmp_path, TESTING=True).config.get("SESSION_COOKIE_SECURE")
+    bare_env.delenv("FLASK_MFO_HTTPS")
+    plain = configured(tmp_path, TESTING=True)
+    assert not plain.config.get("SESSION_COOKIE_SECURE") and plain.config["PREFERRED_URL_SCHEME"] == "http"
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
-    """Every SQLite connection gets WAL mode, foreign keys and the configured busy timeout."""
-    app = make_app(f"sqlite:///{tmp_path / 'wal.sqlite'}", shares_context=False, MFO_SQLITE_BUSY_TIMEOUT_MS=1234)
+def test_remember_me_never_outlives_the_session_lifetime(bare_env, tmp_path):
+    """The remember-me cookie lasts MFO_SESSION_MAX_HOURS unless REMEMBER_COOKIE_DURATION is set."""
+    assert configured(tmp_path, TESTING=True, MFO_SESSION_MAX_HOURS=3).config["REMEMBER_COOKIE_DURATION"] == timedelta(
+        hours=3
+    )
+
+
+# --- Database
+
+
+def test_sqlite_default_lives_in_the_instance_folder_in_wal_mode(instance):
+    """Without a database URI the app uses instance/mfo.sqlite with WAL mode, foreign keys and a busy timeout."""
+    app = create_app({**TEST_CONFIG, "MFO_SQLITE_BUSY_TIMEOUT_MS": 1234})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(instance / "mfo.sqlite")
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+    assert (instance / "mfo.sqlite").exists()
 
 
-def test_postgresql_connections_are_pre_pinged(tmp_path):
+def test_sqlite_busy_timeout_defaults_to_five_seconds(tmp_path):
+    """A SQLite connection waits MFO_SQLITE_BUSY_TIMEOUT_MS (5000 by default) for another one's lock."""
+    app = make_app(f"sqlite:///{tmp_path / 'wait.sqlite'}", shares_context=False)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_postgresql_connections_are_pre_pinged(bare_env, tmp_path):
     """A PostgreSQL URI keeps pool_pre_ping (the app survives a database restart); SQLite drops it."""
     postgres = configured(tmp_path, **TEST_CONFIG, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://u@127.0.0.1/db")
     sqlite = configured(tmp_path, **TEST_CONFIG)
     assert postgres.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert config_module.DefaultConfig.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
+    assert DefaultConfig.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True, "load_config must not change the defaults"
