@@ -1,7 +1,7 @@
 """`python -m bench.profile /account/`: where one page's time goes, profiled in-process with cProfile.
 
 The app runs in its production configuration on a throw-away SQLite file (signed in as a staff
-user, or as an admin with --admin); the page is requested --requests times and the functions with
+user, or as an admin with --admin; --users N seeds N more users for list pages); the page is requested --requests times and the functions with
 the most cumulative time are printed.
 """
 
@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("path", help="the page to profile, e.g. /account/")
     parser.add_argument("--admin", action="store_true", help="sign in as an admin (MFA requirement off)")
     parser.add_argument("--anonymous", action="store_true", help="do not sign in")
+    parser.add_argument("--users", type=int, default=0, help="seed this many more users first (for list pages)")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
@@ -59,6 +60,10 @@ def main() -> None:
             confirmed_at=naive_utcnow(),
         )
         db.session.commit()
+    if args.users:
+        from bench.seed import seed_users
+
+        seed_users(app, args.users, PASSWORD)
 
     client = app.test_client()
     if not args.anonymous:

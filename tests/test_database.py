@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event, inspect
 
 from mfo.database import db
-from mfo.database.setup import no_queries_while_building
+from mfo.database.setup import migration_filter, no_queries_while_building
 from tests.conftest import make_app
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -34,7 +34,8 @@ def test_migrations_build_the_schema_the_models_describe(empty_database: str):
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            include = migration_filter(connection.dialect.name)
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include})
             differences = compare_metadata(context, db.metadata)
         tables = set(inspect(db.engine).get_table_names())
         db.engine.dispose()

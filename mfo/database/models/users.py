@@ -7,7 +7,7 @@ from flask_security.models import fsqla_v3 as fsqla
 from flask_security.utils import get_message
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, text
+from sqlalchemy import DDL, Column, DateTime, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mfo.database.setup import db
@@ -81,6 +81,25 @@ class User(db.Model, fsqla.FsUserMixin):
         from mfo.account.mfa import mfa_required
 
         return super().check_tf_required_setup() or mfa_required(self)
+
+
+# The admin's user search matches '%term%' anywhere in the email, username and name (Flask-Admin's
+# ILIKE). No B-tree index serves a leading wildcard, so at 100,000 users every search read the whole
+# table; on PostgreSQL, pg_trgm's trigram indexes serve it (docs/performance.md has the numbers).
+# SQLite has no such index and keeps scanning; PostgreSQL is the production database.
+SEARCHED_USER_COLUMNS = ("email", "username", "name")
+for _column in SEARCHED_USER_COLUMNS:
+    Index(
+        f"ix_user_{_column}_trgm",
+        User.__table__.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+event.listen(
+    User.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
