@@ -100,10 +100,16 @@ def users_bootstrap_admin(email: str) -> None:
 
 
 def init_commands(app: Flask) -> None:
-    """Add our commands to Flask-Security's `roles` and `users` groups (DESIGN.md trap 11), and `audit`."""
+    """Add our commands to Flask-Security's `roles` and `users` groups (DESIGN.md trap 11), audit theirs, add `audit`."""
+    from mfo.audit.cli_events import AUDITED, audit_cli_commands
     from mfo.audit.commands import audit
 
-    # The groups are module-level click objects shared by every app.
+    # The groups are module-level click objects shared by every app. Our commands record their
+    # own events; Flask-Security's are wrapped to record theirs (once, however many apps are built).
+    for command in (roles_sync, users_bootstrap_admin):
+        setattr(command, AUDITED, True)
     roles_group.add_command(roles_sync)
     users_group.add_command(users_bootstrap_admin)
+    audit_cli_commands(roles_group)
+    audit_cli_commands(users_group)
     app.cli.add_command(audit)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.utils import import_string
 
 # Settings that must never have a default in production. SECURITY_TOTP_SECRETS encrypts the
 # authenticator-app secrets at rest: a JSON object such as {"1": "<random string>"}.
@@ -215,3 +216,20 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         value = app.config.get(name)
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             app.config[name] = timedelta(minutes=float(value))
+    app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"] = _identity_attributes(app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"])
+
+
+def _identity_attributes(attributes: list[dict]) -> list[dict]:
+    """Import each identity attribute's mapper given by name ("flask_security.uia_email_mapper").
+
+    Settings are data, so the default and the environment name the mapper; Flask-Security calls it
+    (the command line's `users create` and `roles add` look users up through it).
+    """
+    resolved = []
+    for mapping in attributes:
+        (attribute, details), = mapping.items()
+        mapper = details.get("mapper")
+        if isinstance(mapper, str):
+            details = {**details, "mapper": import_string(mapper)}
+        resolved.append({attribute: details})
+    return resolved

@@ -206,6 +206,36 @@ def test_admin_unlock_is_recorded_and_lifts_the_lock(app, users, organizer_clien
     assert login(anon_client, users["staff"]).status_code == 302
 
 
+def test_flask_security_cli_commands_are_recorded_without_passwords(app, users):
+    """`users create`, `roles add` and `users deactivate` from the command line land in the trail, atomically."""
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "cellist@example.org", "--password", "Cli-Pass-2026-x", "--active"])
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(args=["roles", "add", "cellist@example.org", "staff"]).exit_code == 0
+    assert runner.invoke(args=["users", "deactivate", "cellist@example.org"]).exit_code == 0
+    recorded = events("cli-command")
+    assert [details(e)["command"] for e in recorded] == ["users create", "roles add", "users deactivate"]
+    cellist = fresh_user("cellist@example.org")
+    assert all(e.target == f"user cellist@example.org (#{cellist.id})" for e in recorded), [e.target for e in recorded]
+    assert all(e.actor == "cli" and e.actor_id is None and e.ip is None and details(e)["os_user"] for e in recorded)
+    assert details(recorded[0])["arguments"]["password"] == "[redacted]"
+    assert details(recorded[1])["arguments"] == {"user": "cellist@example.org", "role": "staff"}
+    assert "Cli-Pass-2026-x" not in "".join(e.details for e in events())
+    assert run_verify(app).exit_code == 0
+
+
+def test_a_failed_cli_command_records_nothing(app, users):
+    """A command that changes nothing (unknown user) leaves no event; later events still chain."""
+    runner = app.test_cli_runner()
+    before = len(events())
+    failed = runner.invoke(args=["roles", "add", "nobody@example.org", "staff"])
+    assert failed.exit_code != 0
+    assert len(events()) == before
+    assert runner.invoke(args=["roles", "create", "jury", "-p", "user-read"]).exit_code == 0
+    assert events("cli-command")[-1].target == "role jury"
+    assert run_verify(app).exit_code == 0
+
+
 # --- tamper evidence
 
 

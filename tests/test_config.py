@@ -321,3 +321,13 @@ def test_postgresql_connections_are_pre_pinged(bare_env, tmp_path):
     assert postgres.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert DefaultConfig.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True, "load_config must not change the defaults"
+
+
+def test_identity_mappers_named_in_settings_are_imported(bare_env, tmp_path):
+    """The mapper named in SECURITY_USER_IDENTITY_ATTRIBUTES becomes the function Flask-Security calls."""
+    from flask_security import uia_email_mapper
+
+    app = configured(tmp_path, **TEST_CONFIG)
+    (details,) = (mapping["email"] for mapping in app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"])
+    assert details == {"mapper": uia_email_mapper, "case_insensitive": True}
+    assert isinstance(DefaultConfig.SECURITY_USER_IDENTITY_ATTRIBUTES[0]["email"]["mapper"], str), "defaults stay data"

@@ -63,20 +63,24 @@ def user_target(user) -> str:
     return f"user {user.email} (#{user.id})"
 
 
-def record(action: str, *, target: str | None = None, details: Mapping | None = None, actor=None) -> AuditEvent:
+def record(
+    action: str, *, target: str | None = None, details: Mapping | None = None, actor=None, from_cli: bool = False
+) -> AuditEvent:
     """Add an event to the trail in the current database transaction; the caller commits.
 
     The event is written with the change it describes: if that change rolls back, so does the
     event. Writers queue on the chain head, so events get consecutive ids in commit order.
+    `from_cli` marks a command-line change: no user, address or browser, whatever context is pushed.
     """
-    actor_id, actor_label = _actor(actor)
+    actor_id, actor_label = (None, "cli") if from_cli else _actor(actor)
+    in_request = has_request_context() and not from_cli
     event = AuditEvent(
         at=naive_utcnow(),
         action=action,
         actor_id=actor_id,
         actor=actor_label[:255],
-        ip=request.remote_addr if has_request_context() else None,
-        user_agent=(request.user_agent.string[:255] or None) if has_request_context() else None,
+        ip=request.remote_addr if in_request else None,
+        user_agent=(request.user_agent.string[:255] or None) if in_request else None,
         target=target[:255] if target else None,
         details=json.dumps(dict(details or {}), ensure_ascii=False, sort_keys=True, default=str),
     )
