@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_security.proxies import _security
 from flask_security.utils import hash_password, naive_utcnow
@@ -95,6 +95,11 @@ _made_apps: list[Flask] = []
 def _close_connections_of_apps_made_in_the_test() -> Iterator[None]:
     """Dispose of the engines of the apps a test built once it is over."""
     yield
+    # This can run before pytest-flask pops the request context it keeps pushed, whose session may
+    # still hold a pooled connection: give that back first, or disposing would orphan it, open, for
+    # the garbage collector to close later in whatever test runs then.
+    if has_app_context():
+        db.session.remove()
     while _made_apps:
         with _made_apps.pop().app_context():
             db.engine.dispose()
