@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy
-from flask import Flask, g, has_app_context
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_security.proxies import _security
 from flask_security.utils import hash_password, naive_utcnow
@@ -91,18 +91,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 _made_apps: list[Flask] = []
 
 
-@pytest.fixture(autouse=True)
-def _close_connections_of_apps_made_in_the_test() -> Iterator[None]:
-    """Dispose of the engines of the apps a test built once it is over."""
-    yield
-    # This can run before pytest-flask pops the request context it keeps pushed, whose session may
-    # still hold a pooled connection: give that back first, or disposing would orphan it, open, for
-    # the garbage collector to close later in whatever test runs then.
-    if has_app_context():
-        db.session.remove()
-    while _made_apps:
-        with _made_apps.pop().app_context():
-            db.engine.dispose()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Once every fixture of a test is torn down, dispose of the engines of the apps it built.
+
+    Not a fixture: a fixture's teardown can run before pytest-flask pops the request context it
+    keeps pushed, or before the live server's last request gives back its connection; disposing
+    then would orphan that connection, still open.
+    """
+    try:
+        return (yield)
+    finally:
+        while _made_apps:
+            with _made_apps.pop().app_context():
+                db.engine.dispose()
 
 
 def make_app(database_url: str, *, shares_context: bool = True, **overrides) -> Flask:

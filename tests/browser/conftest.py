@@ -14,7 +14,6 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from mfo.database import db
 from tests import services
 from tests.conftest import make_app
 
@@ -71,14 +70,46 @@ def live_server(_schema, database_url: str, app) -> Iterator[LiveServer]:
     port = free_port()
     live = LiveServer(f"http://localhost:{port}", make_app(database_url, shares_context=False, SERVER_NAME=f"localhost:{port}"))
     live.app.extensions["mailman"].outbox = live.outbox
+    requests = RequestsInFlight(live.app.wsgi_app)
+    live.app.wsgi_app = requests
     server = make_server("127.0.0.1", port, live.app, threaded=True)
+    server.block_on_close = False  # server_close() would wait, with no time limit, on idle keep-alive threads
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield live
     server.shutdown()
     thread.join(timeout=5)
-    with live.app.app_context():
-        db.engine.dispose()
+    # shutdown() only stops accepting: a request the browser sent last may still be running in its
+    # own thread, holding a pooled connection that disposing of the engine after the test (in
+    # tests/conftest.py) would leave open.
+    assert requests.wait_until_done(timeout=10), "the live server was still handling a request after 10 s"
+    server.server_close()
+
+
+class RequestsInFlight:
+    """WSGI middleware that counts the requests being handled, so a test can wait for them to end."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            # Flask pops the request's contexts, and so gives back its database connection, before
+            # wsgi_app returns (no view here streams its response).
+            return self.wsgi_app(environ, start_response)
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_until_done(self, timeout: float) -> bool:
+        """Wait until no request is being handled; False if some still is after `timeout` seconds."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
