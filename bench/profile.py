@@ -1,8 +1,8 @@
 """`python -m bench.profile /account/`: where one page's time goes, profiled in-process with cProfile.
 
 The app runs in its production configuration on a throw-away SQLite file (signed in as a staff
-user, or as an admin with --admin; --users N seeds N more users for list pages); the page is requested --requests times and the functions with
-the most cumulative time are printed.
+user, or as an admin with --admin; --users N seeds N more users for list pages); the page is
+requested --requests times and the functions with the most cumulative time are printed.
 """
 
 from __future__ import annotations
