@@ -24,13 +24,11 @@ install: $(VENV)/.installed translations  ## create .venv and install the runtim
 
 install-dev: $(VENV)/.installed-dev translations  ## install the test requirements too
 
-translations: $(VENV)/.installed  ## compile the message catalogs (.po -> .mo)
-	$(BIN)/pybabel compile --statistics -d mfo/translations
+translations: $(VENV)/.installed  ## compile every message catalog, the site's and each feature's (.po -> .mo)
+	$(BIN)/python -m tools.catalogs compile
 
-messages: $(VENV)/.installed  ## re-extract the strings to translate and merge them into every catalog (then translate the new ones)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --project mfo \
-		--copyright-holder "The mfo contributors" -o mfo/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i mfo/translations/messages.pot -d mfo/translations
+messages: $(VENV)/.installed  ## re-extract each package's strings into its own catalog (then translate the new ones)
+	$(BIN)/python -m tools.catalogs update
 
 upgrade: install  ## bring the database schema up to date and sync the built-in roles
 	FLASK_DEBUG=1 $(FLASK) db upgrade

@@ -44,7 +44,7 @@ def main() -> None:
     from flask_security.utils import hash_password, naive_utcnow
 
     from mfo import create_app
-    from mfo.commands import sync_roles
+    from mfo.security.commands import sync_roles
     from mfo.database import db
     from mfo.database.models import user_datastore
 

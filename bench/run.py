@@ -169,7 +169,7 @@ def prepare(app) -> None:
     from flask_security.proxies import _security
     from flask_security.utils import hash_password, naive_utcnow
 
-    from mfo.commands import sync_roles
+    from mfo.security.commands import sync_roles
     from mfo.database import db
     from mfo.database.models import user_datastore
 

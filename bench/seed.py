@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from mfo.database import db
 from mfo.database.models import Role, User
-from mfo.database.models.users import roles_users
+from mfo.database.models import roles_users
 
 BATCH = 5000
 

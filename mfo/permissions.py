@@ -1,67 +1,29 @@
-"""The registry: every permission string and every built-in role, with descriptions."""
+"""Permissions: who holds what, read from the roles in the database and the features' declarations.
+
+Permission strings are `resource-action` and each is declared by the feature that owns it (see
+mfo.feature.Feature.permissions); the installed features' declarations are merged per app by
+mfo.features.Registry.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from mfo.features import ADMIN_ROLE, registry
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
+# Declared by the admin feature; named here because the security core asks a second factor of
+# everyone who holds it, whatever features are installed.
+ADMIN_ACCESS = "admin-access"
 
-
-@dataclass(frozen=True)
-class RoleSpec:
-    """A built-in role: its description and the permissions it grants."""
-
-    name: str
-    description: LazyString
-    permissions: frozenset[str] = field(default_factory=frozenset)
+__all__ = ["ADMIN_ACCESS", "ADMIN_ROLE", "declared_permissions", "permissions_of", "role_permissions"]
 
 
-# Permissions are `resource-action` strings. A feature blueprint adds its own with declare().
-PERMISSIONS: dict[str, LazyString] = {}
-
-
-def declare(name: str, description: LazyString) -> str:
-    """Register a permission and return its name; declaring the same name twice is an error."""
-    if name in PERMISSIONS:
-        raise ValueError(f"permission {name!r} is already declared")
-    PERMISSIONS[name] = description
-    return name
-
-
-ADMIN_ACCESS = declare("admin-access", _l("Open the admin area"))
-USER_READ = declare("user-read", _l("List, view and export users"))
-USER_WRITE = declare("user-write", _l("Create, edit, deactivate and delete users"))
-ROLE_READ = declare("role-read", _l("List, view and export roles"))
-ROLE_WRITE = declare("role-write", _l("Create, edit and delete roles; assign roles to users"))
-AUDIT_READ = declare("audit-read", _l("Read and export the audit trail"))
-
-
-def _all() -> frozenset[str]:
-    """Every declared permission, read when the admin role is synced so later declarations count."""
-    return frozenset(PERMISSIONS)
-
-
-ROLES: dict[str, RoleSpec] = {
-    spec.name: spec
-    for spec in (
-        RoleSpec("admin", _l("Runs the site: every permission"), frozenset()),
-        RoleSpec(
-            "organizer",
-            _l("Runs the festival: admin access, reads and edits users, reads roles"),
-            frozenset({ADMIN_ACCESS, USER_READ, USER_WRITE, ROLE_READ}),
-        ),
-        RoleSpec("staff", _l("Festival staff: signs in to the account area, no admin access"), frozenset()),
-        RoleSpec("end-user", _l("A registered user: signs in to the account area"), frozenset()),
-    )
-}
+def declared_permissions() -> dict[str, object]:
+    """Return every permission the current app's features declare, with its description."""
+    return registry().permissions
 
 
 def role_permissions(name: str) -> frozenset[str]:
-    """Return the permissions a built-in role grants (the admin role holds every declared one)."""
-    if name == "admin":
-        return _all()
-    return ROLES[name].permissions
+    """Return the permissions a built-in role grants in the current app (the admin role holds every one)."""
+    return registry().role_permissions(name)
 
 
 def permissions_of(user) -> frozenset[str]:

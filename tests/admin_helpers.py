@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
-from mfo.permissions import ADMIN_ACCESS, PERMISSIONS
+from mfo.permissions import ADMIN_ACCESS, declared_permissions
 from tests.conftest import create_user
 from tests.helpers import login, post_form
 
@@ -42,7 +42,7 @@ def user_with_permissions(email: str, role: str, permissions: set[str] | frozens
 
 def everything_but(*missing: str) -> set[str]:
     """Return every declared permission except the given ones."""
-    return set(PERMISSIONS) - set(missing)
+    return set(declared_permissions()) - set(missing)
 
 
 def fresh_user(email: str) -> User | None:

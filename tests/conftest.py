@@ -14,11 +14,12 @@ from flask_security.proxies import _security
 from flask_security.utils import hash_password, naive_utcnow
 
 from mfo import create_app
-from mfo.commands import sync_roles
+from mfo.security.commands import sync_roles
 from mfo.database import db
 from mfo.database.models import User, user_datastore
-from mfo.database.models.audit import APPEND_ONLY_DDL
-from mfo.permissions import ADMIN_ACCESS, ROLES, role_permissions
+from mfo.audit.models import APPEND_ONLY_DDL
+from mfo.features import registry
+from mfo.permissions import ADMIN_ACCESS, role_permissions
 from tests import services
 from tests.helpers import PASSWORD, login
 
@@ -188,7 +189,7 @@ def create_user(
     fields.setdefault("confirmed_at", naive_utcnow())
     user = user_datastore.create_user(email=email, password=hash_password(password), roles=list(roles), **fields)
     if mfa is None:
-        mfa = any(role_permissions(role) & {ADMIN_ACCESS} for role in roles if role in ROLES)
+        mfa = any(role_permissions(role) & {ADMIN_ACCESS} for role in roles if role in registry().roles)
     if mfa:
         user.tf_primary_method = "authenticator"
         user.tf_totp_secret = _security.totp_factory.generate_totp_secret()

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask_security.utils import naive_utcnow
 
-from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE, role_permissions
+from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.permissions import role_permissions
 from tests.conftest import create_user
 from tests.helpers import post_form
 from tests.admin_helpers import fresh_role, fresh_user, page, sign_in, user_with_permissions

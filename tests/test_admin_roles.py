@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, PERMISSIONS, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.permissions import declared_permissions
 from tests.conftest import create_user
 from tests.helpers import PASSWORD, post_form
 from tests.admin_helpers import (
@@ -42,7 +43,7 @@ def test_permissions_are_chosen_from_the_registry_with_descriptions(admin_client
     """The permissions field lists every registered permission with its description."""
     html = page(admin_client.get("/admin/role/new/"))
     assert 'name="permissions"' in html and "multiple" in html
-    for name, description in PERMISSIONS.items():
+    for name, description in declared_permissions().items():
         assert f'value="{name}"' in html and str(description) in html
 
 
@@ -107,7 +108,7 @@ def test_admin_role_keeps_every_permission(app, admin_client, users):
     """Taking a permission from the admin role is refused."""
     response = save_role(admin_client, {"name": "admin", "permissions": [ADMIN_ACCESS]}, role="admin")
     assert "always holds every permission" in page(response)
-    assert fresh_role("admin").get_permissions() == set(PERMISSIONS)
+    assert fresh_role("admin").get_permissions() == set(declared_permissions())
 
 
 def test_delete_a_custom_role(app, admin_client, users):

@@ -9,7 +9,7 @@ import sqlalchemy
 from flask_security.utils import verify_password
 
 from mfo.database import db
-from mfo.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
 from tests.conftest import create_user
 from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form
 from tests.admin_helpers import (

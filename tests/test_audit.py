@@ -12,10 +12,10 @@ import sqlalchemy
 from click.testing import Result
 from sqlalchemy import select
 
-from mfo.account.lockout import lock_user
+from mfo.security.lockout import lock_user
 from mfo.audit.trail import record, verify
 from mfo.database import db
-from mfo.database.models import AuditEvent
+from mfo.audit.models import AuditEvent
 from tests.admin_helpers import edit_user, fresh_user, page, run_action, user_id
 from tests.conftest import create_user, make_app
 from tests.helpers import NEW_PASSWORD, PASSWORD, login, logout, post_form
@@ -57,7 +57,7 @@ def tamper(sql: str) -> None:
             connection.execute(sqlalchemy.text("DROP TRIGGER audit_event_no_update"))
             connection.execute(sqlalchemy.text("DROP TRIGGER audit_event_no_delete"))
             connection.execute(sqlalchemy.text(sql))
-            from mfo.database.models.audit import APPEND_ONLY_DDL
+            from mfo.audit.models import APPEND_ONLY_DDL
 
             for statement in APPEND_ONLY_DDL["sqlite"]:
                 connection.execute(sqlalchemy.text(statement))

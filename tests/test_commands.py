@@ -6,7 +6,8 @@ import re
 
 from mfo.database import db
 from mfo.database.models import Role, user_datastore
-from mfo.permissions import PERMISSIONS, ROLES
+from mfo.features import registry
+from mfo.permissions import declared_permissions
 from tests.helpers import login
 
 
@@ -18,8 +19,8 @@ def role(name: str) -> Role:
 
 def test_sync_creates_every_built_in_role_with_its_permissions(app):
     """After a sync every built-in role exists; admin holds every permission, organizer its four."""
-    assert set(ROLES) <= {r.name for r in db.session.query(Role)}
-    assert set(role("admin").permissions) == set(PERMISSIONS)
+    assert set(registry().roles) <= {r.name for r in db.session.query(Role)}
+    assert set(role("admin").permissions) == set(declared_permissions())
     assert set(role("organizer").permissions) == {"admin-access", "user-read", "user-write", "role-read"}
     assert not role("staff").permissions and not role("end-user").permissions
 

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
+import pytest
 
 from mfo.database import db
+from mfo.features import FEATURES
 from mfo.i18n import select_locale
 from tests.admin_helpers import fresh_user, page
 from tests.helpers import post_form
+from tools import catalogs
 
-ROOT = Path(__file__).resolve().parent.parent
-FRENCH_CATALOG = ROOT / "mfo" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
 
 
@@ -85,29 +82,49 @@ def test_cli_and_background_code_get_the_default_locale(app):
         assert select_locale() == app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def test_every_string_is_translated_into_french():
-    """Every string the code and templates mark for translation has a French translation with the same placeholders."""
-    with open(ROOT / "babel.cfg") as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-    extracted = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=keywords
-    ):
-        extracted.add(message if isinstance(message, str) else tuple(message))
-    with open(FRENCH_CATALOG, "rb") as po:
-        catalog = read_po(po)
+@pytest.mark.parametrize("owner", catalogs.owners(), ids=lambda owner: owner.name)
+def test_every_string_is_translated_into_french(owner):
+    """Every string a package (the site, or an installed feature) marks has a French translation in its own
+    catalog, with the same placeholders."""
+    extracted = {m.id if isinstance(m.id, str) else tuple(m.id) for m in catalogs.extract(owner) if m.id}
+    if not extracted:
+        return
+    path = catalogs.po_path(owner, "fr")
+    assert path.exists(), f"{owner.name} marks strings but has no French catalog: run `make messages`"
     translated = {}
-    for entry in catalog:
+    for entry in catalogs.read_catalog(path, "fr"):
         if entry.id and entry.string and "fuzzy" not in entry.flags:
             key = entry.id if isinstance(entry.id, str) else tuple(entry.id)
             if all(entry.string if isinstance(entry.string, str) else entry.string):
                 translated[key] = entry.string
     untranslated = sorted(str(m) for m in extracted if m not in translated)
-    assert not untranslated, "run `make messages` and translate them:\n" + "\n".join(untranslated)
+    assert not untranslated, f"run `make messages` and translate them in {path}:\n" + "\n".join(untranslated)
     for key, string in translated.items():
         ids = [key] if isinstance(key, str) else list(key)
         strings = [string] if isinstance(string, str) else list(string)
         wanted = sorted(PLACEHOLDER.findall(ids[-1]))
         for text in strings:
             assert sorted(PLACEHOLDER.findall(text)) == wanted, (key, text)
+
+
+def test_catalogs_follow_the_installed_features():
+    """One catalog per installed feature, plus the site's own, which leaves every feature's strings to it."""
+    owners = catalogs.owners()
+    assert [owner.name for owner in owners] == ["mfo", *FEATURES]
+    site = owners[0]
+    assert set(site.excluded) == {owner.source for owner in owners[1:]}
+    site_strings = {m.id for m in catalogs.extract(site) if m.id}
+    assert "Your profile has been saved." not in site_strings  # the account feature's own
+    assert "Main navigation" in site_strings  # the shared layout's
+
+
+def test_each_features_catalog_is_loaded(app):
+    """The app reads the site's catalog and every feature's, so a feature's strings render in French."""
+    directories = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    for owner in catalogs.owners():
+        if owner.translations.is_dir():
+            assert str(owner.translations) in directories
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        from flask_babel import gettext
+
+        assert gettext("Your profile has been saved.") == "Votre profil a été enregistré."

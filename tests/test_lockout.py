@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask_security.utils import naive_utcnow
 
-import mfo.account.lockout as lockout
+import mfo.security.lockout as lockout
 from mfo.database import db
 from mfo.database.models import User, user_datastore
 from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form, totp_code

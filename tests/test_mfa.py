@@ -7,7 +7,7 @@ import re
 import pytest
 from passlib.totp import TOTP
 
-from mfo.account.mfa import reset_mfa
+from mfo.security.mfa import reset_mfa
 from mfo.database import db
 from mfo.database.models import user_datastore
 from tests.conftest import create_user
@@ -175,7 +175,7 @@ def test_a_passkey_counts_as_the_required_second_factor(app, users):
     """An admin whose only second factor is a passkey is not sent back to set-up."""
     from flask_security.utils import naive_utcnow
 
-    from mfo.account.mfa import has_mfa
+    from mfo.security.mfa import has_mfa
     from mfo.database.models import WebAuthn
 
     user = fresh_user(users["organizer"])

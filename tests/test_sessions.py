@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from flask.testing import FlaskClient
 
-import mfo.account.sessions as sessions
+import mfo.security.sessions as sessions
 from mfo.database import db
 from mfo.database.models import user_datastore
 from tests.helpers import NEW_PASSWORD, PASSWORD, links_in, login, post_form

@@ -16,9 +16,7 @@ from wtforms.validators import ValidationError
 
 from mfo.database import db
 from mfo.database.models import Role, User
-from mfo.permissions import permissions_of
-
-ADMIN_ROLE = "admin"
+from mfo.permissions import ADMIN_ROLE, permissions_of
 
 
 class Refused(ValidationError):

@@ -14,7 +14,7 @@ from flask_security.utils import naive_utcnow
 from sqlalchemy import select, update
 
 from mfo.database import db
-from mfo.database.models import AuditChain, AuditEvent
+from mfo.audit.models import AuditChain, AuditEvent
 
 GENESIS = "0" * 64
 HEAD_ID = 1

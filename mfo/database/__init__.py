@@ -1,4 +1,4 @@
-"""The database package: the SQLAlchemy object, the models and the user datastore."""
+"""The database package: the SQLAlchemy object and set-up, the accounts' fsqla_v3 models and the user datastore."""
 
 from mfo.database.setup import db
 

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
 
-from mfo.admin.admin import AccessMixin
+from mfo.admin.access import AccessMixin
 from mfo.audit.trail import REDACTED, record
 from mfo.database import db
 

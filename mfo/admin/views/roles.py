@@ -1,4 +1,4 @@
-"""The Roles admin view: named sets of permissions chosen from the registry in mfo.permissions."""
+"""The Roles admin view: named sets of permissions chosen from those the installed features declare."""
 
 from __future__ import annotations
 
@@ -19,15 +19,17 @@ from mfo.admin.guards import (
     current_url,
     reauthenticate,
 )
+from mfo.admin.permissions import ROLE_READ, ROLE_WRITE
 from mfo.admin.views.base import AdminForm, SecureModelView
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
-from mfo.permissions import PERMISSIONS, ROLE_READ, ROLE_WRITE, ROLES, permissions_of
+from mfo.features import registry
+from mfo.permissions import declared_permissions, permissions_of
 
 
 def permission_choices() -> list[tuple[str, str]]:
     """Return every declared permission as a (name, "name: description") choice, in this request's language."""
-    return [(name, f"{name}: {description}") for name, description in sorted(PERMISSIONS.items())]
+    return [(name, f"{name}: {description}") for name, description in sorted(declared_permissions().items())]
 
 
 class RoleForm(AdminForm):
@@ -112,7 +114,7 @@ class RoleView(SecureModelView):
     def edit_form(self, obj=None):
         """Return the edit form for this request; a built-in role's name is shown read-only."""
         form = self._prepare(super().edit_form(obj))
-        if obj is not None and obj.name in ROLES:
+        if obj is not None and obj.name in registry().roles:
             form.name.render_kw = {"readonly": True}
         return form
 
@@ -152,7 +154,7 @@ class RoleView(SecureModelView):
             """Check every rule for this edit, then change the role."""
             old = model.get_permissions()
             wanted = set(form.permissions.data or [])
-            if model.name in ROLES and form.name.data != model.name:
+            if model.name in registry().roles and form.name.data != model.name:
                 raise Refused(_("Built-in roles cannot be renamed."))
             if model.name == ADMIN_ROLE and wanted != old:
                 raise Refused(_("The admin role always holds every permission."))
@@ -172,7 +174,7 @@ class RoleView(SecureModelView):
 
     def on_model_delete(self, model) -> None:
         """Refuse to delete a built-in role, or one granting permissions you do not hold."""
-        if model.name in ROLES:
+        if model.name in registry().roles:
             raise Refused(_("Built-in roles cannot be deleted."))
         if not holds_role_permissions(current_user, model):
             raise Refused(_("You cannot delete a role that grants permissions you do not hold."))

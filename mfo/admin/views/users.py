@@ -32,14 +32,14 @@ from mfo.admin.guards import (
     may_manage,
     reauthenticate,
 )
-from mfo.account.lockout import is_locked, locked_clause, unlock_user
-from mfo.account.mfa import reset_mfa
-from mfo.account.sessions import end_all_sessions
+from mfo.admin.permissions import ROLE_WRITE, USER_READ, USER_WRITE
 from mfo.admin.views.base import AdminForm, SecureModelView, format_datetime, record_id
 from mfo.audit.trail import record, user_target
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
-from mfo.permissions import ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.security.lockout import is_locked, locked_clause, unlock_user
+from mfo.security.mfa import reset_mfa
+from mfo.security.sessions import end_all_sessions
 
 
 def role_choices() -> list[tuple[str, str]]:

@@ -1,12 +1,17 @@
-"""fsqla_v3 Role, User and WebAuthn models and the Flask-Security user datastore."""
+"""The accounts' tables: fsqla_v3 Role, User and WebAuthn, and the Flask-Security user datastore.
+
+Nothing here imports the security core or any feature: how sign-in treats a user (lockout, a
+required second factor) is asked of the AccountRules the security core installs on the app.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask import current_app
 from flask_security import SQLAlchemyUserDatastore
 from flask_security.models import fsqla_v3 as fsqla
 from flask_security.utils import get_message
-from datetime import datetime
-
 from sqlalchemy import DDL, Column, DateTime, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,8 +20,10 @@ from mfo.database.setup import db
 fsqla.FsModels.set_db_info(db)
 
 # fsqla's association table has neither a primary key nor an index, so every look-up of a user's
-# roles scans it (DESIGN.md trap 3). Replace it, before the models use it, with a keyed table:
-# the primary key (user_id, role_id) serves "roles of a user", the index serves "users of a role".
+# roles scans it: with Flask-Security's joined load of roles, SQLite scanned all of roles_users on
+# every signed-in request (30 ms at 100,000 users, growing with the table). Replace it, before the
+# models use it, with a keyed table: the primary key (user_id, role_id) serves "roles of a user",
+# the index serves "users of a role".
 db.metadata.remove(fsqla.FsModels.roles_users)
 roles_users = db.Table(
     "roles_users",
@@ -26,8 +33,35 @@ roles_users = db.Table(
 fsqla.FsModels.roles_users = roles_users
 
 
+class AccountRules:
+    """How sign-in treats a user; this default refuses nobody and asks no one for a second factor.
+
+    The security core installs its own rules on each app (under ACCOUNT_RULES): account lockout,
+    and a second factor for everyone with admin access.
+    """
+
+    def refuses_sign_in(self, user: User) -> bool:
+        """Tell whether sign-in must refuse this user now (a locked account)."""
+        del user
+        return False
+
+    def requires_mfa(self, user: User) -> bool:
+        """Tell whether this user must use a second factor, whatever they chose."""
+        del user
+        return False
+
+
+ACCOUNT_RULES = "mfo.account_rules"
+_NO_RULES = AccountRules()
+
+
+def account_rules() -> AccountRules:
+    """Return the current app's account rules (the permissive default when none are installed)."""
+    return current_app.extensions.get(ACCOUNT_RULES, _NO_RULES)
+
+
 class Role(db.Model, fsqla.FsRoleMixin):
-    """A named set of permissions (see mfo.permissions for the built-in ones)."""
+    """A named set of permissions (the built-in roles are declared by the security core)."""
 
     __tablename__ = "role"
 
@@ -39,7 +73,7 @@ class User(db.Model, fsqla.FsUserMixin):
 
     name: Mapped[str | None] = mapped_column(String(120))
     locale: Mapped[str | None] = mapped_column(String(8))
-    # Account lockout (mfo.account.lockout): consecutive failed sign-ins, and the end of a lock.
+    # Account lockout (the security core's lockout rules): consecutive failed sign-ins, and the end of a lock.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -48,18 +82,9 @@ class User(db.Model, fsqla.FsUserMixin):
         """Return the name to greet the user by."""
         return self.name or self.email
 
-    def track_failed_authn(self, auth_type: str, tfa: bool = False) -> None:
-        """Count a failed password or second-factor attempt towards the account lockout."""
-        from mfo.account.lockout import record_failure
-
-        super().track_failed_authn(auth_type, tfa)
-        record_failure(self)
-
     def is_locked(self, form_error: list[str] | None = None) -> bool:
-        """Refuse sign-in while the account is locked; Flask-Security shows the generic failure message."""
-        from mfo.account.lockout import refuses_sign_in
-
-        if not refuses_sign_in(self):
+        """Refuse sign-in while the account rules say so; Flask-Security shows the generic failure message."""
+        if not account_rules().refuses_sign_in(self):
             return False
         if form_error is not None:
             # Sign-in replaces errors on the email field with its generic "invalid credentials"
@@ -68,19 +93,15 @@ class User(db.Model, fsqla.FsUserMixin):
         return True
 
     def check_tf_required(self, tf_setup_methods, tf_fresh):
-        """Require a second factor from users who set one up, and from everyone with admin access."""
-        from mfo.account.mfa import mfa_required
-
+        """Require a second factor from users who set one up, and from those the account rules name."""
         required, methods = super().check_tf_required(tf_setup_methods, tf_fresh)
-        if not required and mfa_required(self):
+        if not required and account_rules().requires_mfa(self):
             return True, methods
         return required, methods
 
     def check_tf_required_setup(self) -> bool:
         """Tell the set-up page that this user may not switch two-factor off."""
-        from mfo.account.mfa import mfa_required
-
-        return super().check_tf_required_setup() or mfa_required(self)
+        return super().check_tf_required_setup() or account_rules().requires_mfa(self)
 
 
 # The admin's user search matches '%term%' anywhere in the email, username and name (Flask-Admin's
@@ -103,7 +124,7 @@ event.listen(
 
 
 class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
-    """A passkey registered by a user (required by fsqla_v3's User, see DESIGN.md trap 1)."""
+    """A passkey registered by a user (fsqla_v3's User has a relationship to it: without it, mappers fail)."""
 
     __tablename__ = "webauthn"
 

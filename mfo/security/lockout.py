@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_security import password_reset, user_authenticated
+from flask_security import password_reset, user_authenticated, user_failed_authn
 from flask_security.tf_plugin import tf_clean_session
 from flask_security.utils import naive_utcnow
 from sqlalchemy import ColumnElement
 
 from mfo.audit.trail import record, user_target
 from mfo.database import db
-
-if TYPE_CHECKING:
-    from mfo.database.models import User
+from mfo.database.models import ACCOUNT_RULES, AccountRules, User, user_datastore
+from mfo.security.events import record_failed_sign_in
+from mfo.security.mfa import mfa_required
 
 
 def now() -> datetime:
@@ -52,8 +51,6 @@ def refuses_sign_in(user: User) -> bool:
 
 def locked_clause() -> ColumnElement[bool]:
     """Return the SQL condition "locked now", for queries and the admin's "locked" filter."""
-    from mfo.database.models import User
-
     return User.locked_until.is_not(None) & (User.locked_until > now())
 
 
@@ -77,6 +74,16 @@ def record_failure(user: User) -> None:
             details={"failures": threshold(), "until": user.locked_until.isoformat(timespec="seconds")},
         )
         db.session.commit()
+
+
+def _failed_sign_in(sender: Flask, user: User, auth_type: str, tfa: bool = False, **_extra) -> None:
+    """Record a failed password, code or passkey, then count it towards the lockout.
+
+    One receiver does both, in this order: a signal's receivers run in no set order, and the
+    trail must show the failure before the lock it causes.
+    """
+    record_failed_sign_in(user, auth_type, tfa)
+    record_failure(user)
 
 
 def lock_user(user: User, until: datetime | None = None) -> None:
@@ -114,15 +121,27 @@ def _end_second_factor_step_when_locked() -> None:
     user_id = session.get("tf_user_id")
     if not user_id:
         return
-    from mfo.database.models import user_datastore
-
     user = user_datastore.find_user(fs_uniquifier=user_id)
     if user is None or is_locked(user):
         tf_clean_session()
 
 
+class LockoutAndMfaRules(AccountRules):
+    """The account rules the security core installs: locked accounts are refused, admins need a second factor."""
+
+    def refuses_sign_in(self, user: User) -> bool:
+        """Refuse a locked account (except on forgot-password, see refuses_sign_in)."""
+        return refuses_sign_in(user)
+
+    def requires_mfa(self, user: User) -> bool:
+        """Ask a second factor of everyone the MFA rule names (admin access, by default)."""
+        return mfa_required(user)
+
+
 def init_lockout(app: Flask) -> None:
-    """Reset a user's failure count on every completed sign-in; stop two-factor steps of locked accounts."""
+    """Install the account rules; reset failure counts on sign-in; stop two-factor steps of locked accounts."""
+    app.extensions[ACCOUNT_RULES] = LockoutAndMfaRules()
+    user_failed_authn.connect(_failed_sign_in, app)
     user_authenticated.connect(_reset_after_sign_in, app)
     password_reset.connect(_unlock_after_reset, app)
     app.before_request(_end_second_factor_step_when_locked)

@@ -16,14 +16,16 @@ from sqlalchemy import select
 from mfo.audit.trail import record, user_target
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
-from mfo.permissions import ROLES, role_permissions
+from mfo.features import registry
+from mfo.permissions import role_permissions
+from mfo.security.cli_events import AUDITED, audit_cli_commands
 
 
 def sync_roles() -> list[str]:
     """Create or update the built-in roles to match the registry; return one line per change."""
     changes = []
     with force_locale("en"):
-        for spec in ROLES.values():
+        for spec in registry().roles.values():
             wanted_description = str(spec.description)
             wanted_permissions = sorted(role_permissions(spec.name))
             role = user_datastore.find_role(spec.name)
@@ -100,16 +102,17 @@ def users_bootstrap_admin(email: str) -> None:
 
 
 def init_commands(app: Flask) -> None:
-    """Add our commands to Flask-Security's `roles` and `users` groups (DESIGN.md trap 11), audit theirs, add `audit`."""
-    from mfo.audit.cli_events import AUDITED, audit_cli_commands
-    from mfo.audit.commands import audit
+    """Add our commands to Flask-Security's `roles` and `users` groups, and record theirs in the audit trail.
 
-    # The groups are module-level click objects shared by every app. Our commands record their
-    # own events; Flask-Security's are wrapped to record theirs (once, however many apps are built).
+    Added to its groups rather than as groups of our own: a `roles` group of ours would hide
+    Flask-Security's (and with it `roles add`). The groups are module-level click objects shared
+    by every app: our commands record their own events; Flask-Security's are wrapped to record
+    theirs (once, however many apps are built).
+    """
+    del app
     for command in (roles_sync, users_bootstrap_admin):
         setattr(command, AUDITED, True)
     roles_group.add_command(roles_sync)
     users_group.add_command(users_bootstrap_admin)
     audit_cli_commands(roles_group)
     audit_cli_commands(users_group)
-    app.cli.add_command(audit)

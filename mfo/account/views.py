@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_security import auth_required, current_user, logout_user, url_for_security
 
 from mfo.account.forms import ProfileForm
-from mfo.account.mfa import has_mfa, mfa_required
-from mfo.account.sessions import end_all_sessions
 from mfo.audit.trail import record, sign_ins_of, user_target
 from mfo.database import db
+from mfo.security.mfa import has_mfa, mfa_required
+from mfo.security.sessions import end_all_sessions
 
 bp = Blueprint(
     "account",

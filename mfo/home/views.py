@@ -8,7 +8,7 @@ from flask_security import current_user
 from flask_security.utils import validate_redirect_url
 
 from mfo.database import db
-from mfo.home.dashboard import dashboard_cards
+from mfo.features import dashboard_cards
 
 bp = Blueprint("home", __name__, template_folder="templates", static_folder="static", static_url_path="/home/static")
 

@@ -8,7 +8,7 @@ from flask_security import current_user, url_for_security
 from flask_security.twofactor import is_tf_setup, tf_disable
 from flask_security.webauthn import has_webauthn
 
-from mfo.account.sessions import end_all_sessions
+from mfo.security.sessions import end_all_sessions
 from mfo.database import db
 from mfo.permissions import ADMIN_ACCESS
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_security import current_user, logout_user, user_authenticated
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from mfo.audit.events import SIGN_OUT_REASON
-
-if TYPE_CHECKING:
-    from mfo.database.models import User
+from mfo.database.models import User, user_datastore
+from mfo.security.events import SIGN_OUT_REASON
 
 # Unix timestamps kept in the signed session cookie: when this session signed in, when it was last used.
 SIGNED_IN_AT = "mfo_signed_in_at"
@@ -47,8 +44,6 @@ def end_all_sessions(user: User) -> None:
     by fs_uniquifier (flask_security.core._user_loader): a new one invalidates them all. The
     caller commits.
     """
-    from mfo.database.models import user_datastore
-
     user_datastore.set_uniquifier(user)
 
 

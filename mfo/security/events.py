@@ -14,7 +14,6 @@ from flask_security import (
     tf_profile_changed,
     user_authenticated,
     user_confirmed,
-    user_failed_authn,
     user_registered,
     wan_deleted,
     wan_registered,
@@ -22,7 +21,7 @@ from flask_security import (
 
 from mfo.audit.trail import record_now, user_target
 
-# Why a sign-in ended, for the sign-out event (set by mfo.account.sessions before it signs a user out).
+# Why a sign-in ended, for the sign-out event (set by mfo.security.sessions before it signs a user out).
 SIGN_OUT_REASON = "mfo_sign_out_reason"
 
 
@@ -70,7 +69,7 @@ def _signed_in(sender: Flask, user, authn_via=None, **_extra) -> None:
     record_now("sign-in", actor=user, target=user_target(user), details={"via": via, "endpoint": _endpoint()})
 
 
-def _failed(sender: Flask, user, auth_type: str, tfa: bool = False, **_extra) -> None:
+def record_failed_sign_in(user, auth_type: str, tfa: bool = False) -> None:
     """Record a wrong password, code or passkey presented for an existing account."""
     reason = f"wrong {'second factor ' if tfa else ''}{auth_type}"
     record_now("sign-in-failed", target=user_target(user), details={"reason": reason, "endpoint": _endpoint()})
@@ -109,7 +108,6 @@ def _registered(sender: Flask, user, **_extra) -> None:
 
 RECEIVERS = (
     (user_authenticated, _signed_in),
-    (user_failed_authn, _failed),
     (user_logged_out, _signed_out),
     (password_changed, _own_event("password-changed")),
     (password_reset, _own_event("password-reset")),
@@ -124,6 +122,6 @@ RECEIVERS = (
 
 
 def init_audit_events(app: Flask) -> None:
-    """Connect the receivers to this app's signals."""
+    """Connect the receivers to this app's signals (failed sign-ins: see mfo.security.lockout)."""
     for signal, receiver in RECEIVERS:
         signal.connect(receiver, app)

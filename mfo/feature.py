@@ -1,0 +1,97 @@
+"""What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels and commands.
+
+A feature package (`mfo/<feature>/__init__.py`) builds one `Feature` and names it `feature`; the
+app factory reads the installed list in `mfo.features` and derives the nav, the dashboard, the
+admin menu and overview, the audit labels and the role grants from these declarations alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Flask
+
+# Text shown to people: a lazy_gettext string (translated when rendered), or plain text.
+Label = Any
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A built-in role a feature declares: its name and what it is for (its grants come from every feature)."""
+
+    name: str
+    description: Label
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the site's top navigation bar.
+
+    Shown to signed-in users only unless `public`; `permissions` must all be held.
+    """
+
+    label: Label
+    endpoint: str
+    permissions: tuple[str, ...] = ()
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card on the signed-in dashboard: a title, what it is for, where it leads, who sees it (every permission)."""
+
+    title: Label
+    text: Label
+    endpoint: str
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Count:
+    """One number on the admin overview: a key (for tests and styling), a label, the value and an optional link."""
+
+    key: str
+    label: Label
+    value: int
+    url: str | None = None
+
+
+# An admin view factory: every app gets its own view instances (a Flask-Admin view belongs to one Admin).
+ViewFactory = Callable[[], Any]
+# Computes a feature's admin overview numbers for the signed-in user (links only to what they may open).
+CountsProvider = Callable[[], Sequence[Count]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature brings to the app, declared in one place.
+
+    - `name`: the package's last part; by convention also the blueprint's name, URL prefix and
+      template subfolder.
+    - `permissions`: `resource-action` names it owns, with a description for the Roles page.
+    - `roles`: built-in roles it introduces; `grants`: role name -> permissions given to that role
+      (any feature may grant to any declared role; granting to an undeclared role or an undeclared
+      permission stops the app at start-up).
+    - `admin_views`, `admin_counts`: its Flask-Admin views (factories) and overview numbers.
+    - `cards`, `nav`: its dashboard cards and top-bar links.
+    - `audit_labels`: a human label for every audit action it records.
+    - `commands`: click commands or groups added to `flask --app mfo`.
+    - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
+    """
+
+    name: str
+    blueprint: Blueprint | None = None
+    permissions: Mapping[str, Label] = field(default_factory=dict)
+    roles: Sequence[RoleSpec] = ()
+    grants: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    admin_views: Sequence[ViewFactory] = ()
+    admin_counts: CountsProvider | None = None
+    cards: Sequence[Card] = ()
+    nav: Sequence[NavItem] = ()
+    audit_labels: Mapping[str, Label] = field(default_factory=dict)
+    commands: Sequence[click.Command] = ()
+    init_app: Callable[[Flask], None] | None = None
