@@ -8,7 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Config, Flask
+from flask.helpers import get_debug_flag
 from werkzeug.utils import import_string
 
 # Settings that must never have a default in production. SECURITY_TOTP_SECRETS encrypts the
@@ -64,7 +65,9 @@ class DefaultConfig:
     SECURITY_CHANGE_EMAIL = True
     SECURITY_TRACKABLE = True
     SECURITY_RETURN_GENERIC_RESPONSES = True
-    SECURITY_JOIN_USER_ROLES = False  # see DESIGN.md trap 3: roles load with one indexed query
+    # Roles load with their own query by the roles_users primary key: Flask-Security's joined load made
+    # SQLite scan the whole association table on every signed-in request.
+    SECURITY_JOIN_USER_ROLES = False
     SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
     SECURITY_REDIRECT_VALIDATE_MODE = "regex"
     SECURITY_FRESHNESS = 10  # minutes
@@ -131,26 +134,30 @@ class DefaultConfig:
     MFO_AUDIT_KEY: str | None = None
 
 
-def _env_overrides() -> dict:
-    """Return FLASK_-prefixed environment variables as settings, values parsed as JSON when possible."""
-    overrides = {}
-    for key, raw in os.environ.items():
-        if not key.startswith("FLASK_") or key in ("FLASK_APP", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
-            continue
-        word = raw.strip().lower()
-        if key == "FLASK_DEBUG":
-            # Flask's own rule (flask.helpers.get_debug_flag): FLASK_DEBUG=False or =no is off, not
-            # the truthy string "False", which would turn on development mode in production.
-            value = word not in ("", "0", "false", "no")
-        elif word in ("true", "false"):
-            value = word == "true"  # True/False as written in a .env mean booleans, not strings
-        else:
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                value = raw
-        overrides[key[len("FLASK_"):]] = value
-    return overrides
+# FLASK_ variables that configure the `flask` command itself, not the app.
+CLI_VARIABLES = ("APP", "RUN_HOST", "RUN_PORT", "RUN_CERT", "RUN_KEY", "RUN_EXTRA_FILES", "RUN_EXCLUDE_PATTERNS")
+
+
+def parse_value(raw: str) -> object:
+    """Read one environment value: JSON when it parses, True/False in any case as booleans, else text."""
+    word = raw.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"  # True/False as written in a .env mean booleans, not strings
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_environment(config: Config) -> None:
+    """Apply the FLASK_-prefixed environment variables with Flask's own loader (nested keys with `__`)."""
+    config.from_prefixed_env("FLASK", loads=parse_value)
+    for name in CLI_VARIABLES:
+        config.pop(name, None)
+    if "FLASK_DEBUG" in os.environ:
+        # Flask's own rule (flask.helpers.get_debug_flag): FLASK_DEBUG=no is off, not the truthy
+        # string "no", which would turn on development mode in production.
+        config["DEBUG"] = get_debug_flag()
 
 
 def _instance_secrets(app: Flask) -> dict:
@@ -171,7 +178,7 @@ def _instance_secrets(app: Flask) -> dict:
 def load_config(app: Flask, overrides: dict | None = None) -> None:
     """Fill app.config: defaults, then the environment, then explicit overrides, then derived values."""
     app.config.from_object(DefaultConfig)
-    app.config.update(_env_overrides())
+    load_environment(app.config)
     if overrides:
         app.config.update(overrides)
     if "DEBUG" in app.config:

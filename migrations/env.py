@@ -48,7 +48,11 @@ def get_metadata():
 
 
 def render_item(type_, obj, autogen_context):
-    """Render Flask-Security's AsaList column type with its import (DESIGN.md trap 8)."""
+    """Render Flask-Security's AsaList column type with its import.
+
+    Autogenerate writes `flask_security.datastore.AsaList()` for Role.permissions but no import,
+    so the generated migration would fail with a NameError.
+    """
     from flask_security.datastore import AsaList
 
     if type_ == "type" and isinstance(obj, AsaList):

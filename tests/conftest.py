@@ -122,7 +122,7 @@ def make_app(database_url: str, *, shares_context: bool = True, **overrides) -> 
     @app.teardown_request
     def _forget_request_state(_exc) -> None:
         # pytest-flask keeps one request context pushed for the whole test, so every test request
-        # shares its app context and `g`. Flask-Login caches the user there (DESIGN.md trap 4) and
+        # shares its app context and `g`. Flask-Login caches the user there (g._login_user) and
         # Flask-WTF the CSRF token: without this, two clients in one test see each other's. The
         # database session is scoped to that shared context too: end it as a real request would.
         for key in list(g):

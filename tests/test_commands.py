@@ -41,7 +41,7 @@ def test_sync_is_idempotent_and_repairs_drift(app):
 
 
 def test_flask_security_role_commands_are_still_there(app):
-    """Adding `sync` to Flask-Security's `roles` group keeps its own commands (DESIGN.md trap 11)."""
+    """Adding `sync` to Flask-Security's `roles` group keeps its own commands (a group of ours would hide `roles add`)."""
     result = app.test_cli_runner().invoke(args=["roles", "--help"])
     for command in ("sync", "create", "add", "remove"):
         assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), command

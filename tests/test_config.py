@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
-from flask import Flask
+from flask import Config, Flask
 
 from mfo import create_app
-from mfo.config import REQUIRED_SECRETS, DefaultConfig, _env_overrides, load_config
+from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config, load_environment
 from mfo.database import db
 from tests.conftest import TEST_CONFIG, make_app
 
@@ -88,7 +88,8 @@ def test_dotenv_example_shows_the_real_defaults(bare_env):
     documented = {key: value for key, value in documented_defaults().items() if key[len("FLASK_"):] in SETTINGS}
     for key, value in documented.items():
         bare_env.setenv(key, value)
-    parsed = _env_overrides()
+    parsed = Config("")
+    load_environment(parsed)
     for key, value in documented.items():
         name = key[len("FLASK_"):]
         default = getattr(DefaultConfig, name)

@@ -107,7 +107,7 @@ def test_a_signed_in_page_runs_a_fixed_small_number_of_queries(admin_client):
 
 
 def test_loading_roles_does_not_scan_roles_users(admin_client):
-    """On SQLite the roles query searches roles_users by its key instead of scanning it (DESIGN.md trap 3)."""
+    """On SQLite the roles query searches roles_users by its key instead of scanning it on every signed-in request."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the query plan check reads SQLite's EXPLAIN QUERY PLAN")
     with recorded_queries() as statements:
