@@ -55,15 +55,16 @@ def load(modules: Iterable[str]) -> list[Feature]:
 
 
 def import_models(modules: Iterable[str] = (*CORE, *FEATURES)) -> list[str]:
-    """Import the `models` module of every core service and feature that has one; return their names.
+    """Import the accounts' models, then the `models` module of every listed package that has one; return those.
 
     The one place that makes every table known to SQLAlchemy's metadata: the app factory calls
     it, so Alembic (`flask db`), the CLI and the tests all see the same tables.
     """
+    importlib.import_module("mfo.database.models")
     imported = []
     for module_name in modules:
         name = f"{module_name}.models"
-        if importlib.util.find_spec(name) is not None:
+        if hasattr(importlib.import_module(module_name), "__path__") and importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
             imported.append(name)
     return imported

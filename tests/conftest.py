@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 import sqlalchemy
@@ -17,8 +17,8 @@ from mfo import create_app
 from mfo.security.commands import sync_roles
 from mfo.database import db
 from mfo.database.models import User, user_datastore
-from mfo.audit.models import APPEND_ONLY_DDL
-from mfo.features import registry
+from mfo.audit.models import APPEND_ONLY_DDL, AuditEvent
+from mfo.features import FEATURES, registry
 from mfo.permissions import ADMIN_ACCESS, role_permissions
 from tests import services
 from tests.helpers import PASSWORD, login
@@ -47,6 +47,7 @@ TEST_CONFIG = {
 def pytest_configure(config: pytest.Config) -> None:
     """Register the `settings` marker: @pytest.mark.settings(KEY=value) overrides the test app's config."""
     config.addinivalue_line("markers", "settings(**config): override the test app's configuration")
+    config.addinivalue_line("markers", "features(*modules): install these features in the test app")
 
 
 def postgres_or_skip() -> str:
@@ -105,16 +106,19 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         while _made_apps:
             with _made_apps.pop().app_context():
-                db.engine.dispose()
+                for engine in db.engines.values():
+                    engine.dispose()
 
 
-def make_app(database_url: str, *, shares_context: bool = True, **overrides) -> Flask:
-    """Build a test app on the given database.
+def make_app(
+    database_url: str, *, shares_context: bool = True, features: Sequence[str] = FEATURES, **overrides
+) -> Flask:
+    """Build a test app on the given database, with the given features (default: the installed ones).
 
     shares_context: the app's test requests run inside the context pytest-flask keeps pushed
     (true for the `app` fixture); apps served from a thread or used with no pushed context pass False.
     """
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides}, features=features)
     _made_apps.append(app)
     if not shares_context:
         return app
@@ -137,27 +141,46 @@ def _schema(database_url: str) -> Iterator[None]:
     """Create the tables once per session (the migrations are checked against them in test_database)."""
     app = make_app(database_url)
     with app.app_context():
-        db.create_all()
+        db.create_all(bind_key=None)  # the default database only: a test feature may keep its own
         db.engine.dispose()
     yield
     with app.app_context():
-        db.drop_all()
+        db.drop_all(bind_key=None)
         db.engine.dispose()
 
 
 @pytest.fixture
 def app(_schema, database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app under test, with the built-in roles synced; every table is emptied afterwards."""
-    marker = request.node.get_closest_marker("settings")
-    app = make_app(database_url, **(marker.kwargs if marker else {}))
+    """The app under test, with the built-in roles synced; every table is emptied afterwards.
+
+    @pytest.mark.settings(KEY=value) overrides settings; @pytest.mark.features("a.b", ...) installs
+    those features instead of mfo.features.FEATURES.
+    """
+    settings = request.node.get_closest_marker("settings")
+    installed = request.node.get_closest_marker("features")
+    app = make_app(
+        database_url,
+        features=installed.args if installed else FEATURES,
+        **(settings.kwargs if settings else {}),
+    )
     with app.app_context():
         sync_roles()
     yield app
     with app.app_context():
         db.session.remove()
+        unlabelled = unlabelled_audit_actions()
         with db.engine.begin() as connection:
             empty_tables(connection)
         db.engine.dispose()
+    # Every action a test made the app record must have a label from some feature: the audit
+    # view's filter lists only labelled actions, and organizers read labels, not action codes.
+    assert not unlabelled, f"audit actions recorded without a label in any feature: {sorted(unlabelled)}"
+
+
+def unlabelled_audit_actions() -> set[str]:
+    """Return the audit actions in the trail that no installed feature labels (tests' own `test-` actions aside)."""
+    recorded = set(db.session.scalars(sqlalchemy.select(AuditEvent.action).distinct()))
+    return {action for action in recorded - set(registry().audit_labels) if not action.startswith("test-")}
 
 
 def empty_tables(connection: sqlalchemy.Connection) -> None:
