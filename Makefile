@@ -6,14 +6,16 @@ FLASK := $(BIN)/flask --app mfo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-dev translations messages upgrade run serve bench soak test test-postgres clean
+.PHONY: install install-dev lock lint translations messages upgrade run serve bench soak test test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# The locked versions, then mfo itself as an editable package (its dependencies are already there).
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
@@ -23,6 +25,15 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 install: $(VENV)/.installed translations  ## create .venv and install the runtime requirements
 
 install-dev: $(VENV)/.installed-dev translations  ## install the test requirements too
+
+lock: install-dev  ## regenerate requirements.txt and requirements-dev.txt from pyproject.toml (pip-tools; add --upgrade with ARGS)
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links $(ARGS) \
+		--output-file requirements.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links $(ARGS) \
+		--extra dev --constraint requirements.txt --output-file requirements-dev.txt pyproject.toml
+
+lint: install-dev  ## ruff: style, imports, docstrings, and no import of mfo.app
+	$(BIN)/ruff check .
 
 translations: $(VENV)/.installed  ## compile every message catalog, the site's and each feature's (.po -> .mo)
 	$(BIN)/python -m tools.catalogs compile

@@ -44,9 +44,9 @@ def main() -> None:
     from flask_security.utils import hash_password, naive_utcnow
 
     from mfo import create_app
-    from mfo.security.commands import sync_roles
     from mfo.database import db
     from mfo.database.models import user_datastore
+    from mfo.security.commands import sync_roles
 
     app = create_app()
     email = "admin@profile.example" if args.admin else "staff@profile.example"

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
@@ -169,9 +169,9 @@ def prepare(app) -> None:
     from flask_security.proxies import _security
     from flask_security.utils import hash_password, naive_utcnow
 
-    from mfo.security.commands import sync_roles
     from mfo.database import db
     from mfo.database.models import user_datastore
+    from mfo.security.commands import sync_roles
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
@@ -261,7 +261,7 @@ def sign_in_script(folder: Path, base: str) -> Path:
 @contextmanager
 def gunicorn(env: dict[str, str], app_spec: str, port: int) -> Iterator[str]:
     """Run gunicorn (2 workers) with the project's gunicorn.conf.py until the block ends."""
-    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a full pipe would block the server
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - a file, not a pipe (a full pipe would block the server); closed below
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), app_spec],
         cwd=ROOT,
@@ -360,7 +360,11 @@ def measure(sizes: list[int], seconds: int, connections: int) -> dict:
                     if not scenario.post:
                         result.queries = count_queries(app, email, scenario.path)
                     results["runs"][(scenario.name, size)] = result
-                    print(f"  {scenario.name:32} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  queries {result.queries}  errors {result.errors}", flush=True)
+                    print(
+                        f"  {scenario.name:32} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                        f"p99 {result.p99_ms:7.2f} ms  queries {result.queries}  errors {result.errors}",
+                        flush=True,
+                    )
             results["queries_by_page_size"][size] = {
                 n: count_queries(app, ADMIN_EMAIL, f"/admin/user/?page_size={n}") for n in (10, 50, 100)
             }
@@ -382,7 +386,7 @@ def report(results: dict, seconds: int, connections: int, command: str) -> str:
     lines = [
         "# Performance",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `{command}` on this project's machine "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` on this project's machine "
         f"(2 cores), {results['database']} database, gunicorn with 2 sync workers, wrk with 2 threads and "
         f"{connections} connections for {seconds} s per row after an unmeasured {WARM_UP_SECONDS} s run, everything on "
         "127.0.0.1. Rate limits are off "

@@ -9,8 +9,7 @@ from flask_security.utils import hash_password, naive_utcnow
 from sqlalchemy import func, insert, select
 
 from mfo.database import db
-from mfo.database.models import Role, User
-from mfo.database.models import roles_users
+from mfo.database.models import Role, User, roles_users
 
 BATCH = 5000
 

@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.error
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.run import (
@@ -228,7 +228,11 @@ def main() -> int:
                     "PostgreSQL restarted under load (pg_ctlcluster restart), the app left running:",
                     f"- responses by status while it restarted: {dict(sorted(restart_tally.statuses.items()))}",
                     f"- 5xx other than 503: {sum(others.values())}; 5xx pages that were not the 503 page: {len(restart_tally.bad_pages)}",
-                    f"- /healthz answered 200 again {recovered:.1f} s after the restart began" if recovered else "- /healthz did NOT recover within 60 s",
+                    (
+                        f"- /healthz answered 200 again {recovered:.1f} s after the restart began"
+                        if recovered
+                        else "- /healthz did NOT recover within 60 s"
+                    ),
                     f"- a signed-in page after recovery: {'200' if after else 'failed'}",
                 ]
                 ok = ok and not others and not restart_tally.bad_pages and recovered is not None and after is not None
@@ -241,7 +245,7 @@ def main() -> int:
         [
             "# Soak and fault test",
             "",
-            f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `make soak`, on 127.0.0.1 only.",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make soak`, on 127.0.0.1 only.",
             "",
             *lines,
             "",

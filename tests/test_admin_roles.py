@@ -8,8 +8,6 @@ import pytest
 
 from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
 from mfo.permissions import declared_permissions
-from tests.conftest import create_user
-from tests.helpers import PASSWORD, post_form
 from tests.admin_helpers import (
     add_role,
     delete_record,
@@ -20,6 +18,8 @@ from tests.admin_helpers import (
     sign_in,
     user_with_permissions,
 )
+from tests.conftest import create_user
+from tests.helpers import PASSWORD, post_form
 
 
 def save_role(client, data: dict, role: str | None = None):

@@ -8,10 +8,8 @@ import pytest
 import sqlalchemy
 from flask_security.utils import verify_password
 
-from mfo.database import db
 from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
-from tests.conftest import create_user
-from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form
+from mfo.database import db
 from tests.admin_helpers import (
     delete_record,
     edit_user,
@@ -26,7 +24,8 @@ from tests.admin_helpers import (
     user_id,
     user_with_permissions,
 )
-
+from tests.conftest import create_user
+from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form
 
 
 def rows(html: str) -> list[str]:

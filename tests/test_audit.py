@@ -12,10 +12,10 @@ import sqlalchemy
 from click.testing import Result
 from sqlalchemy import select
 
-from mfo.security.lockout import lock_user
+from mfo.audit.models import AuditEvent
 from mfo.audit.trail import record, verify
 from mfo.database import db
-from mfo.audit.models import AuditEvent
+from mfo.security.lockout import lock_user
 from tests.admin_helpers import edit_user, fresh_user, page, run_action, user_id
 from tests.conftest import create_user, make_app
 from tests.helpers import NEW_PASSWORD, PASSWORD, login, logout, post_form
@@ -291,9 +291,8 @@ def test_the_database_refuses_to_change_or_delete_events(app, users, client_for)
     """The append-only triggers refuse UPDATE and DELETE from any client, and the ORM refuses too."""
     client_for("staff")
     for statement in ("UPDATE audit_event SET ip = 'x'", "DELETE FROM audit_event"):
-        with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
-            with db.engine.begin() as connection:
-                connection.execute(sqlalchemy.text(statement))
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(sqlalchemy.text(statement))
     event = events()[-1]
     event.ip = "x"
     with pytest.raises(ValueError, match="append-only"):

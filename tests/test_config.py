@@ -310,9 +310,8 @@ def test_sqlite_default_lives_in_the_instance_folder_in_wal_mode(instance):
 def test_sqlite_busy_timeout_defaults_to_five_seconds(tmp_path):
     """A SQLite connection waits MFO_SQLITE_BUSY_TIMEOUT_MS (5000 by default) for another one's lock."""
     app = make_app(f"sqlite:///{tmp_path / 'wait.sqlite'}", shares_context=False)
-    with app.app_context():
-        with db.engine.connect() as connection:
-            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
 def test_postgresql_connections_are_pre_pinged(bare_env, tmp_path):

@@ -54,9 +54,8 @@ def test_migrations_make_the_audit_trail_append_only_with_its_chain_head(empty_d
         record("test-event")
         db.session.commit()
         for statement in ("UPDATE audit_event SET ip = 'x'", "DELETE FROM audit_event"):
-            with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
-                with db.engine.begin() as connection:
-                    connection.execute(sqlalchemy.text(statement))
+            with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"), db.engine.begin() as connection:
+                connection.execute(sqlalchemy.text(statement))
         verdict = verify()
         db.session.remove()
         db.engine.dispose()
@@ -124,9 +123,12 @@ def test_loading_roles_does_not_scan_roles_users(admin_client):
 def test_no_query_may_run_while_the_app_is_built():
     """In debug and testing, a query during create_app fails loudly instead of slowing every start."""
     engine = sqlalchemy.create_engine("sqlite://")
-    with pytest.raises(RuntimeError, match="while the app was being built"):
-        with no_queries_while_building(guard=True), engine.connect() as connection:
-            connection.execute(sqlalchemy.text("select 1"))
+    with (
+        pytest.raises(RuntimeError, match="while the app was being built"),
+        no_queries_while_building(guard=True),
+        engine.connect() as connection,
+    ):
+        connection.execute(sqlalchemy.text("select 1"))
     with no_queries_while_building(guard=False), engine.connect() as connection:
         assert connection.execute(sqlalchemy.text("select 1")).scalar() == 1
     engine.dispose()

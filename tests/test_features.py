@@ -10,9 +10,9 @@ from mfo.feature import Feature, RoleSpec
 from mfo.features import CORE, FEATURES, FeatureError, Registry, import_models, load, registry
 from mfo.permissions import declared_permissions, role_permissions
 from tests.admin_helpers import fresh_role, fresh_user, page, sign_in
-from tests.test_admin_access import ROLES_UNDER_TEST, admin_leaks, admin_rules
 from tests.conftest import make_app
 from tests.helpers import post_form
+from tests.test_admin_access import ROLES_UNDER_TEST, admin_leaks, admin_rules
 
 PLUGIN = "tests.plugin_example"
 WITH_PLUGIN = (*FEATURES, PLUGIN)

@@ -125,7 +125,7 @@ def test_every_script_on_a_page_carries_its_nonce(who, url, status, anon_client,
     handlers = INLINE_HANDLER.findall(page)
     # A handler left by a Flask-Admin template we do not override is rebound by inline-handlers.js.
     if handlers:
-        assert "/static/js/inline-handlers.js" in page, handlers
+        assert "/admin/assets/js/inline-handlers.js" in page, handlers
 
 
 def test_every_response_gets_a_new_nonce(anon_client):
@@ -140,7 +140,7 @@ def test_the_admin_list_page_loads_the_handler_rebinder(admin_client):
     response = admin_client.get("/admin/user/")
     page = response.get_data(as_text=True)
     nonce = csp_nonce(response)
-    assert re.search(rf'<script nonce="{nonce}" src="[^"]*/static/js/inline-handlers\.js', page)
+    assert re.search(rf'<script nonce="{nonce}" src="[^"]*/admin/assets/js/inline-handlers\.js', page)
     assert "data-onclick=" in page  # Flask-Admin's confirm on delete, moved out of reach of the CSP
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 
@@ -42,3 +44,36 @@ def test_every_page_uses_the_shared_layout(anon_client):
         assert 'id="language-form"' in page, url
         assert "navbar-brand" in page, url
         assert "bootstrap.min.css" in page, url
+
+
+VENDORED = {
+    "vendor/bootstrap-4.6.2/bootstrap.min.css": "f886516f3d41e9e7bd994c7f7a39a89cafae9483f90396cb0ddeafe8d1ea5e72",
+    "vendor/bootstrap-4.6.2/bootstrap.bundle.min.js": "19126b874a32753d42c12dfa6c17892bfd93820a5a5100ba1b34da4d07599b49",
+    "vendor/jquery-3.7.1/jquery.min.js": "fc9a93dd241f6b045cbff0481cf4e1901becd0e12fb45166a8f17f95823f0b1a",
+}
+
+
+def test_the_site_serves_its_own_bootstrap_not_the_admins(anon_client, staff_client):
+    """Site pages load Bootstrap and jQuery from the site's static folder (as published on npm), never the admin's."""
+    for client, url in ((anon_client, "/"), (anon_client, "/login"), (staff_client, "/"), (staff_client, "/account/")):
+        html = client.get(url).get_data(as_text=True)
+        assert "/admin/static/" not in html, url
+        for asset in VENDORED:
+            assert f"/static/{asset}" in html, (url, asset)
+    for asset, digest in VENDORED.items():
+        response = anon_client.get(f"/static/{asset}")
+        assert response.status_code == 200
+        assert hashlib.sha256(response.data).hexdigest() == digest, asset
+        response.close()
+
+
+def test_the_site_works_without_the_admin_feature(app):
+    """With the admin feature left out, the site's pages still render with their styles and scripts."""
+    from mfo.features import FEATURES
+    from tests.conftest import make_app
+
+    bare = make_app(app.config["SQLALCHEMY_DATABASE_URI"], features=[f for f in FEATURES if f != "mfo.admin"])
+    client = bare.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    assert "vendor/bootstrap-4.6.2/bootstrap.min.css" in html
+    assert "admin" not in {blueprint for blueprint in bare.blueprints}

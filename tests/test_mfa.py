@@ -7,9 +7,9 @@ import re
 import pytest
 from passlib.totp import TOTP
 
-from mfo.security.mfa import reset_mfa
 from mfo.database import db
 from mfo.database.models import user_datastore
+from mfo.security.mfa import reset_mfa
 from tests.conftest import create_user
 from tests.helpers import login, post_form, totp_code
 
@@ -175,8 +175,8 @@ def test_a_passkey_counts_as_the_required_second_factor(app, users):
     """An admin whose only second factor is a passkey is not sent back to set-up."""
     from flask_security.utils import naive_utcnow
 
-    from mfo.security.mfa import has_mfa
     from mfo.database.models import WebAuthn
+    from mfo.security.mfa import has_mfa
 
     user = fresh_user(users["organizer"])
     user.tf_primary_method = None

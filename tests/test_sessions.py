@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -279,7 +279,7 @@ def test_stolen_remember_me_cookie_is_not_renewed_by_the_owners_later_sign_ins(a
     owner_elsewhere = app.test_client()
     login(owner_elsewhere, users["staff"], remember="y")
     user = user_datastore.find_user(email=users["staff"])
-    user.current_login_at = datetime.fromtimestamp(clock.time, timezone.utc).replace(tzinfo=None)
+    user.current_login_at = datetime.fromtimestamp(clock.time, UTC).replace(tzinfo=None)
     db.session.commit()
     clock.move(minutes=11)  # 61 minutes after the stolen cookies' sign-in
     assert not signed_in(thief)

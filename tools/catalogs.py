@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -50,7 +50,7 @@ def owners(features: Sequence[str] | None = None) -> list[Owner]:
     names = installed.FEATURES if features is None else features
     feature_dirs = tuple(installed.package_dir(name) for name in names)
     site = Owner("mfo", PACKAGE, excluded=feature_dirs)
-    return [site, *(Owner(name, path) for name, path in zip(names, feature_dirs))]
+    return [site, *(Owner(name, path) for name, path in zip(names, feature_dirs, strict=True))]
 
 
 def extract(owner: Owner) -> Catalog:
@@ -100,7 +100,7 @@ def update(owner: Owner) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=locale, project=PROJECT, copyright_holder=COPYRIGHT)
         catalog.update(template, no_fuzzy_matching=True)
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         with open(path, "wb") as handle:
             write_po(handle, catalog, sort_by_file=True, ignore_obsolete=True)
         missing = [m.id for m in catalog if m.id and not m.string]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ RECENT_DAYS = 7
 
 def account_counts() -> list[Count]:
     """Return the accounts' numbers, in one query per table, linked to the lists the user may read."""
-    since = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=RECENT_DAYS)
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=RECENT_DAYS)
     users = db.session.execute(
         select(
             func.count(User.id),

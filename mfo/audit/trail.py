@@ -13,8 +13,8 @@ from flask_security import current_user
 from flask_security.utils import naive_utcnow
 from sqlalchemy import select, update
 
-from mfo.database import db
 from mfo.audit.models import AuditChain, AuditEvent
+from mfo.database import db
 
 GENESIS = "0" * 64
 HEAD_ID = 1

@@ -8,9 +8,9 @@ from flask_security import current_user, url_for_security
 from flask_security.twofactor import is_tf_setup, tf_disable
 from flask_security.webauthn import has_webauthn
 
-from mfo.security.sessions import end_all_sessions
 from mfo.database import db
 from mfo.permissions import ADMIN_ACCESS
+from mfo.security.sessions import end_all_sessions
 
 # What a signed-in user who still has to set up MFA may reach: the set-up pages themselves,
 # sign-out, and static files. Everything else sends them to set-up first.

@@ -13,6 +13,7 @@ from mfo.admin.views.base import SecureModelView
 from mfo.audit.models import AuditEvent
 from mfo.features import registry
 
+
 def action_options() -> list[tuple[str, object]]:
     """Return every audit action the installed features label, as (action, label) filter options.
 

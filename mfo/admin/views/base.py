@@ -11,10 +11,10 @@ from flask import Response, abort, flash, has_request_context, request, stream_w
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.model import template, typefmt
-from jinja2 import pass_context
 from flask_babel import gettext as _
 from flask_security import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.utils import secure_filename
 

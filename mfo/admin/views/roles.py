@@ -128,10 +128,10 @@ class RoleView(SecureModelView):
             role = self.get_one(request.args.get("id"))
             if role is not None and not holds_role_permissions(current_user, role):
                 return self.refuse()
-        if request.method == "POST" and name in ("create_view", "edit_view", "delete_view", "action_view"):
-            if not authentication_is_fresh():
-                back = current_url() if name in ("create_view", "edit_view") else self.get_url(".index_view")
-                return reauthenticate(back)
+        changing = request.method == "POST" and name in ("create_view", "edit_view", "delete_view", "action_view")
+        if changing and not authentication_is_fresh():
+            back = current_url() if name in ("create_view", "edit_view") else self.get_url(".index_view")
+            return reauthenticate(back)
         return None
 
     def create_model(self, form):

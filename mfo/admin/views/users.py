@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, flash, request
 from flask_admin.actions import action
-from flask_babel import ngettext
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter
 from flask_admin.form.widgets import Select2Widget
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
