@@ -29,15 +29,17 @@ class RoleSpec:
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the site's top navigation bar.
+    """A link in the site's top navigation bar, or (with a `section`) in that section's own tabs.
 
-    Shown to signed-in users only unless `public`; `permissions` must all be held.
+    Shown to signed-in users only unless `public`; `permissions` must all be held. A festival's
+    pages show the items of section "festival" as tabs, built for the festival being looked at.
     """
 
     label: Label
     endpoint: str
     permissions: tuple[str, ...] = ()
     public: bool = False
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class Feature:
     """Everything one feature brings to the app, declared in one place.
 
     - `name`: the package's last part; by convention also the blueprint's name, URL prefix and
-      template subfolder.
+      template subfolder. `blueprints`: more blueprints, e.g. one serving static files outside a
+      URL prefix that holds a variable.
     - `permissions`: `resource-action` names it owns, with a description for the Roles page.
     - `roles`: built-in roles it introduces; `grants`: role name -> permissions given to that role
       (any feature may grant to any declared role; granting to an undeclared role or an undeclared
@@ -85,6 +88,7 @@ class Feature:
 
     name: str
     blueprint: Blueprint | None = None
+    blueprints: Sequence[Blueprint] = ()
     permissions: Mapping[str, Label] = field(default_factory=dict)
     roles: Sequence[RoleSpec] = ()
     grants: Mapping[str, Sequence[str]] = field(default_factory=dict)

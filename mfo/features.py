@@ -29,6 +29,12 @@ FEATURES: tuple[str, ...] = (
     "mfo.account",
     "mfo.admin",
     "mfo.health",
+    "mfo.festival",
+    "mfo.syllabus",
+    "mfo.people",
+    "mfo.entries",
+    "mfo.imports",
+    "mfo.demo",
 )
 
 # The role that holds every declared permission, whatever the features grant.
@@ -149,10 +155,10 @@ class Registry:
         for feature in self.features:
             yield from feature.cards
 
-    def nav(self) -> Iterator[NavItem]:
-        """Yield every feature's navigation links, in feature order."""
+    def nav(self, section: str | None = None) -> Iterator[NavItem]:
+        """Yield every feature's navigation links of a section (None: the top bar), in feature order."""
         for feature in self.features:
-            yield from feature.nav
+            yield from (item for item in feature.nav if item.section == section)
 
     def audit_label(self, action: str) -> Label:
         """Return the human label of an audit action (the action itself when no feature labelled it)."""
@@ -177,13 +183,13 @@ def _url_or_none(endpoint: str) -> str | None:
         return None
 
 
-def nav_links() -> list[tuple[Label, str, str]]:
-    """Return the (label, URL, endpoint) of every nav link the current visitor may follow."""
+def nav_links(section: str | None = None) -> list[tuple[Label, str, str]]:
+    """Return the (label, URL, endpoint) of every nav link of a section the current visitor may follow."""
     if not has_request_context():
         return []
     links = []
     signed_in = bool(current_user and current_user.is_authenticated)
-    for item in registry().nav():
+    for item in registry().nav(section):
         if not item.public and not signed_in:
             continue
         if item.permissions and not holds_all(current_user, item.permissions):
@@ -212,8 +218,9 @@ def register(app: Flask, features: Sequence[Feature]) -> Registry:
     app.extensions[EXTENSION_KEY] = built
     app.context_processor(lambda: {"nav_links": nav_links})
     for feature in features:
-        if feature.blueprint is not None:
-            app.register_blueprint(feature.blueprint)
+        for blueprint in (feature.blueprint, *feature.blueprints):
+            if blueprint is not None:
+                app.register_blueprint(blueprint)
         for command in feature.commands:
             app.cli.add_command(command)
         if feature.init_app is not None:

@@ -226,7 +226,8 @@ def test_dashboard_counts(app, users, admin_client):
     create_user("was-locked@example.org", ("end-user",), locked_until=naive_utcnow() - timedelta(minutes=5))
     html = page(admin_client.get("/admin/"))
     counts = {key: int(value) for key, value in re.findall(r'data-count="(\w+)">(\d+)<', html)}
-    assert counts == {"users": 8, "active": 7, "unconfirmed": 1, "locked": 1, "roles": 4, "recent": 8}
+    accounts = {key: counts[key] for key in ("users", "active", "unconfirmed", "locked", "roles", "recent")}
+    assert accounts == {"users": 8, "active": 7, "unconfirmed": 1, "locked": 1, "roles": 4, "recent": 8}
     assert 'href="/admin/user/?flt0_3=1"' in html
 
 

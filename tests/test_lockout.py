@@ -41,7 +41,7 @@ def page_text(response, email: str) -> str:
 
 def header_names(response) -> set[str]:
     """Return the names of the response's headers, except the session cookie's."""
-    return {name for name in response.headers if name != "Set-Cookie"}
+    return {name for name, _value in response.headers if name != "Set-Cookie"}
 
 
 @pytest.fixture

@@ -280,6 +280,36 @@ class SecureModelView(AccessMixin, ModelView):
             return False
         return model
 
+    def create_model(self, form):
+        """Create a record from the form and record it in the audit trail, in one transaction."""
+
+        def create():
+            """Fill a new record from the form and run the view's checks."""
+            model = self.build_new_instance()
+            form.populate_obj(model)
+            self.on_model_change(form, model, True)
+            db.session.add(model)
+            return model
+
+        model = self.save(create)
+        if model is not False:
+            self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model) -> bool:
+        """Apply the form to the record and record the change (field by field) in the audit trail."""
+
+        def update():
+            """Fill the record from the form and run the view's checks."""
+            form.populate_obj(model)
+            self.on_model_change(form, model, False)
+            return model
+
+        if self.save(update, record_before=model) is False:
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
     def delete_model(self, model) -> bool:
         """Delete the record after the view's checks (on_model_delete), recording its last values."""
         target, before = self.audit_target(model), self.audit_snapshot(model)

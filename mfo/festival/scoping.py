@@ -1,0 +1,54 @@
+"""Pages that belong to one festival live under /festivals/<slug>/...: the blueprint, and the festival of a request.
+
+The slug is taken from the URL before the view runs and filled in again when a URL is built on a
+festival's page, so templates write url_for("syllabus.classes") and stay on the same festival.
+The festival itself is loaded only when the view asks for it, after its access checks: a visitor
+who may not see festivals cannot probe which slugs exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, g
+from sqlalchemy import select
+
+from mfo.database import db
+from mfo.festival.models import Festival
+
+FESTIVAL_ARG = "festival_slug"
+
+
+def festival_blueprint(name: str, import_name: str, url_prefix: str = "", **options) -> Blueprint:
+    """Return a blueprint whose URLs are /festivals/<festival_slug><url_prefix>/...."""
+    blueprint = Blueprint(name, import_name, url_prefix=f"/festivals/<{FESTIVAL_ARG}>{url_prefix}", **options)
+    blueprint.url_value_preprocessor(_take_slug)
+    return blueprint
+
+
+def _take_slug(endpoint: str | None, values: dict | None) -> None:
+    """Move the festival's slug from the URL's values to g (views do not take it as an argument)."""
+    if values and FESTIVAL_ARG in values:
+        g.festival_slug = values.pop(FESTIVAL_ARG)
+
+
+def _fill_slug(endpoint: str, values: dict) -> None:
+    """Build URLs of festival pages for the festival of this request, unless another one is named."""
+    slug = g.get("festival_slug")
+    if slug and FESTIVAL_ARG not in values and current_app.url_map.is_endpoint_expecting(endpoint, FESTIVAL_ARG):
+        values[FESTIVAL_ARG] = slug
+
+
+def current_festival() -> Festival:
+    """Return the festival of this request's URL (404 when there is none by that slug)."""
+    festival = g.get("festival")
+    if festival is None:
+        slug = g.get("festival_slug")
+        festival = db.session.scalar(select(Festival).where(Festival.slug == slug)) if slug else None
+        if festival is None:
+            abort(404)
+        g.festival = festival
+    return festival
+
+
+def init_scoping(app: Flask) -> None:
+    """Fill the festival's slug into URLs built on its pages."""
+    app.url_defaults(_fill_slug)

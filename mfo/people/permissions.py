@@ -1,0 +1,6 @@
+"""The people feature's permissions."""
+
+from __future__ import annotations
+
+PEOPLE_READ = "people-read"
+PEOPLE_WRITE = "people-write"
