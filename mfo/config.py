@@ -216,7 +216,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
-    # A remember-me cookie never outlives the absolute session lifetime (mfo.account.sessions
+    # A remember-me cookie never outlives the absolute session lifetime (mfo.security.sessions
     # also checks the lifetime on the server, since a copied cookie ignores its expiry date).
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(hours=float(app.config["MFO_SESSION_MAX_HOURS"])))
     for name in MINUTE_SETTINGS:
