@@ -33,7 +33,9 @@ FEATURES: tuple[str, ...] = (
     "mfo.syllabus",
     "mfo.people",
     "mfo.entries",
+    "mfo.issues",
     "mfo.imports",
+    "mfo.reports",
     "mfo.demo",
 )
 

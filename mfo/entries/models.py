@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mfo.database import db
@@ -23,8 +23,8 @@ class Entry(Timestamps, db.Model):
     """One entry: a class, its performers (or group), teacher, accompanist, pieces, status and fees.
 
     Where it came from is kept as the entrant gave it: online, or an import file and row. The
-    contact given on the entry is kept too, so a contact that differs from the person's on file
-    is seen (contact-mismatch).
+    contacts given on the entry are kept too, so one that differs from the person's on file is
+    seen (contact-mismatch).
     """
 
     __tablename__ = "entry"
@@ -45,8 +45,9 @@ class Entry(Timestamps, db.Model):
     fee: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0.00"))
     amount_paid: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal("0.00"))
     comments: Mapped[str | None] = mapped_column(Text)
-    contact_email: Mapped[str | None] = mapped_column(String(255))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # The contacts as given on this entry, by part: {"performer": {"email": ..., "phone": ...}, "teacher":
+    # {...}, "accompanist": {...}}; a contact that differs from the person's on file is a contact-mismatch.
+    given_contacts: Mapped[dict] = mapped_column(JSON, default=dict)
     source: Mapped[str] = mapped_column(String(10), default="online")
     # The import that created the entry (mfo.imports keeps the batches), its file and row.
     import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)

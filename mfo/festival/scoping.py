@@ -9,9 +9,11 @@ who may not see festivals cannot probe which slugs exist.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g
+from flask_babel import format_date
 from sqlalchemy import select
 
 from mfo.database import db
+from mfo.festival.labels import festival_status_label
 from mfo.festival.models import Festival
 
 FESTIVAL_ARG = "festival_slug"
@@ -50,5 +52,6 @@ def current_festival() -> Festival:
 
 
 def init_scoping(app: Flask) -> None:
-    """Fill the festival's slug into URLs built on its pages."""
+    """Fill the festival's slug into URLs built on its pages; give templates dates and status labels."""
     app.url_defaults(_fill_slug)
+    app.jinja_env.globals.update(format_date=format_date, festival_status_label=festival_status_label)

@@ -1,0 +1,139 @@
+"""The problems the festival's data can have: stable codes, their severity and their message in English and French.
+
+An `Issue` is one problem found: its code, the values its message needs, where it is (an import
+row, the records involved) and what it concerns (a class, a teacher), for filtering. Errors block
+(an import refuses a row with an error); warnings ask an organizer to look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A kind of problem: its stable code, how serious it is, and how to say it."""
+
+    code: str
+    severity: str
+    title: Any
+    message: Callable[..., Any]
+
+
+def _code(code: str, severity: str, title, message: Callable[..., Any]) -> tuple[str, Code]:
+    """Return a (code, Code) pair for the table below."""
+    return code, Code(code, severity, title, message)
+
+
+# Every code, in the order the Issues page lists them. Codes are part of the product's interface
+# (imports print them with --json): never rename one.
+CODES: dict[str, Code] = dict(
+    [
+        _code(
+            "unknown-class", ERROR, _l("Unknown class"),
+            lambda **p: _l("There is no class %(code)s in this festival's syllabus.", **p),
+        ),
+        _code(
+            "missing-field", ERROR, _l("Missing value"),
+            lambda **p: _l("%(field)s is missing.", **p),
+        ),
+        _code(
+            "bad-date", ERROR, _l("Unreadable date"),
+            lambda **p: _l("%(field)s “%(value)s” is not a date: write it as YYYY-MM-DD or day/month/year.", **p),
+        ),
+        _code(
+            "bad-duration", ERROR, _l("Unreadable duration"),
+            lambda **p: _l("%(field)s “%(value)s” is not a duration: write minutes and seconds (4:30) or minutes (4.5).", **p),
+        ),
+        _code(
+            "bad-value", ERROR, _l("Unreadable value"),
+            lambda **p: _l("%(field)s “%(value)s” cannot be read: %(reason)s.", **p),
+        ),
+        _code(
+            "duplicate-class", ERROR, _l("Class listed twice"),
+            lambda **p: _l("Class %(code)s is listed more than once (also on row %(other)s).", **p),
+        ),
+        _code(
+            "age-too-young", WARNING, _l("Too young for the class"),
+            lambda **p: _l("%(name)s is %(age)s on the cut-off date; class %(code)s is for ages %(min)s and over.", **p),
+        ),
+        _code(
+            "age-too-old", WARNING, _l("Too old for the class"),
+            lambda **p: _l("%(name)s is %(age)s on the cut-off date; class %(code)s is for ages up to %(max)s.", **p),
+        ),
+        _code(
+            "performer-count", WARNING, _l("Wrong number of performers"),
+            lambda **p: _l("Class %(code)s (%(type)s) needs %(needed)s performers; this entry has %(count)s.", **p),
+        ),
+        _code(
+            "over-time-limit", WARNING, _l("Over the time limit"),
+            lambda **p: _l("The pieces last %(total)s; class %(code)s allows %(limit)s.", **p),
+        ),
+        _code(
+            "accompanist-missing", WARNING, _l("No accompanist"),
+            lambda **p: _l("Class %(code)s needs an accompanist; none is given.", **p),
+        ),
+        _code(
+            "not-a-set-piece", WARNING, _l("Not a set piece"),
+            lambda **p: _l("Class %(code)s has set pieces (%(set_pieces)s); this entry plays none of them.", **p),
+        ),
+        _code(
+            "duplicate-entry", WARNING, _l("Duplicate entry"),
+            lambda **p: _l("%(name)s entered class %(code)s more than once.", **p),
+        ),
+        _code(
+            "possible-duplicate-person", WARNING, _l("Possibly the same person twice"),
+            lambda **p: _l("“%(name)s” and “%(other)s” may be the same person (%(reason)s).", **p),
+        ),
+        _code(
+            "contact-mismatch", WARNING, _l("Different contact"),
+            lambda **p: _l("%(name)s's %(field)s is given as %(given)s; the one on file is %(known)s.", **p),
+        ),
+        _code(
+            "duration-mismatch", WARNING, _l("Unusual duration"),
+            lambda **p: _l("“%(piece)s” is given as %(given)s; it usually lasts %(known)s.", **p),
+        ),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found: its code and message values, where it is, and what it concerns."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    row: int | None = None
+    records: tuple[tuple[str, int], ...] = ()
+    class_code: str | None = None
+    teacher: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        """Return "error" (it blocks) or "warning" (it asks for a look)."""
+        return CODES[self.code].severity
+
+    @property
+    def message(self):
+        """Return the message, translated when rendered (a lazy string)."""
+        return CODES[self.code].message(**{key: _text(value) for key, value in self.params.items()})
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the issue as plain data, with its message in the current language (for --json and tests)."""
+        return {"row": self.row, "code": self.code, "severity": self.severity, "message": str(self.message)}
+
+
+def _text(value: Any) -> Any:
+    """Return a message value ready for %-formatting (None shows as a dash)."""
+    return "–" if value is None else value
