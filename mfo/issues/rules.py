@@ -164,8 +164,9 @@ def _issue_maker(draft: EntryDraft):
     """Return a function making issues located at the draft (its row, its records, its class and teacher)."""
     teacher = draft.teacher.name if draft.teacher else None
 
-    def make(code: str, **params) -> Issue:
-        return Issue(code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
+    # Positional-only: most messages have a value named "code" (the class's code) among their params.
+    def make(issue_code: str, /, **params) -> Issue:
+        return Issue(issue_code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
 
     return make
 
