@@ -151,7 +151,9 @@ def snapshot_rows() -> dict[str, list]:
     """Return every row of the festival tables (to show that an undo puts everything back)."""
     rows = {}
     for model in (Entry, EntryPerformer, EntryPiece, Person, School, Group, Piece, FestivalClass, SetPiece, Discipline, Level):
-        columns = [c for c in model.__table__.columns if c.name != "updated_at"]
+        # Child rows put back by an undo get new ids: compare them by what they hold.
+        skipped = {"updated_at", "id"} if model in (EntryPiece, SetPiece) else {"updated_at"}
+        columns = [c for c in model.__table__.columns if c.name not in skipped]
         rows[model.__tablename__] = sorted(
             tuple(str(value) for value in row) for row in db.session.execute(select(*columns))
         )

@@ -195,7 +195,7 @@ def test_blank_contacts_on_file_are_filled_in(app):
     anna = db.session.scalars(select(Person).where(Person.name_key == "anna smith")).one()
     assert anna.email == "anna.smith@example.org" and anna.phone == "514 555 0100"
     change = next(c for c in batch.changes if c.table_name == "person" and c.action == "changed")
-    assert change.before == {"email": None, "phone": None, "school_id": None}
+    assert {k: v for k, v in change.before.items() if k != "updated_at"} == {"email": None, "phone": None, "school_id": None}
 
 
 def test_teachers_are_matched_by_name_the_one_with_the_same_email_first(app):

@@ -97,6 +97,11 @@ class Slot:
     before: dict[str, Any] = field(default_factory=dict)
     written_id: int | None = None
 
+    def keep_before(self, name: str, value: Any = None) -> None:
+        """Keep a column's value before the import changes it (and when the record was last edited, for the undo)."""
+        self.before.setdefault("updated_at", plain(self.record.updated_at))
+        self.before.setdefault(name, plain(getattr(self.record, name)) if value is None else value)
+
     @property
     def is_new(self) -> bool:
         """Tell whether the import creates this record."""
@@ -122,7 +127,7 @@ class Slot:
         if self.is_new:
             self.values[name] = value
         else:
-            self.before.setdefault(name, plain(getattr(self.record, name)))
+            self.keep_before(name)
             self.fill[name] = value
         return True
 
@@ -537,7 +542,7 @@ class EntriesPlanner:
             if not added:
                 del slot.fill["members"]
             else:
-                slot.before.setdefault("members", sorted(on_file))
+                slot.keep_before("members", sorted(on_file))
             slot.set_blank("contact_id", contact)
             if school is not None:
                 slot.set_blank("school_id", school)
@@ -678,7 +683,7 @@ class EntriesPlanner:
                 target.outcome = CHANGED
                 target.changes = changes
                 target.before = {
-                    **snapshot(entry, ENTRY_FIELDS),
+                    **snapshot(entry, (*ENTRY_FIELDS, "updated_at")),
                     "pieces": [[p.piece_id, p.position, p.duration] for p in entry.pieces],
                     "performers": [[p.person_id, p.position] for p in entry.performers],
                 }

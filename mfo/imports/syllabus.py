@@ -262,7 +262,7 @@ def plan_syllabus(
         else:
             class_plan.outcome = CHANGED
             class_plan.before = {
-                **snapshot(existing, CLASS_FIELDS),
+                **snapshot(existing, (*CLASS_FIELDS, "updated_at")),
                 "set_pieces": [sp.piece_id for sp in existing.set_pieces],
             }
             plan.changed["class"] += 1

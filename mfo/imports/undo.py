@@ -137,8 +137,9 @@ def _restore(change: ImportChange) -> bool:
     if db.session.scalar(select(model.id).where(model.id == change.record_id)) is None:
         return False
     special = {name: before.pop(name) for name in ("set_pieces", "members", "pieces", "performers") if name in before}
-    values = {name: column_value(model, name, value) for name, value in before.items()}
-    db.session.execute(update(model).where(model.id == change.record_id).values(updated_at=naive_utcnow(), **values))
+    # updated_at comes back too: a record put back as it was is not "edited since" for an earlier import's undo.
+    values = {"updated_at": naive_utcnow(), **{name: column_value(model, name, value) for name, value in before.items()}}
+    db.session.execute(update(model).where(model.id == change.record_id).values(**values))
     if "set_pieces" in special:
         db.session.execute(delete(SetPiece).where(SetPiece.class_id == change.record_id))
         rows = [{"class_id": change.record_id, "piece_id": piece_id, "position": i} for i, piece_id in enumerate(special["set_pieces"])]
