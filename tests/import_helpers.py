@@ -164,3 +164,71 @@ def snapshot_rows() -> dict[str, list]:
 def money(text: str) -> Decimal:
     """Return an amount as the database gives it."""
     return Decimal(text)
+
+
+# --- The pages ----------------------------------------------------------------------------------------------------
+
+SLUG = "spring-2027"
+
+
+def imports_url(path: str = "", slug: str = SLUG) -> str:
+    """Return the URL of a page of a festival's Imports tab."""
+    return f"/festivals/{slug}/imports/{path}"
+
+
+def upload(client, data: bytes, filename: str = "entries.csv", kind: str = "entries", slug: str = SLUG):
+    """Upload a file with the Imports page's form (a valid CSRF token read from the page)."""
+    from tests.helpers import csrf_token
+
+    url = imports_url(slug=slug)
+    fields = {"csrf_token": csrf_token(client, url), "kind": kind}
+    # The body is encoded here, in memory: the test client would spool a large one to a temporary file it never closes.
+    boundary = "----mfo-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return client.post(url, data=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def uploaded_batch_id(response) -> int:
+    """Return the id of the batch an upload made, from its redirect to the mapping page."""
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(response.headers["Location"].rstrip("/").split("/")[-2])
+
+
+def mapping_data(batch_id: int, **changes: str) -> dict[str, str]:
+    """Return the mapping form's values: the batch's mapping, with some fields changed."""
+    from mfo.imports.fields import columns_of
+
+    batch = db.session.get(ImportBatch, batch_id)
+    db.session.refresh(batch)
+    values = {f"field_{c.name}": (batch.mapping or {}).get(c.name, "") for c in columns_of(batch.kind)}
+    values.update({f"field_{name}": header for name, header in changes.items()})
+    return values
+
+
+def preview(client, batch_id: int, slug: str = SLUG, **changes: str):
+    """Confirm the mapping (as the page shows it, with some fields changed) and wait for the preview job."""
+    from mfo.imports import jobs
+    from tests.helpers import post_form
+
+    url = imports_url(f"{batch_id}/mapping", slug)
+    response = post_form(client, url, mapping_data(batch_id, **changes))
+    jobs.wait_for_threads()
+    db.session.expire_all()
+    return response
+
+
+def confirm(client, batch_id: int, data: dict | None = None, slug: str = SLUG):
+    """Post the confirmation form of a previewed batch and wait for the job."""
+    from mfo.imports import jobs
+    from tests.helpers import post_form
+
+    response = post_form(client, imports_url(f"{batch_id}/confirm", slug), data or {}, token_from=imports_url(str(batch_id), slug))
+    jobs.wait_for_threads()
+    db.session.expire_all()
+    return response

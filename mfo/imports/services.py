@@ -59,9 +59,11 @@ def max_bytes() -> int:
     return int(current_app.config["MFO_IMPORT_MAX_BYTES"])
 
 
-def megabytes(size: int) -> str:
-    """Return a size in megabytes for messages ("10", "2.5")."""
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+def human_size(size: int) -> str:
+    """Return a size for messages: "10 MB", "2.5 MB", "4 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def read_file(data: bytes, filename: str) -> Table:
@@ -225,10 +227,10 @@ def table_error_message(error: TableError | FileTooLarge | MappingIncomplete) ->
     """Return the message explaining why a file or mapping cannot be imported."""
     if isinstance(error, FileTooLarge):
         return _l(
-            "The file is %(size)s MB; the import limit is %(limit)s MB. Split it into smaller files, or save it as CSV, "
+            "The file is %(size)s; the import limit is %(limit)s. Split it into smaller files, or save it as CSV, "
             "and upload it again.",
-            size=megabytes(error.size),
-            limit=megabytes(error.limit),
+            size=human_size(error.size),
+            limit=human_size(error.limit),
         )
     if isinstance(error, MappingIncomplete):
         return _l("Choose a column for every required field: %(fields)s.", fields=", ".join(error.missing))

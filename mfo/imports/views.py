@@ -37,8 +37,11 @@ from mfo.people.permissions import PEOPLE_READ
 from mfo.syllabus.permissions import SYLLABUS_WRITE
 
 bp = festival_blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
-# Static files need a blueprint without the festival's slug in its prefix.
-static_bp = Blueprint("imports_static", __name__, static_folder="static", static_url_path="/static/imports")
+# Static files need a blueprint without the festival's slug in its prefix. It also finds the festival layout
+# (festival/layout.html) while the festival feature has no blueprint of its own to serve it.
+static_bp = Blueprint(
+    "imports_static", __name__, static_folder="static", static_url_path="/static/imports", template_folder="../festival/templates"
+)
 
 PAGE_SIZE = 100
 HISTORY_SIZE = 50
@@ -65,8 +68,10 @@ def _upload_limit(endpoint: str | None, _values: dict | None) -> None:
 @bp.errorhandler(413)
 def too_large(_error):
     """Say in plain words that the file is over the import limit (nothing was kept)."""
-    limit = services.megabytes(services.max_bytes())
-    text = _("The file is larger than the import limit of %(limit)s MB. Split it into smaller files, or save it as CSV, and upload it again.", limit=limit)
+    text = _(
+        "The file is larger than the import limit of %(limit)s. Split it into smaller files, or save it as CSV, and upload it again.",
+        limit=services.human_size(services.max_bytes()),
+    )
     return render_template("errors.html", code=413, error_title=_("File too large"), error_text=text), 413
 
 
@@ -132,7 +137,7 @@ def index():
         kind_labels=KIND_LABELS,
         kinds=KINDS,
         may_open=set(_kinds_allowed()),
-        max_mb=services.megabytes(services.max_bytes()),
+        max_size=services.human_size(services.max_bytes()),
     )
 
 
@@ -171,7 +176,7 @@ def upload():
         kind_labels=KIND_LABELS,
         kinds=KINDS,
         may_open=set(_kinds_allowed()),
-        max_mb=services.megabytes(services.max_bytes()),
+        max_size=services.human_size(services.max_bytes()),
     )
     return response, 400
 

@@ -164,7 +164,7 @@ def _issue_maker(draft: EntryDraft):
     """Return a function making issues located at the draft (its row, its records, its class and teacher)."""
     teacher = draft.teacher.name if draft.teacher else None
 
-    # Positional-only: most messages have a value named "code" (the class's code) among their params.
+    # The issue's code is positional-only: most messages take a `code` value of their own (the class's).
     def make(issue_code: str, /, **params) -> Issue:
         return Issue(issue_code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
 
