@@ -83,7 +83,7 @@ def test_the_whole_flow_upload_map_preview_confirm_undo(app, organizer_client):
 
     refused = confirm(organizer_client, batch_id)
     assert refused.status_code == 302
-    assert "Nothing was imported: rows 4 have errors" in flashed(organizer_client.get(imports_url(str(batch_id))))
+    assert "Nothing was imported: these rows have errors: 4." in flashed(organizer_client.get(imports_url(str(batch_id))))
     assert db.session.scalar(select(func.count(Entry.id))) == 0
 
     confirm(organizer_client, batch_id, {"leave_out": "4"})
@@ -295,7 +295,8 @@ def test_another_festivals_batch_is_not_found(app, users, organizer_client):
         assert organizer_client.get(f"/festivals/autumn-2026/imports/{batch_id}{path}").status_code == 404
     token = csrf_token(organizer_client, "/")
     for path in ("/mapping", "/confirm", "/undo", "/discard"):
-        response = organizer_client.post(f"/festivals/autumn-2026/imports/{batch_id}{path}", data={"csrf_token": token, "leave_out_errors": "y"})
+        url = f"/festivals/autumn-2026/imports/{batch_id}{path}"
+        response = organizer_client.post(url, data={"csrf_token": token, "leave_out_errors": "y"})
         assert response.status_code == 404, path
     jobs.wait_for_threads()
     assert table_counts() == before and db.session.get(ImportBatch, batch_id).status == "previewed"

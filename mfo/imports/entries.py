@@ -518,7 +518,9 @@ class EntriesPlanner:
         result.touch("piece", outcome, label)
         return slot, ref
 
-    def _group(self, entry_row: EntryRow, school: Slot | None, contact: PersonSlot, members: list[PersonSlot], result: RowResult) -> Slot | None:
+    def _group(
+        self, entry_row: EntryRow, school: Slot | None, contact: PersonSlot, members: list[PersonSlot], result: RowResult
+    ) -> Slot | None:
         """Find or add the row's group by name; add the members it did not have yet."""
         if not entry_row.group_name:
             return None
@@ -782,7 +784,8 @@ class EntriesPlanner:
         """Create the new entries with their performers and pieces; change the entries on file rows change."""
         creating = [t for t in self.targets if t.outcome == CREATED and t.same_as is None]
         values = [entry_values(self.festival, batch, target) for target in creating]
-        ids = db.session.scalars(insert(Entry.__table__).returning(Entry.__table__.c.id, sort_by_parameter_order=True), values).all() if values else []
+        table = Entry.__table__
+        ids = db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).all() if values else []
         for target, entry_id in zip(creating, ids, strict=True):
             target.written_id = entry_id
         changes.created("entry", list(ids))

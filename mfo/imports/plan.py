@@ -148,6 +148,9 @@ class Plan:
         }
 
 
+# Another name for lazy_gettext, so that extracting the catalog does not take the variable below for a text.
+_translatable = lazy_gettext
+
 # --- Issues kept as data ------------------------------------------------------------------------------------------
 # A preview is read later, perhaps by someone using another language: issues are kept as their code and values,
 # and a value that is itself a translatable text is kept as its English original, translated again when shown.
@@ -165,7 +168,7 @@ def _value_data(value: Any) -> Any:
 def _value_from_data(value: Any) -> Any:
     """Return a message value kept by _value_data."""
     if isinstance(value, dict) and "_msgid" in value:
-        return lazy_gettext(value["_msgid"], **{k: _value_from_data(v) for k, v in value["_values"].items()})
+        return _translatable(value["_msgid"], **{k: _value_from_data(v) for k, v in value["_values"].items()})
     return value
 
 

@@ -160,7 +160,10 @@ def _restore(change: ImportChange) -> bool:
             db.session.execute(insert(EntryPiece), rows)
     if "performers" in special:
         db.session.execute(delete(EntryPerformer).where(EntryPerformer.entry_id == change.record_id))
-        rows = [{"entry_id": change.record_id, "person_id": person_id, "position": position} for person_id, position in special["performers"]]
+        rows = [
+            {"entry_id": change.record_id, "person_id": person_id, "position": position}
+            for person_id, position in special["performers"]
+        ]
         if rows:
             db.session.execute(insert(EntryPerformer), rows)
     return True

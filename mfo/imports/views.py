@@ -353,7 +353,7 @@ def confirm(batch_id: int):
     if left_in:
         flash(
             _(
-                "Nothing was imported: rows %(rows)s have errors. Fix them in the file and upload it again, or leave them out.",
+                "Nothing was imported: these rows have errors: %(rows)s. Fix them in the file and upload it again, or leave them out.",
                 rows=", ".join(str(row) for row in left_in[:20]) + ("…" if len(left_in) > 20 else ""),
             ),
             "error",
