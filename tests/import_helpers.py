@@ -116,7 +116,9 @@ def plan_file(festival: Festival, kind: str, data: bytes, filename: str = "file.
     return services.PLANNERS[kind](festival, table, match, excluded=excluded)
 
 
-def import_file(festival: Festival, kind: str, data: bytes, filename: str = "file.csv", excluded=()) -> tuple[ImportBatch, Plan]:
+def import_file(
+    festival: Festival, kind: str, data: bytes, filename: str = "file.csv", excluded=()
+) -> tuple[ImportBatch, Plan]:
     """Upload, check and apply a file at once, as an organizer would (committed); return the batch and its plan."""
     table = services.read_file(data, filename)
     batch = services.upload(festival, kind, filename, data, table)

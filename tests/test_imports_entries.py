@@ -352,3 +352,18 @@ def test_an_entry_on_file_is_matched_by_its_performers(app):
     assert plan.matched["entry"] == 1 and plan.changed == {} and plan.created == {}
     assert plan.results[0].records[0] == ("entry", "matched", plan.results[0].label)
     assert db.session.scalar(select(func.count(EntryPerformer.entry_id))) == 1 and online.id
+
+
+def test_a_script_can_import_a_file_leaving_out_the_rows_with_errors(app):
+    """services.import_file, for scripts: refused as a whole by default, or with every row with an error left out."""
+    from mfo.imports import services
+
+    festival = small_festival()
+    data = entries_csv([entry(), entry(**{"class": "999"}, performer_first_name="Ben")])
+    refused, _plan = services.import_file(festival, "entries", "file.csv", data)
+    db.session.commit()
+    assert refused.status == "refused" and db.session.scalar(select(func.count(Entry.id))) == 0
+    applied, plan = services.import_file(festival, "entries", "file.csv", data, leave_out_errors=True)
+    db.session.commit()
+    assert applied.status == "applied" and plan.excluded == [3] and applied.excluded_rows == [3]
+    assert db.session.scalar(select(func.count(Entry.id))) == 1

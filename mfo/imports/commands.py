@@ -77,19 +77,19 @@ def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) ->
         table = services.read_file(data, file.name)
     except (TableError, services.FileTooLarge) as error:
         _fail(str(services.table_error_message(error)), as_json)
-    match = services.initial_match(festival.id, kind, table)
-    if match.missing_required:
-        _fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
-    plan = services.PLANNERS[kind](festival, table, match)
     if dry_run:
+        match = services.initial_match(festival.id, kind, table)
+        if match.missing_required:
+            _fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
+        plan = services.PLANNERS[kind](festival, table, match)
         db.session.rollback()
         _report(plan, False, as_json, dry_run)
         sys.exit(0 if plan.can_apply else REFUSED)
-    batch = services.new_batch(festival, kind, file.name, data, match, rows=plan.rows, keep_content=False)
-    if plan.can_apply:
-        services.apply(batch, plan, from_cli=True)
-    else:
-        services.refuse(batch, plan, from_cli=True)
+    try:
+        _batch, plan = services.import_file(festival, kind, file.name, data, from_cli=True)
+    except services.MappingIncomplete as error:
+        db.session.rollback()
+        _fail(f"the file has no column for: {', '.join(error.missing)}", as_json)
     db.session.commit()
     _report(plan, plan.can_apply, as_json, dry_run)
     sys.exit(0 if plan.can_apply else REFUSED)

@@ -217,6 +217,38 @@ def refuse(batch: ImportBatch, plan: Plan, *, actor=None, from_cli: bool = False
     )
 
 
+def import_file(
+    festival: Festival,
+    kind: str,
+    filename: str,
+    data: bytes,
+    *,
+    leave_out_errors: bool = False,
+    actor=None,
+    from_cli: bool = False,
+) -> tuple[ImportBatch, Plan]:
+    """Read, check and apply a file at once, in the current transaction (the caller commits): the command line's way.
+
+    The columns are matched by name (and the festival's remembered mapping). A file with an error is refused as a
+    whole, unless `leave_out_errors` leaves out every row with an error. Raises TableError, FileTooLarge or
+    MappingIncomplete for a file that cannot be imported (nothing written).
+    """
+    table = read_file(data, filename)
+    match = initial_match(festival.id, kind, table)
+    if match.missing_required:
+        raise MappingIncomplete(match.missing_required)
+    plan = PLANNERS[kind](festival, table, match)
+    if leave_out_errors and not plan.can_apply:
+        plan = PLANNERS[kind](festival, table, match, excluded=plan.error_rows)
+    batch = new_batch(festival, kind, filename, data, match, rows=plan.rows, user=actor, keep_content=False)
+    batch.progress = plan.rows
+    if plan.can_apply:
+        apply(batch, plan, actor=actor, from_cli=from_cli)
+    else:
+        refuse(batch, plan, actor=actor, from_cli=from_cli)
+    return batch, plan
+
+
 def discard(batch: ImportBatch) -> None:
     """Drop a batch that was never applied, with its file (in the current transaction)."""
     record("import-discarded", target=batch_target(batch), details={"festival": batch.festival.slug, "kind": batch.kind})
