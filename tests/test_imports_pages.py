@@ -360,3 +360,26 @@ def test_the_json_error_of_the_status_endpoint_for_visitors(app):
     response = app.test_client().get(imports_url("1/status"), headers={"Accept": "application/json"})
     assert response.status_code in (302, 401)
     assert b"progress" not in response.data
+
+
+def test_the_history_and_a_preview_run_a_fixed_number_of_queries(app, users, organizer_client):
+    """However many imports and rows, the history and a batch's page run the same queries."""
+    from tests.test_database import recorded_queries
+
+    small_festival()
+    first = previewed(organizer_client, ROWS[:1])
+    organizer_client.get(imports_url())
+    organizer_client.get(imports_url(str(first)))
+    with recorded_queries() as few_history:
+        organizer_client.get(imports_url())
+    with recorded_queries() as few_rows:
+        organizer_client.get(imports_url(str(first)))
+    many = previewed(organizer_client, [entry(performer_first_name=f"P{i}") for i in range(40)])
+    for _ in range(3):
+        previewed(organizer_client, ROWS)
+    with recorded_queries() as more_history:
+        organizer_client.get(imports_url())
+    with recorded_queries() as more_rows:
+        organizer_client.get(imports_url(str(many)))
+    assert len(more_history) == len(few_history)
+    assert len(more_rows) == len(few_rows)
