@@ -367,3 +367,16 @@ def test_a_script_can_import_a_file_leaving_out_the_rows_with_errors(app):
     db.session.commit()
     assert applied.status == "applied" and plan.excluded == [3] and applied.excluded_rows == [3]
     assert db.session.scalar(select(func.count(Entry.id))) == 1
+
+
+def test_names_written_last_name_first_are_the_same_people(app):
+    """"Tremblay, Marie" in a member list and "Wieck, Clara" as teacher find the people on file."""
+    festival = small_festival()
+    clara = make_person("Clara", "Wieck", email="clara@example.org")
+    db.session.commit()
+    row = entry(**{"class": "201"}, group_name="Duo", group_members="Anna Smith; Tremblay, Marie", teacher_name="Wieck, Clara")
+    _batch, plan = import_file(festival, "entries", entries_csv([row]))
+    created = db.session.scalars(select(Entry)).one()
+    assert created.teacher_id == clara.id
+    assert [p.person.full_name for p in created.performers] == ["Anna Smith", "Marie Tremblay"]
+    assert db.session.scalar(select(func.count(Person.id)).where(Person.name_key == "marie tremblay")) == 1

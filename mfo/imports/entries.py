@@ -362,9 +362,9 @@ class EntriesPlanner:
         groups: set[str] = set()
         for entry_row, _result in rows:
             names.add(normalise_name(f"{entry_row.first_name} {entry_row.last_name}"))
-            names.update(normalise_name(member) for member in entry_row.members)
-            names.add(normalise_name(entry_row.teacher))
-            names.add(normalise_name(entry_row.accompanist))
+            # "Last, First" is split as the rows are read, then looked up as "First Last".
+            for name in (*entry_row.members, entry_row.teacher, entry_row.accompanist):
+                names.add(normalise_name(" ".join(split_person_name(name))))
             if entry_row.school:
                 schools.add(normalise_name(entry_row.school))
             pieces.update(piece_key(title, composer) for title, composer, _ in entry_row.pieces)
