@@ -190,3 +190,14 @@ def test_a_batch_already_applied_cannot_be_claimed(app):
     batch.status = "applied"
     db.session.commit()
     assert not jobs.claim(batch, "confirm")
+
+
+@pytest.mark.settings(MFO_RQ_REDIS_URL="redis://127.0.0.1:1/0")
+def test_when_redis_cannot_be_reached_the_job_runs_in_a_thread(app, caplog):
+    """A queue that cannot be reached does not leave the batch waiting forever: the job runs in the web process."""
+    batch = uploaded(small_festival())
+    batch_id = batch.id
+    assert jobs.start(batch, "preview")
+    jobs.wait_for_threads()
+    assert fresh(batch_id).status == "previewed"
+    assert "could not queue import job preview" in caplog.text

@@ -53,12 +53,15 @@ def start(batch: ImportBatch, action: str, user_id: int | None = None) -> bool:
     db.session.commit()
     url = current_app.config.get("MFO_RQ_REDIS_URL")
     if url:
-        _enqueue(url, batch.id, action, user_id)
-    else:
-        app = current_app._get_current_object()
-        thread = threading.Thread(target=_run_in_thread, args=(app, batch.id, action, user_id), name=f"import-{batch.id}", daemon=True)
-        _threads.append(thread)
-        thread.start()
+        try:
+            _enqueue(url, batch.id, action, user_id)
+            return True
+        except Exception:  # Redis unreachable: the organizer's import still runs, here
+            logger.exception("could not queue import job %s on batch %s; running it in this process", action, batch.id)
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=_run_in_thread, args=(app, batch.id, action, user_id), name=f"import-{batch.id}", daemon=True)
+    _threads.append(thread)
+    thread.start()
     return True
 
 
