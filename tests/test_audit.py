@@ -150,7 +150,7 @@ def test_admin_edit_records_field_level_changes_without_secrets(app, users, admi
     assert "fs_uniquifier" not in changes or changes["fs_uniquifier"] == ["[redacted]", "[changed]"]
     assert event.actor == users["admin"] and users["staff"] in event.target
     shown = page(admin_client.get("/admin/audit/?flt0_1=user-updated"))
-    assert "name: null → &#34;Clara Schumann&#34;" in shown
+    assert "Name: — → Clara Schumann" in shown and "Password: changed" in shown
 
 
 def test_admin_create_delete_actions_and_export_are_recorded(app, users, admin_client):

@@ -128,3 +128,78 @@ def test_each_features_catalog_is_loaded(app):
         from flask_babel import gettext
 
         assert gettext("Your profile has been saved.") == "Votre profil a été enregistré."
+
+
+# French typography: a non-breaking space (or a narrow one) before : ; ? and !. A colon inside a
+# URL (https://) or between digits (4:30) is no punctuation.
+NON_BREAKING = "\u00a0\u202f"
+FRENCH_PUNCTUATION = re.compile(r"[:;?!]")
+
+
+def spacing_mistakes(text: str) -> list[str]:
+    """Return the places in a French text where : ; ? or ! lacks the non-breaking space before it."""
+    plain = PLACEHOLDER.sub("X", text)
+    mistakes = []
+    for match in FRENCH_PUNCTUATION.finditer(plain):
+        position = match.start()
+        before, after = plain[position - 1 : position], plain[position + 1 : position + 3]
+        if match.group() == ":" and (after.startswith("//") or (before.isdigit() and after[:1].isdigit())):
+            continue
+        if before and before in NON_BREAKING:
+            continue
+        mistakes.append(plain[max(0, position - 20) : position + 1])
+    return mistakes
+
+
+def french_strings(owner) -> list[tuple[str, str]]:
+    """Return every (message id, French text) of a package's catalog (both forms of plurals)."""
+    path = catalogs.po_path(owner, "fr")
+    if not path.exists():
+        return []
+    pairs = []
+    for entry in catalogs.read_catalog(path, "fr"):
+        if entry.id:
+            for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+                pairs.append((str(entry.id), text or ""))
+    return pairs
+
+
+def test_spacing_mistakes_are_found():
+    """The check itself: a plain or missing space is a mistake; a non-breaking one, a URL or a time is not."""
+    assert spacing_mistakes("Langue\u00a0: français\u202f; oui\u00a0? non\u00a0!") == []
+    assert spacing_mistakes("Langue : x") and spacing_mistakes("Langue: x") and spacing_mistakes("Vraiment ?")
+    assert spacing_mistakes("Ouvrez https://example.org à 4:30") == []
+    assert spacing_mistakes("%(field)s\u00a0: %(value)s") == []
+
+
+@pytest.mark.parametrize("owner", catalogs.owners(), ids=lambda owner: owner.name)
+def test_french_has_a_non_breaking_space_before_colons_and_question_marks(owner):
+    """French puts a non-breaking space before : ; ? and ! (so the mark never starts a line); every catalog does."""
+    problems = [f"{message!r}: …{mistake}" for message, text in french_strings(owner) for mistake in spacing_mistakes(text)]
+    assert not problems, f"use a non-breaking space (U+00A0) in {catalogs.po_path(owner, 'fr')}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("owner", catalogs.owners(), ids=lambda owner: owner.name)
+def test_french_says_adresse_e_mail(owner):
+    """One spelling in French: "e-mail" ("adresse e-mail"), never "email", "mail" or "courriel"."""
+    wrong = re.compile(r"(?<![-%(])\b(e?mails?|courriels?)\b", re.IGNORECASE)
+    problems = [f"{message!r}: {text}" for message, text in french_strings(owner) if wrong.search(PLACEHOLDER.sub("", text))]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_message_has_one_french_translation_across_catalogs():
+    """The app merges every catalog into one: a message marked by two packages must read the same in both,
+    or which translation shows would depend on the order the catalogs load in."""
+    seen: dict[object, tuple[str, object]] = {}
+    clashes = []
+    for owner in catalogs.owners():
+        path = catalogs.po_path(owner, "fr")
+        for entry in catalogs.read_catalog(path, "fr") if path.exists() else ():
+            if not entry.id:
+                continue
+            message = entry.id if isinstance(entry.id, str) else tuple(entry.id)
+            text = entry.string if isinstance(entry.string, str) else tuple(entry.string)
+            if message in seen and seen[message][1] != text:
+                clashes.append(f"{message!r}: {seen[message][0]} says {seen[message][1]!r}, {owner.name} says {text!r}")
+            seen.setdefault(message, (owner.name, text))
+    assert not clashes, "\n".join(clashes)

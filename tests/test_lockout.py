@@ -14,7 +14,7 @@ from mfo.database.models import User, user_datastore
 from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form, totp_code
 
 WRONG = "not-the-password"
-GENERIC_SIGN_IN_ERROR = "Authentication failed - identity or password/passcode invalid"
+GENERIC_SIGN_IN_ERROR = "The email address or password is incorrect."
 
 
 def fresh_user(email: str) -> User:
