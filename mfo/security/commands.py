@@ -87,7 +87,7 @@ def bootstrap_admin(email: str) -> tuple[User, str] | None:
         must_change_password=True,
     )
     db.session.flush()
-    record("admin-bootstrapped", target=user_target(user))
+    record("admin-bootstrapped", target=user_target(user), from_cli=True)
     db.session.commit()
     return user, password
 
@@ -107,7 +107,7 @@ def reset_admin_password(email: str) -> tuple[User, str]:
     # Whoever may hold the lost password, or a session opened with it, is out.
     end_all_sessions(user)
     unlock_user(user)
-    record("admin-password-reset", target=user_target(user), details={"os_user": _os_user()})
+    record("admin-password-reset", target=user_target(user), details={"os_user": _os_user()}, from_cli=True)
     db.session.commit()
     return user, password
 
@@ -142,7 +142,7 @@ def users_bootstrap_admin(email: str, reset: bool) -> None:
     else:
         created = bootstrap_admin(email)
         if created is None:
-            click.echo("An active admin exists already; nothing to do (lost password: add --reset --email EMAIL).")
+            click.echo("An active admin exists already; nothing to do. A lost admin password? Run again with --reset --email EMAIL.")
             return
         user, password = created
         click.echo("Created the first admin. Sign in at /login:")
