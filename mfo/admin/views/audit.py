@@ -23,9 +23,10 @@ from mfo.audit.models import AuditEvent
 from mfo.features import registry
 
 # Recorded, but of no use to a reader and never shown: identity keys, counters, secrets and their
-# hashes, the endpoint that recorded an event.
+# hashes, the endpoint that recorded an event, the record's id (the target names it).
 HIDDEN_FIELDS = frozenset(
     {
+        "id",
         "fs_uniquifier",
         "fs_token_uniquifier",
         "fs_webauthn_user_handle",
@@ -42,7 +43,6 @@ HIDDEN_FIELDS = frozenset(
 
 # Labels of fields and detail names that no admin view labels (the views' own labels come first).
 FIELD_LABELS: dict[str, object] = {
-    "id": _l("Id"),
     "email": _l("Email address"),
     "name": _l("Name"),
     "username": _l("Username"),
