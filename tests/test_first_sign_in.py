@@ -259,3 +259,52 @@ def test_the_top_bar_shows_a_half_done_sign_in_which_cancel_ends(app, anon_clien
     assert "Finishing sign-in" not in html and 'href="/login"' in html
     response = post_form(anon_client, "/tf-validate", {"code": totp_code(users["admin"])}, token_from="/login")
     assert anon_client.get("/account/").status_code == 302, response.status_code  # the half-done sign-in is gone
+
+
+def test_the_code_email_reads_plainly(app, anon_client, outbox):
+    """The code sent by email says what it is for ("sign in"), not Flask-Security's "Two-Factor Login"."""
+    from flask_security.proxies import _security
+
+    create_user("mailer@example.org", ("staff",), tf_primary_method="email", tf_totp_secret=_security.totp_factory.generate_totp_secret())
+    login(anon_client, "mailer@example.org", second_factor=False)
+    [message] = outbox
+    assert message.subject == "Your mfo sign-in code"
+    assert re.search(r"Your code to sign in to mfo: \d{6}", message.body) and "log into" not in message.body
+
+
+def test_asking_an_administrator_for_help_tells_them_what_to_do(app, anon_client, users, outbox):
+    """"Ask an administrator" emails the site's address with the user and the way to reset their second factor."""
+    login(anon_client, users["admin"], second_factor=False)
+    post_form(anon_client, "/tf-rescue", {"help_setup": "help"}, token_from="/tf-validate")
+    [message] = outbox
+    assert message.to == [app.config["SECURITY_TWO_FACTOR_RESCUE_MAIL"]]
+    assert message.subject == "A user cannot use their second factor"
+    assert f"{users['admin']} cannot use their second factor" in message.body and "Reset two-factor" in message.body
+
+
+def test_choosing_between_two_second_factors_in_the_sites_words(app, anon_client, users):
+    """With a passkey and an authenticator app, sign-in asks which one, as radio buttons in a fieldset."""
+    from flask_security.utils import naive_utcnow
+
+    from mfo.database.models import WebAuthn
+
+    user = fresh_user(users["organizer"])
+    db.session.add(
+        WebAuthn(
+            user_id=user.id,
+            credential_id=b"credential-1",
+            public_key=b"key",
+            sign_count=0,
+            backup_state=False,
+            device_type="single_device",
+            lastuse_datetime=naive_utcnow(),
+            name="laptop",
+            usage="secondary",
+        )
+    )
+    db.session.commit()
+    response = login(anon_client, users["organizer"], second_factor=False)
+    assert "/tf-select" in response.headers["Location"]
+    html = page(anon_client.get(response.headers["Location"]))
+    assert "How do you want to confirm it is you?" in html and "<fieldset" in html
+    assert "With a passkey" in html and "With a code from my authenticator app" in html

@@ -1,4 +1,4 @@
-"""Flask-Security's messages in the site's words: plain sentences, "sign in", in English and French.
+"""Flask-Security's messages (and email subjects) in the site's words: plain sentences, "sign in", in English and French.
 
 Flask-Security reads each message from its SECURITY_MSG_<KEY> setting and passes it through its
 own catalog (flask_security.utils.get_message -> localize_callback, its "flask_security" gettext
@@ -14,7 +14,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_security.babel import FsDomain
-from flask_security.core import _default_messages
+from flask_security.core import _default_config, _default_messages
 
 MESSAGES: dict[str, tuple[LazyString, str]] = {
     # Signing in. A locked account gets this same answer (mfo.database.models.User.is_locked).
@@ -75,6 +75,13 @@ MESSAGES: dict[str, tuple[LazyString, str]] = {
 }
 
 
+# Subjects of Flask-Security's emails that read badly ("Two-Factor Login"), by setting.
+SUBJECTS: dict[str, LazyString] = {
+    "SECURITY_EMAIL_SUBJECT_TWO_FACTOR": _l("Your mfo sign-in code"),
+    "SECURITY_EMAIL_SUBJECT_TWO_FACTOR_RESCUE": _l("A user cannot use their second factor"),
+}
+
+
 class SiteMessagesDomain(FsDomain):
     """Flask-Security's gettext domain, rendering the site's lazy messages in the request's language."""
 
@@ -93,4 +100,7 @@ def init_messages(app: Flask) -> None:
         name = f"SECURITY_MSG_{key}"
         if app.config.get(name) in (None, _default_messages.get(key)):
             app.config[name] = message
+    for name, subject in SUBJECTS.items():
+        if app.config.get(name) in (None, _default_config.get(name.removeprefix("SECURITY_"))):
+            app.config[name] = subject
     app.extensions["security"].i18n_domain = SiteMessagesDomain(app)
