@@ -253,3 +253,14 @@ def test_an_admin_set_password_ends_the_invitation(app, users, admin_client, ano
     edit_user(admin_client, GUEST, new_password=NEW_PASSWORD)
     assert fresh_user(GUEST).invited_at is None
     assert anon_client.get(path).status_code == 410
+
+
+def test_an_invitee_who_uses_forgot_password_is_no_longer_invited(app, users, admin_client, anon_client, outbox):
+    """Choosing the password through "forgot password" accepts the invitation too: the badge goes, the link stops."""
+    invite(admin_client)
+    path = invitation_path(outbox[-1])
+    post_form(anon_client, "/reset", {"email": GUEST})
+    link = next(url for url in links_in(outbox[-1]) if "/reset/" in url)
+    post_form(anon_client, link, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, token_from="/reset")
+    assert fresh_user(GUEST).invited_at is None
+    assert anon_client.get(path).status_code == 410

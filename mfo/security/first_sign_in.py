@@ -33,9 +33,11 @@ def enforce_password_change():
 
 
 def _password_chosen(sender: Flask, user: User, **_extra) -> None:
-    """Lift the forced change once the user sets a password of their own (the view commits)."""
-    if user.must_change_password:
+    """Lift the forced change once the user sets a password of their own, and end a pending
+    invitation (an invitee may choose their password through "forgot password"); the view commits."""
+    if user.must_change_password or user.invited_at is not None:
         user.must_change_password = False
+        user.invited_at = None
         db.session.add(user)
 
 
