@@ -12,7 +12,7 @@ from flask import current_app
 from flask_security import SQLAlchemyUserDatastore
 from flask_security.models import fsqla_v3 as fsqla
 from flask_security.utils import get_message
-from sqlalchemy import DDL, Column, DateTime, ForeignKey, Index, Integer, String, event, text
+from sqlalchemy import DDL, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mfo.database.setup import db
@@ -76,6 +76,11 @@ class User(db.Model, fsqla.FsUserMixin):
     # Account lockout (the security core's lockout rules): consecutive failed sign-ins, and the end of a lock.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # A password someone else chose (the one-time password of `users bootstrap-admin`): the user
+    # must replace it before anything else once signed in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the pending invitation was sent; cleared when the invitee sets their password.
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def display_name(self) -> str:
