@@ -144,8 +144,8 @@ def spacing_mistakes(text: str) -> list[str]:
     for match in FRENCH_PUNCTUATION.finditer(plain):
         position = match.start()
         before, after = plain[position - 1 : position], plain[position + 1 : position + 3]
-        if match.group() == ":" and (after.startswith("//") or (before.isdigit() and after[:1].isdigit())):
-            continue
+        if match.group() == ":" and (after.startswith("//") or (before.isalnum() and after[:1].isalnum())):
+            continue  # a URL, a time (4:30) or a format (m:ss), not punctuation
         if before and before in NON_BREAKING:
             continue
         mistakes.append(plain[max(0, position - 20) : position + 1])
@@ -169,7 +169,7 @@ def test_spacing_mistakes_are_found():
     """The check itself: a plain or missing space is a mistake; a non-breaking one, a URL or a time is not."""
     assert spacing_mistakes("Langue\u00a0: français\u202f; oui\u00a0? non\u00a0!") == []
     assert spacing_mistakes("Langue : x") and spacing_mistakes("Langue: x") and spacing_mistakes("Vraiment ?")
-    assert spacing_mistakes("Ouvrez https://example.org à 4:30") == []
+    assert spacing_mistakes("Ouvrez https://example.org à 4:30, durée en m:ss") == []
     assert spacing_mistakes("%(field)s\u00a0: %(value)s") == []
 
 
