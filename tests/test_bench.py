@@ -1,8 +1,14 @@
-"""The benchmark's reading of wrk and its verdict on the targets (docs/performance.md is written from these)."""
+"""The benchmark's reading of wrk, its verdict on the targets, and the cost of the admin list it measures."""
 
 from __future__ import annotations
 
+import re
+
+import sqlalchemy
+
 from bench.run import SCENARIOS, Result, parse_wrk, report, to_ms
+from mfo.database import db
+from tests.conftest import create_user
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:8000/account/
@@ -82,3 +88,49 @@ def test_report_says_no_when_throughput_drops_latency_doubles_or_queries_grow_wi
     text = report(results(390.0, 410.0, {10: 5, 50: 9, 100: 14}), 10, 16, "make bench")
     assert set(target_rows(text).values()) == {"NO"}  # 390/500 < 80%, 390/2000 < 40%, 410/200 > 2x, N+1
     assert "| /account/ (signed in) | 100,000 | 390.0 | 28.00 | 34.00 |  | 0 |" in text  # no query count measured
+
+
+# --- the admin user list's statements (the page the benchmark compares with Django's changelist)
+
+
+def list_statements(client, path: str) -> tuple[str, list[tuple[str, object]]]:
+    """GET an admin list page; return its HTML and the SQL statements it ran, with their parameters."""
+    statements: list[tuple[str, object]] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        statements.append((statement, parameters))
+
+    sqlalchemy.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        response = client.get(path)
+    finally:
+        sqlalchemy.event.remove(db.engine, "before_cursor_execute", capture)
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def test_admin_user_list_loads_roles_by_key_in_a_fixed_number_of_queries(app, admin_client, users):
+    """The page's users are read alone; their roles come from one more query that searches roles_users by key.
+
+    Joining "(roles_users JOIN role)" to the page of users made SQLite read every link row and
+    build an automatic index on each request, so the list slowed down with the number of users.
+    """
+    for n in range(12):
+        create_user(f"listed{n:02}@example.org", ("staff",))
+    admin_client.get("/admin/user/?page_size=10")  # warm up: the first request builds caches
+    small_html, small = list_statements(admin_client, "/admin/user/?page_size=10")
+    large_html, large = list_statements(admin_client, "/admin/user/?page_size=100")
+    assert len(re.findall(r'<td class="col-email">', small_html)) == 10
+    assert len(re.findall(r'<td class="col-email">', large_html)) == 16
+    assert len(small) == len(large), [s for s, _p in large]
+    assert len(re.findall(r'<td class="col-roles">\s*staff\s*</td>', large_html)) == 13  # 12 listed + staff@
+    page_query = next(s for s, _p in large if re.search(r"\bLIMIT\b", s) and "FROM user" in s.replace('"', ""))
+    assert "roles_users" not in page_query and "role_1" not in page_query, page_query
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        for statement, parameters in large:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+            details = " | ".join(str(row[-1]) for row in plan)
+            assert "AUTOMATIC" not in details, (statement, details)
+            assert "SCAN roles_users" not in details, (statement, details)
