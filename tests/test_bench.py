@@ -184,3 +184,21 @@ def test_admin_user_list_loads_roles_by_key_in_a_fixed_number_of_queries(app, ad
             details = " | ".join(str(row[-1]) for row in plan)
             assert "AUTOMATIC" not in details, (statement, details)
             assert "SCAN roles_users" not in details, (statement, details)
+
+
+def test_each_rows_buttons_carry_that_rows_id(app, admin_client, users):
+    """The view, edit and delete buttons, rendered once per page, link and post each row's own id."""
+    for n in range(12):
+        create_user(f"listed{n:02}@example.org", ("staff",))
+    html = admin_client.get("/admin/user/?page_size=100").get_data(as_text=True)
+    rows = [chunk.split("</tr>")[0] for chunk in html.split('class="action-checkbox"')[1:]]
+    ids = {row.split('value="')[1].split('"')[0]: row for row in rows}
+    emails = dict(db.session.execute(sqlalchemy.text('select cast(id as varchar(20)), email from "user"')).all())
+    assert set(ids) == set(emails)
+    for row_id, row in ids.items():
+        assert re.search(rf'<td class="col-email">\s*{re.escape(emails[row_id])}\s*</td>', row), row_id
+        assert f"/admin/user/details/?id={row_id}&amp;url=" in row
+        assert f"/admin/user/edit/?id={row_id}&amp;url=" in row
+        assert f'<input id="id" name="id" type="hidden" value="{row_id}">' in row
+        assert len(re.findall(r'name="csrf_token" type="hidden" value="[^"]+"', row)) == 1
+    assert "mfoRowIdPlaceholder" not in html
