@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -492,7 +493,7 @@ def measure(databases: list[str], sizes: list[int], seconds: int, connections: i
     """Run every scenario on every database at every size, plus the bare Flask hello once, and return the results."""
     started = time.monotonic()
     python = peer_python()
-    results: dict = {"sizes": sizes, "databases": {}}
+    results: dict = {"sizes": sizes, "databases": {}, "measured_at": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"}
     for kind in databases:
         results["databases"][kind] = measure_database(kind, sizes, seconds, connections, warm_up, python)
     port = free_port()
@@ -564,7 +565,7 @@ def report(results: dict, seconds: int, connections: int, command: str, warm_up:
     lines = [
         "# Performance",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `{command}` on this project's machine "
+        f"Measured {results['measured_at']} UTC by `{command}` on this project's machine "
         f"(2 cores) on {labels}, in {results['minutes']:.0f} minutes. mfo and a stock Django {DJANGO_VERSION} admin "
         f"(`bench/django_peer/`) run in turn, alone, each under gunicorn with {WORKERS} sync workers, each on a "
         f"throw-away database of its own holding the same number of users; wrk drives them with 2 threads and "
@@ -609,6 +610,36 @@ def report(results: dict, seconds: int, connections: int, command: str, warm_up:
     return "\n".join(lines)
 
 
+def to_json(results: dict) -> dict:
+    """The results as JSON-ready data (scenario rows as lists), to render the report again later."""
+    return {
+        **results,
+        "hello": asdict(results["hello"]),
+        "databases": {
+            kind: {
+                "runs": [[name, size, asdict(result)] for (name, size), result in by_database["runs"].items()],
+                "queries_by_page_size": {str(size): {str(n): q for n, q in by_n.items()} for size, by_n in by_database["queries_by_page_size"].items()},
+            }
+            for kind, by_database in results["databases"].items()
+        },
+    }
+
+
+def from_json(data: dict) -> dict:
+    """The results back from to_json's data."""
+    return {
+        **data,
+        "hello": Result(**data["hello"]),
+        "databases": {
+            kind: {
+                "runs": {(name, size): Result(**result) for name, size, result in by_database["runs"]},
+                "queries_by_page_size": {int(size): {int(n): q for n, q in by_n.items()} for size, by_n in by_database["queries_by_page_size"].items()},
+            }
+            for kind, by_database in data["databases"].items()
+        },
+    }
+
+
 def main() -> int:
     """Parse options, measure, print and write docs/performance.md; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -618,7 +649,18 @@ def main() -> int:
     parser.add_argument("--warm-up", type=int, default=WARM_UP_SECONDS, help="unmeasured wrk run before each row, seconds")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--results", default=str(Path(tempfile.gettempdir()) / "mfo-bench-results.json"), help="raw results written here")
+    parser.add_argument("--render", metavar="RESULTS", help="only write the report again from a results file of an earlier run")
     args = parser.parse_args()
+    # A stop from outside (timeout, Ctrl-C) unwinds like an error, so the servers are stopped and
+    # the throw-away databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        text = report(from_json(saved["results"]), saved["seconds"], saved["connections"], saved["command"], saved["warm_up"])
+        Path(args.out).write_text(text)
+        print(text)
+        return 0 if "| NO |" not in text else 1
     if not shutil.which("wrk"):
         print("wrk is not installed: `make bench` installs it (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -635,6 +677,8 @@ def main() -> int:
         f"python -m bench.run --databases {args.databases} --sizes {args.sizes} --seconds {args.seconds} "
         f"--warm-up {args.warm_up} --connections {args.connections}"
     )
+    saved = {"results": to_json(results), "seconds": args.seconds, "connections": args.connections, "command": command, "warm_up": args.warm_up}
+    Path(args.results).write_text(json.dumps(saved, indent=1))
     text = report(results, args.seconds, args.connections, command, args.warm_up)
     Path(args.out).write_text(text)
     print(text)

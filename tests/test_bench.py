@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import sqlalchemy
@@ -15,8 +16,10 @@ from bench.run import (
     HEALTHZ,
     SCENARIOS,
     Result,
+    from_json,
     parse_wrk,
     report,
+    to_json,
     to_ms,
 )
 from mfo.database import db
@@ -84,6 +87,7 @@ def results(sqlite: dict, postgresql: dict) -> dict:
         "databases": {"sqlite": sqlite, "postgresql": postgresql},
         "hello": Result(2000.0, 3.0, 4.0, 0),
         "minutes": 15.0,
+        "measured_at": "2026-11-27 12:00",
     }
 
 
@@ -202,3 +206,10 @@ def test_each_rows_buttons_carry_that_rows_id(app, admin_client, users):
         assert f'<input id="id" name="id" type="hidden" value="{row_id}">' in row
         assert len(re.findall(r'name="csrf_token" type="hidden" value="[^"]+"', row)) == 1
     assert "mfoRowIdPlaceholder" not in html
+
+
+def test_saved_results_render_the_same_report():
+    """The raw results written after a run give the same report again (bench.run --render)."""
+    measured = results(database_results(**MET), database_results(**MISSED))
+    again = from_json(json.loads(json.dumps(to_json(measured))))
+    assert report(again, 10, 16, "make bench") == report(measured, 10, 16, "make bench")
