@@ -69,21 +69,23 @@ HEALTHZ = "/healthz (anonymous)"
 DJANGO_INDEX = "Django /admin/ index (superuser)"
 DJANGO_LIST = f"Django /admin/auth/user/ {PAGE_SIZE} rows (superuser)"
 
+# In the order they run (and are listed). Django's stock admin, on the same machine, database and
+# worker count, runs right after the mfo page it is compared with, so that whatever else the machine
+# does meanwhile weighs on both alike: its signed-in index after /account/, its user changelist
+# after mfo's user list at the same page size.
 SCENARIOS = [
     Scenario("home (public)", "/"),
-    Scenario(ACCOUNT, "/account/", "staff"),
-    Scenario(ADMIN_LIST_50, "/admin/user/?page_size=50", "admin"),
-    Scenario(ADMIN_LIST, f"/admin/user/?page_size={PAGE_SIZE}", "admin"),
-    Scenario("user search (admin)", "/admin/user/?search=user0004&page_size=50", "admin"),
     # The cheapest request through the whole stack (every hook, one SQL query, no template, no
     # user): how far below bare Flask the stack itself sits before any page does its own work.
     Scenario(HEALTHZ, "/healthz"),
-    # Last of mfo's: the argon2-bound POSTs still queued when wrk stops would slow the next row.
-    Scenario("sign-in POST", "/login", None, post=True),
-    # Django's stock admin on the same machine, database and worker count: the peers of mfo's
-    # signed-in page (its signed-in index) and of mfo's user list (its user changelist, same page size).
+    Scenario(ADMIN_LIST_50, "/admin/user/?page_size=50", "admin"),
+    Scenario("user search (admin)", "/admin/user/?search=user0004&page_size=50", "admin"),
+    Scenario(ACCOUNT, "/account/", "staff"),
     Scenario(DJANGO_INDEX, "/admin/", "django", server="django"),
+    Scenario(ADMIN_LIST, f"/admin/user/?page_size={PAGE_SIZE}", "admin"),
     Scenario(DJANGO_LIST, "/admin/auth/user/", "django", server="django"),
+    # Last: the argon2-bound POSTs still queued when wrk stops would slow the next row.
+    Scenario("sign-in POST", "/login", None, post=True),
 ]
 
 
@@ -356,7 +358,8 @@ def gunicorn(env: dict[str, str], app_spec: str, port: int, python: Path | None 
     """
     log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen(
-        [str(Path(python or sys.executable).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), app_spec],
+        # No control socket: its default path is shared, and two servers run at once.
+        [str(Path(python or sys.executable).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--no-control-socket", app_spec],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -382,7 +385,7 @@ def gunicorn(env: dict[str, str], app_spec: str, port: int, python: Path | None 
         log.seek(0)
         text = log.read()
         log.close()
-        Path(tempfile.gettempdir(), "mfo-bench-gunicorn.log").write_text(text)
+        Path(tempfile.gettempdir(), f"mfo-bench-gunicorn-{app_spec.split(':')[0]}.log").write_text(text)
         failures = [line for line in text.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception|Shutdown)\b", line)]
         if failures:
             print(f"gunicorn logged {len(failures)} exceptions: {sorted(set(failures))[:5]}", file=sys.stderr)
@@ -425,16 +428,17 @@ def _sign_in_test_client(app, client, email: str) -> None:
         client.post("/tf-validate", data={"code": totp_now(app, email), "csrf_token": csrf_token(page)})
 
 
-def drive(base: str, scenarios: list[Scenario], clients: dict[str, Browser], script: Path | None, seconds: int, connections: int, warm_up: int) -> dict[str, Result]:
-    """Run wrk on each scenario against one server: an unmeasured warm-up, then the measured run."""
+def drive(bases: dict[str, str], clients: dict[str, Browser], script: Path, seconds: int, connections: int, warm_up: int) -> dict[str, Result]:
+    """Run wrk on each scenario, in order, against its server: an unmeasured warm-up, then the measured run."""
     results = {}
-    for scenario in scenarios:
+    for scenario in SCENARIOS:
         headers = [clients[scenario.who].cookie_header()] if scenario.who else []
         body = script if scenario.post else None
+        url = bases[scenario.server] + scenario.path
         # A short unmeasured run first: it fills the connection pools and caches, and lets the
-        # requests still queued from the previous scenario (the slow sign-in POSTs) drain.
-        run_wrk(base + scenario.path, warm_up, connections, headers, body)
-        results[scenario.name] = run_wrk(base + scenario.path, seconds, connections, headers, body)
+        # requests still queued from the previous scenario drain.
+        run_wrk(url, warm_up, connections, headers, body)
+        results[scenario.name] = run_wrk(url, seconds, connections, headers, body)
     return results
 
 
@@ -449,12 +453,10 @@ def measure_database(kind: str, sizes: list[int], seconds: int, connections: int
     from bench.seed import seed_users
 
     results: dict = {"runs": {}, "queries_by_page_size": {}}
-    mfo_scenarios = [s for s in SCENARIOS if s.server == "mfo"]
-    peer_scenarios = [s for s in SCENARIOS if s.server == "django"]
     with database(kind) as mfo_url, database(kind) as django_url, tempfile.TemporaryDirectory() as folder:
-        port = free_port()
+        port, peer_port = free_port(), free_port()
         env = bench_env(mfo_url, port)
-        django = peer_env(django_url, port)
+        django = peer_env(django_url, peer_port)
         app = make_bench_app(env)
         prepare(app)
         prepare_peer(python, django)
@@ -463,12 +465,20 @@ def measure_database(kind: str, sizes: list[int], seconds: int, connections: int
                 print(f"{DATABASE_LABELS[kind]}: seeding to {size:,} users in mfo and in Django ...", flush=True)
                 seed_users(app, size, PASSWORD)
                 seed_peer(python, django, size)
-                with gunicorn(env, "mfo:create_app()", port) as base:
-                    clients = {"admin": sign_in(base, app, ADMIN_EMAIL), "staff": sign_in(base, app, STAFF_EMAIL)}
-                    measured = drive(base, mfo_scenarios, clients, sign_in_script(Path(folder), base), seconds, connections, warm_up)
-                for scenario in mfo_scenarios:
+                # Both servers are up together; the one not under load waits idle, using no CPU.
+                with gunicorn(env, "mfo:create_app()", port) as base, gunicorn(
+                    django, "bench.django_peer.wsgi:application", peer_port, python, ready="/admin/login/"
+                ) as peer_base:
+                    clients = {
+                        "admin": sign_in(base, app, ADMIN_EMAIL),
+                        "staff": sign_in(base, app, STAFF_EMAIL),
+                        "django": sign_in_django(peer_base),
+                    }
+                    script = sign_in_script(Path(folder), base)
+                    measured = drive({"mfo": base, "django": peer_base}, clients, script, seconds, connections, warm_up)
+                for scenario in SCENARIOS:
                     result = measured[scenario.name]
-                    if not scenario.post:
+                    if scenario.server == "mfo" and not scenario.post:
                         email = {"admin": ADMIN_EMAIL, "staff": STAFF_EMAIL}.get(scenario.who or "")
                         result.queries = count_queries(app, email, scenario.path)
                     results["runs"][(scenario.name, size)] = result
@@ -476,11 +486,6 @@ def measure_database(kind: str, sizes: list[int], seconds: int, connections: int
                 results["queries_by_page_size"][size] = {
                     n: count_queries(app, ADMIN_EMAIL, f"/admin/user/?page_size={n}") for n in (10, 50, 100)
                 }
-                with gunicorn(django, "bench.django_peer.wsgi:application", port, python, ready="/admin/login/") as base:
-                    measured = drive(base, peer_scenarios, {"django": sign_in_django(base)}, None, seconds, connections, warm_up)
-                for scenario in peer_scenarios:
-                    results["runs"][(scenario.name, size)] = measured[scenario.name]
-                    show(scenario.name, measured[scenario.name])
         finally:
             with app.app_context():
                 from mfo.database import db
@@ -599,13 +604,15 @@ def report(results: dict, seconds: int, connections: int, command: str, warm_up:
         "# Performance",
         "",
         f"Measured {results['measured_at']} UTC by `{command}` on this project's machine "
-        f"(2 cores) on {labels}, in {results['minutes']:.0f} minutes. mfo and a stock Django {DJANGO_VERSION} admin "
-        f"(`bench/django_peer/`) run in turn, alone, each under gunicorn with {WORKERS} sync workers, each on a "
-        f"throw-away database of its own holding the same number of users; wrk drives them with 2 threads and "
+        f"(2 cores) on {labels}; the whole run took {results['minutes']:.1f} min. mfo and a stock Django "
+        f"{DJANGO_VERSION} admin (`bench/django_peer/`) each run under gunicorn with {WORKERS} sync workers, on a "
+        "throw-away database of its own holding the same number of users; both servers are up together and "
+        "wrk loads one at a time (the other waits idle), with 2 threads and "
         f"{connections} connections for {seconds} s per row after an unmeasured {warm_up} s run, everything on "
-        "127.0.0.1. mfo's rate limits are off during the run (they would turn the load into 429s); everything "
-        "else is the production configuration. Django runs with DEBUG off, its default middleware, "
-        "database-backed sessions and persistent database connections.",
+        "127.0.0.1. Each Django row is measured right after the mfo row it is compared with. mfo's rate limits "
+        "are off during the run (they would turn the load into 429s); everything else is the production "
+        "configuration. Django runs with DEBUG off, its default middleware, database-backed sessions and "
+        "persistent database connections.",
         "",
     ]
     for kind, by_database in databases.items():
