@@ -16,6 +16,7 @@ from bench.run import (
     HEALTHZ,
     SCENARIOS,
     Result,
+    combine,
     from_json,
     parse_wrk,
     report,
@@ -213,3 +214,8 @@ def test_saved_results_render_the_same_report():
     measured = results(database_results(**MET), database_results(**MISSED))
     again = from_json(json.loads(json.dumps(to_json(measured))))
     assert report(again, 10, 16, "make bench") == report(measured, 10, 16, "make bench")
+
+
+def test_rounds_combine_into_mean_throughput_and_p50_the_worst_p99_and_every_error():
+    combined = combine([Result(100.0, 20.0, 50.0, 1), Result(60.0, 30.0, 90.0, 2)])
+    assert (combined.rps, combined.p50_ms, combined.p99_ms, combined.errors) == (80.0, 25.0, 90.0, 3)
