@@ -533,7 +533,13 @@ def measure(databases: list[str], sizes: list[int], seconds: int, connections: i
     """Run every scenario on every database at every size, plus the bare Flask hello once, and return the results."""
     started = time.monotonic()
     python = peer_python()
-    results: dict = {"sizes": sizes, "databases": {}, "measured_at": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"}
+    results: dict = {
+        "sizes": sizes,
+        "databases": {},
+        "measured_at": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}",
+        # Other work on the machine slows whatever rows it overlaps: say how busy it was.
+        "load_average": [os.getloadavg()[0]],
+    }
     for kind in databases:
         results["databases"][kind] = measure_database(kind, sizes, seconds, connections, warm_up, python)
     port = free_port()
@@ -542,6 +548,7 @@ def measure(databases: list[str], sizes: list[int], seconds: int, connections: i
         results["hello"] = run_wrk(base + "/", seconds, connections, [])
         show("bare Flask hello", results["hello"])
     results["minutes"] = (time.monotonic() - started) / 60
+    results["load_average"].append(os.getloadavg()[0])
     return results
 
 
@@ -652,6 +659,14 @@ def report(results: dict, seconds: int, connections: int, command: str, warm_up:
         "persistent database connections.",
         "",
     ]
+    if "load_average" in results:
+        began, ended = results["load_average"]
+        lines += [
+            f"The machine's load average was {began:.1f} over the minute before the run and {ended:.1f} over its last "
+            "minute, which includes the benchmark's own server and wrk (about 2): other work on the machine slows "
+            "the rows it overlaps.",
+            "",
+        ]
     for kind, by_database in databases.items():
         lines += [f"## {DATABASE_LABELS[kind]}", ""] + table(sizes, by_database, hello) + [""]
     lines += ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]

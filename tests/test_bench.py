@@ -46,6 +46,7 @@ Transfer/sec:      5.00MB
 
 
 def test_wrk_durations_are_read_in_their_own_units():
+    """wrk's microseconds, milliseconds, seconds and minutes all become milliseconds."""
     assert to_ms("850.00us") == 0.85
     assert to_ms("27.66ms") == 27.66
     assert to_ms("1.27s") == 1270.0
@@ -53,6 +54,7 @@ def test_wrk_durations_are_read_in_their_own_units():
 
 
 def test_wrk_report_gives_throughput_percentiles_and_every_error():
+    """Throughput, p50, p99 and both kinds of errors are read off wrk's report."""
     result = parse_wrk(WRK_OUTPUT)
     assert result.rps == 559.75
     assert (result.p50_ms, result.p99_ms) == (27.66, 1270.0)
@@ -60,6 +62,7 @@ def test_wrk_report_gives_throughput_percentiles_and_every_error():
 
 
 def test_a_clean_wrk_report_counts_no_errors():
+    """A report without error lines counts none."""
     clean = "\n".join(line for line in WRK_OUTPUT.splitlines() if "errors" not in line and "Non-2xx" not in line)
     assert parse_wrk(clean).errors == 0
 
@@ -89,6 +92,7 @@ def results(sqlite: dict, postgresql: dict) -> dict:
         "hello": Result(2000.0, 3.0, 4.0, 0),
         "minutes": 15.0,
         "measured_at": "2026-11-27 12:00",
+        "load_average": [0.4, 2.1],
     }
 
 
@@ -114,12 +118,14 @@ def expected_targets(database: str) -> list[str]:
 
 
 def test_report_says_yes_only_for_the_targets_the_numbers_meet():
+    """Every target on both databases is met when the numbers meet it."""
     met = target_rows(report(results(database_results(**MET), database_results(**MET)), 10, 16, "make bench"))
     # 3.2x and 2.1x Django's; 800 / 500 of the throughput kept; 390 / 200 ms; 6 queries whatever the rows.
     assert met == {name: "yes" for name in expected_targets("SQLite") + expected_targets("PostgreSQL")}
 
 
 def test_report_says_no_when_a_ratio_falls_short_throughput_drops_latency_doubles_or_queries_grow():
+    """Every target on both databases is missed when the numbers fall short of it."""
     text = report(results(database_results(**MISSED), database_results(**MISSED)), 10, 16, "make bench")
     # 2.9x < 3x and 1.9x < 2x Django's, 390/500 < 80%, 410/200 > 2x, queries grow with rows (N+1).
     assert target_rows(text) == {name: "NO" for name in expected_targets("SQLite") + expected_targets("PostgreSQL")}
@@ -127,6 +133,7 @@ def test_report_says_no_when_a_ratio_falls_short_throughput_drops_latency_double
 
 
 def test_each_database_has_its_own_verdicts():
+    """A database's verdicts come from its own numbers only."""
     text = report(results(database_results(**MET), database_results(**MISSED)), 10, 16, "make bench")
     verdicts = target_rows(text)
     assert {verdicts[name] for name in expected_targets("SQLite")} == {"yes"}
@@ -135,6 +142,7 @@ def test_each_database_has_its_own_verdicts():
 
 
 def test_report_has_a_table_per_database_with_django_and_the_bare_flask_reference():
+    """Each database's table lists mfo, Django and bare Flask; bare Flask is no target any more."""
     text = report(results(database_results(**MET), database_results(**MET)), 10, 16, "make bench")
     sqlite, postgresql = text.split("## SQLite")[1].split("## PostgreSQL")
     for section in (sqlite, postgresql.split("## Targets")[0]):
@@ -217,5 +225,12 @@ def test_saved_results_render_the_same_report():
 
 
 def test_rounds_combine_into_mean_throughput_and_p50_the_worst_p99_and_every_error():
+    """Alternating rounds of a compared pair combine into one row."""
     combined = combine([Result(100.0, 20.0, 50.0, 1), Result(60.0, 30.0, 90.0, 2)])
     assert (combined.rps, combined.p50_ms, combined.p99_ms, combined.errors) == (80.0, 25.0, 90.0, 3)
+
+
+def test_report_says_how_busy_the_machine_was():
+    """The report gives the machine's load average around the run."""
+    text = report(results(database_results(**MET), database_results(**MET)), 10, 16, "make bench")
+    assert "load average was 0.4 over the minute before the run and 2.1 over its last minute" in text
