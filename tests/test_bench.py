@@ -234,3 +234,12 @@ def test_report_says_how_busy_the_machine_was():
     """The report gives the machine's load average around the run."""
     text = report(results(database_results(**MET), database_results(**MET)), 10, 16, "make bench")
     assert "load average was 0.4 over the minute before the run and 2.1 over its last minute" in text
+
+
+def test_a_search_for_the_buttons_stand_in_id_keeps_its_return_url(app, admin_client, users):
+    """The stand-in for row ids is only ever replaced in the buttons, never in the page's own search."""
+    create_user("mfoRowIdPlaceholder@example.org", ("staff",))
+    html = admin_client.get("/admin/user/?search=mfoRowIdPlaceholder").get_data(as_text=True)
+    row_id = db.session.execute(sqlalchemy.text("select id from \"user\" where email = 'mfoRowIdPlaceholder@example.org'")).scalar()
+    assert f"/admin/user/edit/?id={row_id}&amp;url=/admin/user/?search%3DmfoRowIdPlaceholder" in html
+    assert f'<input id="id" name="id" type="hidden" value="{row_id}">' in html

@@ -130,6 +130,8 @@ class RowAction(template.BaseListRowAction):
         if self.allowed is not None and not self.allowed(row):
             return ""
         row_id = str(row_id)
+        if self.once and self.ROW_ID in str(context.get("return_url", "")):
+            self.once = False  # a search for the stand-in itself: it must stay as it is in the return URL
         if not (self.once and row_id.isascii() and row_id.isdigit()):  # an id quoting or escaping could change
             return self.action.render(context, row_id, row)
         if self._rendered is None:
