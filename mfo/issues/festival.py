@@ -78,7 +78,8 @@ def entry_draft(entry: Entry, classes: dict[int, ClassInfo]) -> EntryDraft:
         first.email, first.phone = given.get("performer", {}).get("email"), given.get("performer", {}).get("phone")
     info = classes.get(entry.class_id)
     return EntryDraft(
-        class_code=info.code if info else str(entry.class_id),
+        # A class outside the festival's syllabus (another festival's) is named by its own code.
+        class_code=info.code if info else entry.festival_class.code,
         festival_class=info,
         performers=performers,
         group_name=entry.group.name if entry.group else None,

@@ -15,6 +15,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from mfo.issues.codes import Issue
+
+# The repertoire's key is the syllabus's (the piece table's unique key); imports and tests find it here too.
+from mfo.syllabus.models import piece_key as piece_key
 from mfo.text import normalise_name
 
 # A declared duration this far from the usual one (both ways, and at least a minute) is worth a look.
@@ -109,11 +112,6 @@ def format_duration(seconds: int) -> str:
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def piece_key(title: str, composer: str = "") -> str:
-    """Return how a piece is recognised when typed again: its title and composer without accents, case or punctuation."""
-    return f"{normalise_name(title)}|{normalise_name(composer)}"
 
 
 def check_entry(draft: EntryDraft, cutoff: date) -> list[Issue]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mfo.database import db
 from mfo.festival.models import Festival, Timestamps
+from mfo.text import normalise_name
 
 # A class's type and how many performers one entry has: (fewest, most); None: no upper bound.
 CLASS_TYPES: dict[str, tuple[int, int | None]] = {
@@ -50,6 +51,11 @@ class Level(Timestamps, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def piece_key(title: str, composer: str = "") -> str:
+    """Return how a piece is recognised when typed again: its title and composer without accents, case or punctuation."""
+    return f"{normalise_name(title)}|{normalise_name(composer)}"
 
 
 class Piece(Timestamps, db.Model):
