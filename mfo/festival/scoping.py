@@ -9,12 +9,13 @@ who may not see festivals cannot probe which slugs exist.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, g
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from sqlalchemy import select
 
 from mfo.database import db
 from mfo.festival.labels import festival_status_label
 from mfo.festival.models import Festival
+from mfo.festival.values import format_duration
 
 FESTIVAL_ARG = "festival_slug"
 
@@ -22,6 +23,12 @@ FESTIVAL_ARG = "festival_slug"
 def festival_blueprint(name: str, import_name: str, url_prefix: str = "", **options) -> Blueprint:
     """Return a blueprint whose URLs are /festivals/<festival_slug><url_prefix>/...."""
     blueprint = Blueprint(name, import_name, url_prefix=f"/festivals/<{FESTIVAL_ARG}>{url_prefix}", **options)
+    blueprint.url_value_preprocessor(_take_slug)
+    return blueprint
+
+
+def festival_routes(blueprint: Blueprint) -> Blueprint:
+    """Let a blueprint with a plain prefix have routes of one festival too (rules with <festival_slug>)."""
     blueprint.url_value_preprocessor(_take_slug)
     return blueprint
 
@@ -51,7 +58,22 @@ def current_festival() -> Festival:
     return festival
 
 
+def format_money(amount) -> str:
+    """Return an amount with two decimals in the page's language (12.50, 12,50); a dash for none."""
+    return "–" if amount is None else format_decimal(amount, format="#,##0.00")
+
+
+def format_seconds(seconds: int | None) -> str:
+    """Return a duration as m:ss (h:mm:ss from an hour); a dash for none."""
+    return "–" if seconds is None else format_duration(seconds)
+
+
 def init_scoping(app: Flask) -> None:
-    """Fill the festival's slug into URLs built on its pages; give templates dates and status labels."""
+    """Fill the festival's slug into URLs built on its pages; give templates dates, durations, money and status labels."""
     app.url_defaults(_fill_slug)
-    app.jinja_env.globals.update(format_date=format_date, festival_status_label=festival_status_label)
+    app.jinja_env.globals.update(
+        format_date=format_date,
+        format_duration=format_seconds,
+        format_money=format_money,
+        festival_status_label=festival_status_label,
+    )

@@ -1,0 +1,93 @@
+"""The festival's forms: its settings, making it current; and form fields the festival features share (durations, money)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+from mfo.festival.labels import STATUS_LABELS
+from mfo.festival.services import SLUG_MAX, YEARS
+from mfo.festival.values import format_duration, parse_duration, parse_money
+
+
+def _strip(value):
+    """Strip the spaces around a text value (None stays None)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class FestivalForm(FlaskForm):
+    """A festival's settings: name, year, address (slug), days, age cut-off, entry window and status."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)], filters=[_strip])
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(*YEARS)])
+    slug = StringField(
+        _l("Address in links"),
+        validators=[Optional(), Length(max=SLUG_MAX)],
+        filters=[lambda v: _strip(v) or None],
+        description=_l("Lowercase letters, digits and hyphens, e.g. spring-2027. Left empty, it is made from the name."),
+    )
+    start_date = DateField(_l("First day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    age_cutoff = DateField(
+        _l("Age cut-off date"),
+        validators=[InputRequired()],
+        description=_l("Performers' ages are taken on this date (often 31 December before the festival)."),
+    )
+    entries_open = DateField(_l("Entries open"), validators=[Optional()])
+    entries_close = DateField(_l("Entries close"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="draft")
+    submit = SubmitField(_l("Save"))
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation: the page says what will happen; the button does it (CSRF-protected POST)."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class DurationField(Field):
+    """A duration typed as m:ss, minutes or "4 min" and kept in seconds; shown as m:ss."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_duration(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist) -> None:
+        """Read the typed duration; a blank field is None."""
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_duration(valuelist[0])
+            except ValueError:
+                # The parser's reason is English; the form speaks the page's language. A plain string, not a
+                # lazy one: Flask-Admin shows a field's errors only when they are strings.
+                raise ValueError(_("Not a duration: write minutes and seconds, e.g. 4:30.")) from None
+
+
+class MoneyField(Field):
+    """An amount of money typed as 12.50, 12,50 or $12.50 and kept as a Decimal with two places."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:.2f}" if self.data is not None else ""
+
+    def process_formdata(self, valuelist) -> None:
+        """Read the typed amount; a blank field is zero."""
+        self.data = Decimal("0.00")
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_money(valuelist[0])
+            except ValueError:
+                raise ValueError(_("Not an amount of money: write it like 12.50.")) from None
