@@ -1,0 +1,169 @@
+"""Who may open the festival pages: one table over every URL rule of the festival features and every role, then the attacks.
+
+Every rule of the festival, syllabus, people, entries and issues blueprints must be in NEEDS (a new
+page that is not fails here until its permission is written down). Then each URL is fetched (GET,
+and POST where it takes one) by each role: visitors are sent to sign in, users without the
+permissions get 403, holders are let in.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from mfo.audit.models import AuditEvent
+from mfo.database import db
+from mfo.entries.models import Entry
+from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
+from mfo.festival.models import Festival
+from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
+from mfo.permissions import role_permissions
+from mfo.syllabus.permissions import SYLLABUS_READ, SYLLABUS_WRITE
+from tests.festival_helpers import make_class, make_entry, make_festival, make_person
+from tests.helpers import post_form
+
+BLUEPRINTS = ("festival", "syllabus", "people", "entries", "issues")
+ROLES = ("anonymous", "end-user", "staff", "organizer", "admin")
+
+# What each page needs (every one of them).
+NEEDS: dict[str, set[str]] = {
+    "festival.index": {FESTIVAL_READ},
+    "festival.current": {FESTIVAL_READ},
+    "festival.detail": {FESTIVAL_READ},
+    "festival.new": {FESTIVAL_WRITE},
+    "festival.edit": {FESTIVAL_WRITE},
+    "festival.make_current": {FESTIVAL_WRITE},
+    "syllabus.classes": {SYLLABUS_READ},
+    "syllabus.class_page": {SYLLABUS_READ},
+    "syllabus.roll_over": {FESTIVAL_WRITE, SYLLABUS_WRITE},
+    # Names are for everyone who sees the festival; personal data is filtered inside (tests/test_people.py).
+    "people.index": {FESTIVAL_READ},
+    "people.person": {FESTIVAL_READ},
+    "people.schools": {FESTIVAL_READ},
+    "people.groups": {FESTIVAL_READ},
+    "entries.index": {ENTRIES_READ},
+    "entries.entry_page": {ENTRIES_READ},
+    "entries.update": {ENTRIES_WRITE},
+    "issues.index": {ENTRIES_READ},
+}
+# Pages that change something: staff (who read) must be refused every one of them.
+WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update"}
+
+
+@pytest.fixture
+def ids(app) -> dict[str, int]:
+    """A current festival with a class, a person and an entry."""
+    festival = make_festival("spring-2027", is_current=True)
+    festival_class = make_class(festival, "101")
+    person = make_person("Ann", "Lee")
+    entry = make_entry(festival_class, [person])
+    db.session.commit()
+    return {"class_id": festival_class.id, "person_id": person.id, "entry_id": entry.id}
+
+
+def festival_rules(app: Flask) -> list:
+    """Return every URL rule of the festival features' blueprints (static files aside)."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in BLUEPRINTS and not rule.endpoint.endswith(".static")
+    ]
+
+
+def url_of(rule, ids: dict[str, int]) -> str:
+    """Build the rule's URL for the festival of the fixture, with its records' ids."""
+    url = rule.rule.replace("<festival_slug>", "spring-2027")
+    for name, value in ids.items():
+        url = url.replace(f"<int:{name}>", str(value))
+    assert "<" not in url, f"no test value for {rule.rule}"
+    return url
+
+
+def test_every_page_is_in_the_table(app):
+    """A page nobody classified fails here: write down what it needs."""
+    assert {rule.endpoint for rule in festival_rules(app)} == set(NEEDS)
+    assert WRITES <= set(NEEDS)
+
+
+def test_staff_read_and_do_not_write(app):
+    """The grants give staff every read page and no write page."""
+    held = role_permissions("staff")
+    for endpoint, needed in NEEDS.items():
+        assert (needed <= held) is (endpoint not in WRITES), endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_admits_exactly_the_roles_allowed(app, users, ids, anon_client, client_for, role):
+    """Visitors go to sign in (and come back); users without a needed permission get 403; holders are let in."""
+    client = anon_client if role == "anonymous" else client_for(role)
+    held = set() if role == "anonymous" else set(role_permissions(role))
+    wrong = []
+    for rule in festival_rules(app):
+        url = url_of(rule, ids)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.get(url) if method == "GET" else post_form(client, url, {}, token_from="/")
+            location = response.headers.get("Location", "")
+            if role == "anonymous":
+                if not (response.status_code == 302 and urlsplit(location).path == "/login"
+                        and parse_qs(urlsplit(location).query).get("next") == [url]):
+                    wrong.append((method, url, response.status_code, location))
+            elif not NEEDS[rule.endpoint] <= held:
+                if response.status_code != 403:
+                    wrong.append((method, url, response.status_code))
+            elif response.status_code in (401, 403, 404, 500) or urlsplit(location).path == "/login":
+                wrong.append((method, url, "refused", response.status_code))
+            elif method == "GET" and response.status_code != 200 and rule.endpoint != "festival.current":
+                wrong.append((method, url, response.status_code))
+    assert wrong == []
+
+
+def test_end_users_are_refused_everywhere(app, users, ids, end_user_client):
+    """An end user signed in gets 403 on every festival page (nothing of a festival is theirs to see)."""
+    for rule in festival_rules(app):
+        assert end_user_client.get(url_of(rule, ids)).status_code in (403, 405), rule.rule
+
+
+def test_crafted_posts_without_permission_change_nothing(app, users, ids, staff_client):
+    """Staff posting every write form with a valid CSRF token get 403, and no festival, change or event appears."""
+    form = {"name": "Hijack", "year": "2027", "start_date": "2027-01-01", "end_date": "2027-01-02", "age_cutoff": "2026-12-31",
+            "status": "archived", "slug": "hijack"}
+    targets = {
+        "/festivals/new": form,
+        "/festivals/spring-2027/edit": form,
+        "/festivals/spring-2027/make-current": {},
+        "/festivals/spring-2027/roll-over": form,
+        f"/festivals/spring-2027/entries/{ids['entry_id']}/update": {"status": "withdrawn", "amount_paid": "99"},
+    }
+    for url, data in targets.items():
+        assert post_form(staff_client, url, data, token_from="/festivals/").status_code == 403, url
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Festival.id))) == 1
+    festival = db.session.scalar(select(Festival))
+    assert (festival.name, festival.status) == ("Spring Festival 2027", "entries-open")
+    assert db.session.get(Entry, ids["entry_id"]).status == "submitted"
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action.like("festival-%"))) == 0
+
+
+def test_posts_without_csrf_are_refused(app, users, ids, organizer_client):
+    """Every write form needs its CSRF token, even for an organizer."""
+    for url in ("/festivals/new", "/festivals/spring-2027/edit", "/festivals/spring-2027/make-current", "/festivals/spring-2027/roll-over",
+                f"/festivals/spring-2027/entries/{ids['entry_id']}/update"):
+        assert organizer_client.post(url, data={"name": "X", "status": "withdrawn"}).status_code == 400, url
+
+
+def test_another_festivals_records_are_not_found(app, users, ids, organizer_client):
+    """A class or entry id of another festival under this festival's address is a 404, for reading and for changing."""
+    other = make_festival("autumn-2027", name="Autumn")
+    foreign_class = make_class(other, "1")
+    foreign_entry = make_entry(foreign_class, [make_person("Dee", "Far")])
+    db.session.commit()
+    class_id, entry_id = foreign_class.id, foreign_entry.id
+    assert organizer_client.get(f"/festivals/spring-2027/classes/{class_id}").status_code == 404
+    assert organizer_client.get(f"/festivals/spring-2027/entries/{entry_id}").status_code == 404
+    url = f"/festivals/spring-2027/entries/{entry_id}/update"
+    assert post_form(organizer_client, url, {"status": "withdrawn", "amount_paid": "0"}, token_from="/festivals/").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Entry, entry_id).status == "submitted"
