@@ -246,3 +246,14 @@ def test_values_from_files_are_escaped_in_messages(app, users, organizer_client)
     html = page(organizer_client.get("/festivals/spring-2027/issues/"))
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_page_speaks_french(app, users, organizer_client):
+    """With a French browser the page, the kinds and the messages are in French, with French typography."""
+    festival = clean_festival()
+    over_time(festival)
+    db.session.commit()
+    organizer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
+    html = page(organizer_client.get("/festivals/spring-2027/issues/"))
+    assert '<html lang="fr"' in html and "Problèmes" in html and "Avertissements" in html
+    assert "Les pièces durent 3:20 ; la classe 404 permet 2:00." in html and "Inscriptions" in html
