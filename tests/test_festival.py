@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.entries.models import Entry
+from mfo.features import FEATURES
 from mfo.festival.models import Festival
 from mfo.festival.services import FestivalError, FestivalSettings, create_festival, make_current, shift_year, slugify
 from mfo.syllabus.models import Discipline, FestivalClass, Level, SetPiece
-from tests.admin_helpers import flashed, page
+from tests.admin_helpers import flashed, page, sign_in
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
 from tests.helpers import post_form
 
@@ -185,7 +186,27 @@ def test_making_current_asks_first_and_needs_a_post(app, users, organizer_client
     response = post_form(organizer_client, "/festivals/spring-2028/make-current", {})
     assert response.status_code == 303
     assert fresh("spring-2028").is_current and not fresh("spring-2027").is_current
-    assert organizer_client.get("/festivals/current").location.endswith("/festivals/spring-2028/")
+    assert organizer_client.get("/festivals/current").location.startswith("/festivals/spring-2028/")
+
+
+def test_current_opens_the_dashboard_when_there_is_one(app, users):
+    """With a festival dashboard installed, the Festival link opens it; without, the festival's page."""
+    make_festival("spring-2027", is_current=True)
+    db.session.commit()
+    if "reports.dashboard" not in app.view_functions:
+        # Stands in for the reports feature's dashboard (added before the app's first request).
+        app.add_url_rule("/festivals/<festival_slug>/dashboard", "reports.dashboard", lambda festival_slug: "dashboard")
+    client = sign_in(app, users["staff"])
+    assert client.get("/festivals/current").location == "/festivals/spring-2027/dashboard"
+
+
+@pytest.mark.features(*(name for name in FEATURES if name not in ("mfo.reports", "mfo.demo")))
+def test_without_a_dashboard_current_opens_the_festivals_page(app, users, staff_client):
+    """The reports feature left out, the festival's own page is the way in."""
+    make_festival("spring-2027", is_current=True)
+    db.session.commit()
+    assert "reports.dashboard" not in app.view_functions
+    assert staff_client.get("/festivals/current").location == "/festivals/spring-2027/"
 
 
 def test_the_festival_page_shows_settings_facts_and_actions(app, users, organizer_client, staff_client):

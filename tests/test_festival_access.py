@@ -85,7 +85,7 @@ def url_of(rule, ids: dict[str, int]) -> str:
 def test_every_page_is_in_the_table(app):
     """A page nobody classified fails here: write down what it needs."""
     assert {rule.endpoint for rule in festival_rules(app)} == set(NEEDS)
-    assert WRITES <= set(NEEDS)
+    assert set(NEEDS) >= WRITES
 
 
 def test_staff_read_and_do_not_write(app):

@@ -1,4 +1,4 @@
-"""The validator over the database and the Issues page: every code found from real data, clean data finds nothing, filters, speed, privacy."""
+"""The validator over the database and the Issues page: every code found from real data, clean data clean, filters, speed, privacy."""
 
 from __future__ import annotations
 
@@ -214,7 +214,9 @@ def test_the_page_reads_the_festival_in_the_same_number_of_queries_whatever_its_
     for slug, size in (("small", 10), ("large", 100)):
         festival = make_festival(slug)
         teacher, pianist = make_person("Tea", slug), make_person("Pia", slug)
-        classes = [make_class(festival, str(n), min_age=10, accompanist_required=n % 2 == 0, set_pieces=[("Set", "Anon")]) for n in range(5)]
+        classes = [
+            make_class(festival, str(n), min_age=10, accompanist_required=n % 2 == 0, set_pieces=[("Set", "Anon")]) for n in range(5)
+        ]
         for n in range(size):
             make_entry(classes[n % 5], [make_person(f"P{n}", slug, date(2020, 1, 1))], [(make_piece(f"Piece {n}", "Anon", 60), 200)],
                        teacher_id=teacher.id, accompanist_id=pianist.id if n % 3 else None)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.entries.timing import class_seconds, entry_seconds, performance_seconds
+from mfo.festival.values import format_duration
 from mfo.syllabus.models import FestivalClass, Piece, piece_key
 from tests.admin_helpers import flashed, page
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
@@ -89,7 +90,7 @@ def test_a_festival_without_classes_says_what_to_do(app, users, staff_client):
 
 
 def test_the_class_page_lists_entries_and_the_estimated_time(syllabus, users, staff_client):
-    """Entries with performers and pieces; the time counts active entries only, each at most the time limit, plus adjudication and change-over."""
+    """Entries with performers and pieces; the time counts active entries, each at most the limit, plus adjudication and change-over."""
     baroque = db.session.scalar(select(FestivalClass).where(FestivalClass.suffix == "A"))
     html = page(staff_client.get(f"/festivals/spring-2027/classes/{baroque.id}"))
     assert "Ann Lee" in html and "Bob Ray" in html and "Cy Day" in html and 'data-status="withdrawn"' in html
@@ -177,7 +178,7 @@ def class_form(festival_class: FestivalClass, **changes) -> dict:
         "min_age": "" if festival_class.min_age is None else str(festival_class.min_age),
         "max_age": "" if festival_class.max_age is None else str(festival_class.max_age),
         "fee": str(festival_class.fee),
-        "time_limit": "" if festival_class.time_limit is None else f"{festival_class.time_limit // 60}:{festival_class.time_limit % 60:02d}",
+        "time_limit": "" if festival_class.time_limit is None else format_duration(festival_class.time_limit),
         "adjudication_time": "2:00",
         "changeover_time": "0:30",
     }
@@ -268,3 +269,16 @@ def test_disciplines_are_made_per_festival(app, users, organizer_client):
     assert response.status_code == 302
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "discipline-created")).one()
     assert event.target.startswith("discipline Brass [spring-2027]")
+
+
+@pytest.mark.features("mfo.home", "mfo.account", "mfo.admin", "mfo.health", "mfo.festival", "mfo.syllabus", "mfo.people")
+def test_the_syllabus_works_without_the_entries_feature(app, users, admin_client):
+    """Left out, the entries feature leaves no column, panel or tab behind: the pages it fills still work."""
+    festival = make_festival("spring-2027")
+    festival_class = make_class(festival, "101", "Baroque", discipline="Piano")
+    db.session.commit()
+    html = page(admin_client.get("/festivals/spring-2027/classes/"))
+    assert 'data-class="101"' in html and "data-entries" not in html and 'data-nav="entries.index"' not in html
+    html = page(admin_client.get(f"/festivals/spring-2027/classes/{festival_class.id}"))
+    assert 'id="class-rules"' in html and 'id="class-entries"' not in html
+    assert 'data-fact="classes"' in page(admin_client.get("/festivals/spring-2027/"))

@@ -70,10 +70,13 @@ def collect_flat(slot: str, *args, **kwargs) -> list[Any]:
     return [item for result in collect(slot, *args, **kwargs) for item in result]
 
 
-def collect_counts(slot: str, *args, **kwargs) -> dict[Any, int]:
-    """Return the counts every provider of the slot gives, added up key by key."""
+def collect_counts(slot: str, *args, **kwargs) -> dict[Any, int] | None:
+    """Return the counts every provider of the slot gives, added up key by key (None when no provider counts)."""
+    results = collect(slot, *args, **kwargs)
+    if not results:
+        return None
     totals: dict[Any, int] = {}
-    for result in collect(slot, *args, **kwargs):
+    for result in results:
         for key, value in result.items():
             totals[key] = totals.get(key, 0) + value
     return totals

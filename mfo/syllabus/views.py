@@ -69,6 +69,7 @@ def classes():
         groups=groups,
         total=len(found),
         has_classes=has_classes,
+        # None when no installed feature counts entries (the column is left out rather than showing zeros).
         counts=collect_counts(CLASS_COUNTS, festival),
         disciplines=[(d.id, d.name) for d in disciplines],
         levels=[(level.id, level.name) for level in levels],
