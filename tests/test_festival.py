@@ -376,3 +376,15 @@ def test_the_admin_overview_counts_festivals_classes_entries_and_people(app, use
     for key, value in (("festivals", 1), ("classes", 1), ("entries", 1), ("people", 2)):
         assert f'data-count="{key}">{value}<' in html, key
     assert 'href="/admin/festival/"' in html and 'href="/admin/entry/"' in html
+
+
+def test_the_admin_list_filters_festivals_by_year_and_status(app, users, organizer_client):
+    """The year filter reads a number (PostgreSQL refuses comparing a number with text); status and name filter too."""
+    make_festival("spring-2027")
+    make_festival("spring-2026", name="Spring Festival 2026", year=2026, start_date=date(2026, 4, 10), end_date=date(2026, 4, 18))
+    db.session.commit()
+    for query, shown, hidden in (("flt0_1=2026", "Spring Festival 2026", "Spring Festival 2027"),
+                                 ("flt0_0=entries-open&flt1_2=2027", "Spring Festival 2027", "Spring Festival 2026")):
+        response = organizer_client.get(f"/admin/festival/?{query}")
+        assert response.status_code == 200, query
+        assert shown in page(response) and hidden not in page(response), query

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, url_for
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
@@ -55,8 +55,8 @@ class FestivalOptions:
         return iter([(row.id, row.name) for row in db.session.execute(query)])
 
 
-class FestivalFilter(FilterEqual):
-    """Records of one festival (a column holding a festival's id), chosen by name."""
+class FestivalFilter(IntEqualFilter):
+    """Records of one festival (a column holding a festival's id), chosen by name; the id is read as a number."""
 
     def __init__(self, column) -> None:
         """Offer the festivals by name."""
@@ -147,7 +147,7 @@ class FestivalView(FestivalDataView):
         """Filter by status and year (built per view: filters remember their view)."""
         self.column_filters = [
             FilterEqual(Festival.status, _l("Status"), options=list(STATUS_LABELS.items())),
-            FilterEqual(Festival.year, _l("Year")),
+            IntEqualFilter(Festival.year, _l("Year")),
             FilterLike(Festival.name, _l("Name")),
         ]
         return super().get_filters()
