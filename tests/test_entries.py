@@ -252,3 +252,15 @@ def test_the_admin_list_loads_its_rows_in_a_fixed_number_of_queries(app, users, 
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
 
+
+
+def test_an_entry_created_in_the_admin_joins_its_class_festival(season, users, organizer_client):
+    """A new entry takes its class's festival and fee, comes from "online", and is recorded with the validator's warnings shown."""
+    data = {"festival_class": str(season["voice"]), "status": "submitted", "fee": "", "amount_paid": "", "teacher": str(season["marie"])}
+    response = post_form(organizer_client, "/admin/entry/new/", data, token_from="/admin/entry/new/", follow_redirects=True)
+    assert "Class 2001 needs an accompanist; none is given." in flashed(response), flashed(response)
+    created = db.session.scalars(select(Entry).where(Entry.class_id == season["voice"]).order_by(Entry.id.desc())).first()
+    assert created.id not in season.values()
+    assert (created.festival.slug, created.fee, created.amount_paid, created.source) == ("spring-2027", Decimal("15.00"), 0, "online")
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-created")).one()
+    assert event.target.startswith(f"entry #{created.id} 2001")

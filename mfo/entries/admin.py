@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
@@ -18,7 +20,7 @@ from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
 from mfo.entries.services import entry_target
 from mfo.feature import Count
 from mfo.festival.admin import FestivalDataView, FestivalFilter
-from mfo.festival.forms import DurationField
+from mfo.festival.forms import DurationField, MoneyField
 from mfo.festival.values import format_duration
 
 CATEGORY = _l("Entries")
@@ -87,6 +89,8 @@ class EntryView(FestivalDataView):
         "source": lambda view, context, model, name: str(SOURCE_LABELS.get(model.source, model.source)),
     }
     form_choices = {"status": list(STATUS_LABELS.items())}
+    form_overrides = {"fee": MoneyField, "amount_paid": MoneyField}
+    form_args = {"fee": {"description": _l("Left empty, it is the class's fee.")}}
     form_ajax_refs = {
         "festival_class": {"fields": ["number", "name"], "page_size": 20},
         "group": {"fields": ["name"], "page_size": 20},
@@ -149,6 +153,10 @@ class EntryView(FestivalDataView):
         if is_created:
             model.festival_id = model.festival_class.festival_id
             model.source = "online"
+        if model.fee is None:
+            model.fee = model.festival_class.fee
+        if model.amount_paid is None:
+            model.amount_paid = Decimal("0.00")
         for position, piece in enumerate(model.pieces):
             piece.position = piece.position if piece.position is not None else position
         self.check_record(model)

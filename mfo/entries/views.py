@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user, permissions_accepted
@@ -136,7 +138,7 @@ def update(entry_id: int):
     if not form.validate_on_submit():
         flash(_("Not saved: check the values below."), "error")
         return _render_entry(entry, form), 400
-    changes = update_entry(entry, status=form.status.data, amount_paid=form.amount_paid.data)
+    changes = update_entry(entry, status=form.status.data, amount_paid=form.amount_paid.data or Decimal("0.00"))
     if changes:
         db.session.commit()
         flash(_("The entry has been saved."), "success")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -84,8 +82,8 @@ class MoneyField(Field):
         return f"{self.data:.2f}" if self.data is not None else ""
 
     def process_formdata(self, valuelist) -> None:
-        """Read the typed amount; a blank field is zero."""
-        self.data = Decimal("0.00")
+        """Read the typed amount; a blank field is None (the form decides what that means)."""
+        self.data = None
         if valuelist and valuelist[0].strip():
             try:
                 self.data = parse_money(valuelist[0])

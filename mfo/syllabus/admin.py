@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import g, url_for
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_babel import gettext as _
@@ -15,7 +17,7 @@ from mfo.admin.guards import Refused
 from mfo.database import db
 from mfo.feature import Count
 from mfo.festival.admin import FESTIVAL_LABELS, FestivalDataView, FestivalFilter, FestivalOptions
-from mfo.festival.forms import DurationField
+from mfo.festival.forms import DurationField, MoneyField
 from mfo.festival.models import Festival
 from mfo.festival.values import format_duration
 from mfo.syllabus.labels import CLASS_TYPE_LABELS, class_type_label
@@ -154,7 +156,9 @@ class FestivalClassView(FestivalDataView):
         "class_type": lambda view, context, model, name: str(class_type_label(model.class_type)),
     }
     form_choices = {"class_type": list(CLASS_TYPE_LABELS.items())}
-    form_overrides = {"time_limit": DurationField, "adjudication_time": DurationField, "changeover_time": DurationField}
+    form_overrides = {
+        "time_limit": DurationField, "adjudication_time": DurationField, "changeover_time": DurationField, "fee": MoneyField,
+    }
     form_args = {
         "discipline": {"get_label": _with_festival},
         "level": {"get_label": _with_festival},
@@ -218,6 +222,7 @@ class FestivalClassView(FestivalDataView):
                 raise Refused(_("%(name)s belongs to another festival: choose one of this festival’s.", name=part.name))
         if model.min_age is not None and model.max_age is not None and model.min_age > model.max_age:
             raise Refused(_("The minimum age cannot be above the maximum age."))
+        model.fee = model.fee if model.fee is not None else Decimal("0.00")
         model.adjudication_time = model.adjudication_time or 0
         model.changeover_time = model.changeover_time or 0
         model.festival_id = model.festival.id
