@@ -259,4 +259,4 @@ def test_the_page_speaks_french(app, users, organizer_client):
     organizer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
     html = page(organizer_client.get("/festivals/spring-2027/issues/"))
     assert '<html lang="fr"' in html and "Problèmes" in html and "Avertissements" in html
-    assert "Les pièces durent 3:20 ; la classe 404 permet 2:00." in html and "Inscriptions" in html
+    assert "Les pièces durent 3:20\u00a0; la classe 404 permet 2:00." in html and "Inscriptions" in html
