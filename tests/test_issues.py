@@ -260,3 +260,14 @@ def test_the_page_speaks_french(app, users, organizer_client):
     html = page(organizer_client.get("/festivals/spring-2027/issues/"))
     assert '<html lang="fr"' in html and "Problèmes" in html and "Avertissements" in html
     assert "Les pièces durent 3:20\u00a0; la classe 404 permet 2:00." in html and "Inscriptions" in html
+
+
+def test_a_message_is_escaped_wherever_a_template_puts_it(app):
+    """{{ issue.message }} in any template (the imports' too) shows a value from a file as text, and str() keeps it whole."""
+    from flask import render_template_string
+
+    issue = Issue("bad-date", {"field": "performer_birth_date", "value": "<script>alert(1)</script>"})
+    with app.test_request_context():
+        html = render_template_string("<p>{{ issue.message }}</p>", issue=issue)
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script>alert(1)</script>" in str(issue.message) and issue.as_dict()["message"] == str(issue.message)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 ERROR = "error"
 WARNING = "warning"
@@ -104,6 +106,17 @@ CODES: dict[str, Code] = dict(
 )
 
 
+class EscapedMessage(LazyString):
+    """A message translated when it is used, and escaped when a template puts it in a page.
+
+    Flask-Babel's lazy strings hand templates their text as markup, unescaped; a message's values
+    come from imported files (a title, a name, a cell that could not be read), so they are text.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found: its code and message values, where it is, and what it concerns."""
@@ -126,8 +139,8 @@ class Issue:
 
     @property
     def message(self):
-        """Return the message, translated when rendered (a lazy string)."""
-        return CODES[self.code].message(**{key: _text(value) for key, value in self.params.items()})
+        """Return the message, translated when rendered (a lazy string), escaped when put in a page."""
+        return EscapedMessage(CODES[self.code].message, **{key: _text(value) for key, value in self.params.items()})
 
     def as_dict(self) -> dict[str, Any]:
         """Return the issue as plain data, with its message in the current language (for --json and tests)."""
