@@ -47,9 +47,7 @@ def build_season() -> Season:
     junior = make_class(festival, "9", "Junior Strings", discipline="Strings", fee=Decimal("10.00"))
     make_class(festival, "10", "Senior Strings", discipline="Strings", set_pieces=[("Largo", "Handel")])
     school = make_school("St Cecilia")
-    ann = make_person(
-        "Ann", "Lee", date(2015, 3, 4), email="ann@example.org", phone="+15551234", address="12 Rue des Lilas", school=school
-    )
+    ann = make_person("Ann", "Lee", date(2015, 3, 4), email="ann@example.org", phone="+15551234", address="12 Rue des Lilas", school=school)
     bob = make_person("Bob", "Zed", date(2012, 1, 1))
     chloe = make_person("Chloé", "Émond", date(2013, 5, 6))
     teacher = make_person("Tom", "Teach", email="tom@example.org", phone="5559876")
@@ -62,13 +60,24 @@ def build_season() -> Season:
     db.session.flush()
     entries = {
         "ann": make_entry(
-            baroque, [ann], [(minuet, 120), (sonatina, 200)], teacher_id=teacher.id, accompanist_id=accompanist.id,
-            school_id=school.id, status="accepted", amount_paid=Decimal("15.00"),
+            baroque,
+            [ann],
+            [(minuet, 120), (sonatina, 200)],
+            teacher_id=teacher.id,
+            accompanist_id=accompanist.id,
+            school_id=school.id,
+            status="accepted",
+            amount_paid=Decimal("15.00"),
         ),
         "bob": make_entry(baroque, [bob], [(evil, 100)], teacher_id=teacher.id),
         "chloe-withdrawn": make_entry(baroque, [chloe], [(minuet, 130)], status="withdrawn", amount_paid=Decimal("10.00")),
         "duet": make_entry(
-            duet, [ann, bob], [(sonatina, 210)], group_id=group.id, accompanist_id=accompanist.id, school_id=school.id,
+            duet,
+            [ann, bob],
+            [(sonatina, 210)],
+            group_id=group.id,
+            accompanist_id=accompanist.id,
+            school_id=school.id,
             amount_paid=Decimal("20.00"),
         ),
         "chloe": make_entry(junior, [chloe], []),
@@ -95,8 +104,13 @@ def add_entries(festival_id: int, count: int, start: int = 0) -> None:
         db.session.add(group)
         db.session.flush()
         make_entry(
-            festival_class, [performer, partner], [(piece, 95)], teacher_id=teacher.id, accompanist_id=accompanist.id,
-            school_id=school.id, group_id=group.id,
+            festival_class,
+            [performer, partner],
+            [(piece, 95)],
+            teacher_id=teacher.id,
+            accompanist_id=accompanist.id,
+            school_id=school.id,
+            group_id=group.id,
         )
     db.session.commit()
 

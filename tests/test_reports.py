@@ -124,7 +124,7 @@ def test_entries_filter_by_status_and_class(season, staff_client):
 
 
 def test_entries_search_ignores_accents_and_case(season, staff_client):
-    """"chloe EMOND" finds Chloé Émond's entries; a teacher's name finds their students' entries."""
+    """ "chloe EMOND" finds Chloé Émond's entries; a teacher's name finds their students' entries."""
     html = page(staff_client.get(f"{BASE}/reports/entries?q=chloe+EMOND"))
     assert sorted(table_column(html, "number")) == sorted([str(season.entries["chloe"]), str(season.entries["chloe-withdrawn"])])
     html = page(staff_client.get(f"{BASE}/reports/entries?q=teach"))
@@ -237,7 +237,9 @@ def test_teachers_accompanists_groups_schools_and_repertoire(season, staff_clien
     groups = csv_rows(staff_client.get(f"{BASE}/reports/groups.csv"))
     assert [(g["Group"], g["Members"], g["Member names"], g["Classes"]) for g in groups] == [("Lee Duo", "2", "Ann Lee; Bob Zed", "500")]
     schools = csv_rows(staff_client.get(f"{BASE}/reports/schools.csv"))
-    assert [(s["School"], s["Entries"], s["Performers"], s["Groups"], s["Teachers"]) for s in schools] == [("St Cecilia", "2", "2", "1", "1")]
+    assert [(s["School"], s["Entries"], s["Performers"], s["Groups"], s["Teachers"]) for s in schools] == [
+        ("St Cecilia", "2", "2", "1", "1")
+    ]
     pieces = {row["Title"].lstrip("'"): row for row in csv_rows(staff_client.get(f"{BASE}/reports/repertoire.csv"))}
     assert pieces["Minuet in G"]["Entries"] == "1"  # Chloé's withdrawn entry does not count
     assert pieces["Sonatina"]["Entries"] == "2" and pieces["Sonatina"]["Classes"] == "2"

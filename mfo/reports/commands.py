@@ -7,6 +7,8 @@ to holders of people-read. Each export is recorded in the audit trail with the a
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -42,7 +44,7 @@ def reports_command(name: str, slug: str, fmt: str, output: str | None, sort: st
     languages = current_app.config["MFO_LANGUAGES"]
     if language and language not in languages:
         raise click.BadParameter(f"choose one of {', '.join(languages)}", param_hint="'--language'")
-    stream = click.get_binary_stream("stdout")
+    stream = sys.stdout.buffer
     if fmt == "xlsx" and output is None and stream.isatty():
         raise click.UsageError("an XLSX workbook is binary: give -o FILE or redirect standard output to a file")
     report = REPORTS[name]

@@ -125,13 +125,16 @@ def class_types(festival: Festival) -> list[tuple[str, Any]]:
 
 def classes_by_owner(owner: ColumnElement, festival: Festival, ids: IdSource, *joins) -> dict[int, list[str]]:
     """Return the codes of the classes of the festival's active entries, by the owner column (one query)."""
-    query = select(owner, FestivalClass.number, FestivalClass.suffix, *class_order()).distinct()
+    query = select(owner, FestivalClass.number, FestivalClass.suffix)
     for target, condition in joins:
         query = query.join(target, condition)
     query = query.where(Entry.festival_id == festival.id, active(), owner.in_(ids)).order_by(owner, *class_order())
     codes: dict[int, list[str]] = defaultdict(list)
-    for owner_id, number, suffix, *_order in db.session.execute(query):
-        codes[owner_id].append(f"{number}{suffix}")
+    # Someone in a class twice (two entries) lists it once; rows come in class order, so a repeat follows its first.
+    for owner_id, number, suffix in db.session.execute(query):
+        code = f"{number}{suffix}"
+        if not codes[owner_id] or codes[owner_id][-1] != code:
+            codes[owner_id].append(code)
     return codes
 
 
