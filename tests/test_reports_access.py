@@ -43,9 +43,13 @@ def feature_urls(app) -> list[tuple[str, str]]:
 
 
 def test_every_report_has_a_page_and_an_export(app):
-    """The table below walks 2 + 2 x 8 URLs: dashboard, index, and each report's page and export."""
+    """The table below walks 3 + 2 x 8 URLs: dashboard, its issue counts, index, and each report's page and export."""
     endpoints = {endpoint for endpoint, _url in feature_urls(app)}
-    expected = {"reports.dashboard", "reports.index"} | {f"reports.{n}" for n in REPORTS} | {f"reports.{n}_export" for n in REPORTS}
+    expected = (
+        {"reports.dashboard", "reports.dashboard_issues", "reports.index"}
+        | {f"reports.{n}" for n in REPORTS}
+        | {f"reports.{n}_export" for n in REPORTS}
+    )
     assert endpoints == expected
 
 

@@ -61,13 +61,27 @@ def test_open_issues_are_counted_by_severity_from_the_validator(season, staff_cl
     festival = db.session.get(Festival, season.festival_id)
     issues = festival_issues(festival)
     assert "over-time-limit" in {issue.code for issue in issues}
-    html = page(staff_client.get(f"{BASE}/dashboard"))
     warnings = sum(1 for issue in issues if issue.severity == "warning")
     errors = sum(1 for issue in issues if issue.severity == "error")
-    assert re.search(rf'data-issues="warning">{warnings} warnings?<', html)
-    assert re.search(rf'data-issues="error">{errors} errors?<', html)
-    assert 'data-issue-code="over-time-limit"' in html
-    assert 'id="issues-link"' not in html  # no Issues page is installed on this branch of the app
+    fragment = page(staff_client.get(f"{BASE}/dashboard/issues"))
+    in_page = page(staff_client.get(f"{BASE}/dashboard?issues=1"))
+    for html in (fragment, in_page):
+        assert re.search(rf'data-issues="warning">{warnings} warnings?<', html)
+        assert re.search(rf'data-issues="error">{errors} errors?<', html)
+        assert 'data-issue-code="over-time-limit"' in html
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="issue-counts">')
+    assert 'id="issues-link"' not in in_page  # no Issues page is installed on this branch of the app
+
+
+def test_the_dashboard_fetches_its_issue_counts_after_it_is_shown(season, staff_client):
+    """The page itself does not run the validator: its script fetches the counts; without scripts, a link counts them."""
+    html = page(staff_client.get(f"{BASE}/dashboard"))
+    assert f'data-fragment="{BASE}/dashboard/issues"' in html
+    assert f'href="{BASE}/dashboard?issues=1" id="count-issues"' in html
+    assert 'data-issues="warning"' not in html
+    with staff_client.get("/reports/static/reports.js") as response:
+        script = response.get_data(as_text=True)
+    assert "data-fragment" in script and "fetch(" in script
 
 
 def test_the_issues_link_leads_to_the_issues_page_when_there_is_one(app, users, client_for):
@@ -101,7 +115,7 @@ def test_an_empty_festival_has_a_dashboard(app, users, staff_client):
 
     make_festival()
     db.session.commit()
-    html = page(staff_client.get(f"{BASE}/dashboard"))
+    html = page(staff_client.get(f"{BASE}/dashboard?issues=1"))
     assert number(html, "entries") == "0" and "No entries yet." in html and "No open issues." in html
 
 
@@ -121,7 +135,7 @@ class Elements(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-@pytest.mark.parametrize("path", ["dashboard", "reports/", "reports/entries", "reports/classes"])
+@pytest.mark.parametrize("path", ["dashboard", "dashboard?issues=1", "reports/", "reports/entries", "reports/classes"])
 def test_pages_work_under_the_content_security_policy(season, organizer_client, path):
     """No style attribute, no <style> block, and every script is a file carrying this response's nonce."""
     response = organizer_client.get(f"{BASE}/{path}")

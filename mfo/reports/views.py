@@ -24,7 +24,7 @@ from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.festival.values import format_duration
 from mfo.people.permissions import PEOPLE_READ
 from mfo.reports.dashboard import dashboard as festival_dashboard
-from mfo.reports.dashboard import format_hours
+from mfo.reports.dashboard import format_hours, issue_counts
 from mfo.reports.exports import MIMETYPES, display_value, export, record_export
 from mfo.reports.framework import PER_PAGE_CHOICES, Report, ReportQuery
 from mfo.reports.services import REPORTS
@@ -82,13 +82,26 @@ def issues_url() -> str | None:
 def dashboard():
     """Show the season at a glance: entries by discipline and status, fees, time against the days, open issues."""
     festival = current_festival()
+    # The open issues take the validator a while on a large festival: the page's script fetches
+    # them after it is shown (dashboard_issues); without scripts, ?issues=1 counts them in the page.
+    with_issues = request.args.get("issues") == "1"
     return render_template(
         "reports/dashboard.html",
         festival=festival,
-        board=festival_dashboard(festival),
+        board=festival_dashboard(festival, with_issues=with_issues),
+        issues_loaded=with_issues,
         issues_url=issues_url(),
         reports=[report for report in REPORTS.values() if may_open(report)],
     )
+
+
+@bp.route("/dashboard/issues")
+@auth_required()
+@permissions_accepted(FESTIVAL_READ)
+def dashboard_issues():
+    """Return the dashboard's open-issue counts as a piece of HTML, for its script to put in place."""
+    by_severity, by_code = issue_counts(current_festival())
+    return render_template("reports/_issues.html", issues_by_severity=by_severity, issues_by_code=by_code)
 
 
 @bp.route("/reports/")
