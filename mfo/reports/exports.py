@@ -102,7 +102,7 @@ def _xlsx_cell(sheet, column: Column, value: Any) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=Decimal(value))
         cell.number_format = "#,##0.00"
         return cell
-    if column.kind == "int":
+    if column.kind in ("id", "int"):
         return WriteOnlyCell(sheet, value=int(value))
     if column.kind == "duration":
         cell = WriteOnlyCell(sheet, value=int(value) / SECONDS_PER_DAY)

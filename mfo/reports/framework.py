@@ -28,7 +28,7 @@ from mfo.festival.models import Festival
 Label = Any
 
 # How a column's values are shown and exported.
-KINDS = ("text", "int", "money", "duration", "date", "list", "status", "type")
+KINDS = ("id", "text", "int", "money", "duration", "date", "list", "status", "type")
 PER_PAGE_CHOICES = (50, 100, 500)
 DEFAULT_PER_PAGE = 50
 
@@ -53,7 +53,7 @@ class Column:
     @property
     def numeric(self) -> bool:
         """Tell whether the column holds numbers (right-aligned, summed)."""
-        return self.kind in ("int", "money", "duration")
+        return self.kind in ("id", "int", "money", "duration")
 
 
 @dataclass(frozen=True)

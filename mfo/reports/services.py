@@ -151,7 +151,7 @@ class EntriesReport(Report):
     search_label = _l("Performer, group, teacher or accompanist")
     default_sort = "class_code"
     columns = (
-        Column("number", _l("No."), "int"),
+        Column("number", _l("No."), "id"),
         Column("class_code", _l("Class"), sort_by=CLASS_SORT),
         Column("class_name", _l("Class name")),
         Column("performers", _l("Performers"), "list", sort_by=("_performer_sort",)),
