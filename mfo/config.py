@@ -104,6 +104,9 @@ class DefaultConfig:
     MFO_INVITATION_DAYS = 7  # how long the link in an invitation email works
     MFO_LOG_LEVEL = "INFO"
     MFO_TRUSTED_PROXIES = 0  # how many proxies (load balancers) in front set X-Forwarded-*
+    # Performance hours one festival day gives, over all its halls together (3 halls of 8 hours: 24):
+    # the dashboard sets the entries' estimated time against the festival's days times this.
+    MFO_FESTIVAL_HOURS_PER_DAY = 8
 
     # --- Account protection: rate limits (Flask-Limiter, per client address and endpoint; POST only)
     RATELIMIT_ENABLED = True

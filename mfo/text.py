@@ -1,4 +1,4 @@
-"""Text keys for matching what people type: without accents, case or punctuation (a core helper with no dependencies)."""
+"""Text helpers with no dependencies: keys for matching what people type, and spreadsheet cells that stay text."""
 
 from __future__ import annotations
 
@@ -18,3 +18,15 @@ def normalise_name(text: str) -> str:
     "  Zoë  O'Brien-Smith " -> "zoe o brien smith".
     """
     return " ".join(word for word in re.split(r"[\W_]+", plain(text or "")) if word)
+
+
+# Cells a spreadsheet would read as a formula. defusedcsv neutralises = + - @ | %; tab and
+# carriage return are added here (OWASP's list), so every one of them starts with a quote.
+FORMULA_STARTS = ("\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return a CSV cell that a spreadsheet will not run as a formula (tab and CR; defusedcsv does the rest)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -42,7 +42,11 @@ def _take_slug(endpoint: str | None, values: dict | None) -> None:
 def _fill_slug(endpoint: str, values: dict) -> None:
     """Build URLs of festival pages for the festival of this request, unless another one is named."""
     slug = g.get("festival_slug")
-    if slug and FESTIVAL_ARG not in values and current_app.url_map.is_endpoint_expecting(endpoint, FESTIVAL_ARG):
+    # An endpoint no installed feature provides has no rules to ask about: url_for then raises its
+    # usual BuildError, which pages catch to leave out links to features that are not installed.
+    if not slug or FESTIVAL_ARG in values or endpoint not in current_app.view_functions:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, FESTIVAL_ARG):
         values[FESTIVAL_ARG] = slug
 
 

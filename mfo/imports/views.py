@@ -40,7 +40,7 @@ bp = festival_blueprint("imports", __name__, url_prefix="/imports", template_fol
 # Static files need a blueprint without the festival's slug in its prefix. It also finds the festival layout
 # (festival/layout.html) while the festival feature has no blueprint of its own to serve it.
 static_bp = Blueprint(
-    "imports_static", __name__, static_folder="static", static_url_path="/static/imports", template_folder="../festival/templates"
+    "imports_static", __name__, static_folder="static", static_url_path="/static/imports"
 )
 
 PAGE_SIZE = 100

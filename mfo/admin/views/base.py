@@ -23,6 +23,7 @@ from werkzeug.utils import secure_filename
 from mfo.admin.access import AccessMixin
 from mfo.audit.trail import REDACTED, record
 from mfo.database import db
+from mfo.text import neutralise_cell  # one rule for every CSV the site writes (the reports use it too)
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,6 @@ log = logging.getLogger(__name__)
 # is in neither set is refused: a subclass that adds one must say which permission it needs.
 READ_VIEWS = frozenset({"index_view", "details_view", "export", "ajax_lookup"})
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
-
-# Cells a spreadsheet would read as a formula. defusedcsv neutralises = + - @ | %; tab and
-# carriage return are added here (OWASP's list), so every one of them starts with a quote.
-FORMULA_STARTS = ("\t", "\r")
 
 # Columns of fsqla's User that must never leave the database through the admin, whatever a
 # subclass lists: password hashes, identity keys, TOTP secrets, recovery codes, WebAuthn handles.
@@ -73,13 +70,6 @@ def format_datetime(view, value: datetime, name: str) -> str:
     """Show a date and time to the minute (UTC), the same in lists, details and exports."""
     del view, name
     return value.strftime("%Y-%m-%d %H:%M")
-
-
-def neutralise_cell(value: object) -> object:
-    """Return a CSV cell that a spreadsheet will not run as a formula (tab and CR; defusedcsv does the rest)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def record_id(value: object) -> int | None:

@@ -1,0 +1,159 @@
+"""A report's rows as CSV or XLSX, where no cell can ever run as a formula, and as text on the page.
+
+CSV goes through defusedcsv (= + - @ | % get a leading quote) and mfo.text.neutralise_cell (tab and
+carriage return too). In XLSX every text cell is written as a string cell, never a formula, so a
+title such as =HYPERLINK(...) stays that text; numbers, money, dates and durations are typed
+cells a spreadsheet can add up.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from defusedcsv import csv as defused_csv
+from flask_babel import format_date, format_decimal
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from mfo.audit.trail import record
+from mfo.festival.models import Festival
+from mfo.festival.values import format_duration
+from mfo.reports.framework import Column, Report
+from mfo.reports.labels import class_type_label, entry_status_label
+from mfo.text import neutralise_cell
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+LIST_SEPARATOR = "; "
+SECONDS_PER_DAY = 86400
+# The audit action of every export, from the pages and the command line alike.
+EXPORTED = "report-exported"
+
+
+def long_duration(seconds: int) -> str:
+    """Return a duration as h:mm:ss, which spreadsheets read as a time (4:30 would be four hours and a half)."""
+    minutes, second = divmod(int(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}"
+
+
+def plain_value(column: Column, value: Any) -> Any:
+    """Return a cell as exported to CSV: numbers as numbers, lists joined, labels in the current language."""
+    if value is None:
+        return ""
+    if column.kind == "list":
+        return LIST_SEPARATOR.join(str(item) for item in value)
+    if column.kind == "money":
+        return f"{Decimal(value):.2f}"
+    if column.kind == "duration":
+        return long_duration(value)
+    if column.kind == "date":
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if column.kind == "status":
+        return str(entry_status_label(value))
+    if column.kind == "type":
+        return str(class_type_label(value))
+    return value
+
+
+def display_value(column: Column, value: Any) -> str:
+    """Return a cell as the page shows it, in the reader's language."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "money":
+        return format_decimal(Decimal(value), format="#,##0.00")
+    if column.kind == "int":
+        return format_decimal(value)
+    if column.kind == "duration":
+        return format_duration(value)
+    if column.kind == "date":
+        return format_date(value) if isinstance(value, date) else str(value)
+    if column.kind in ("status", "type"):
+        return str(plain_value(column, value))
+    if column.kind == "list":
+        return LIST_SEPARATOR.join(str(item) for item in value)
+    return str(value)
+
+
+def to_csv(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *, bom: bool = True) -> bytes:
+    """Return the rows as CSV in UTF-8 (with a byte-order mark, so spreadsheets read accents right)."""
+    buffer = io.StringIO()
+    writer = defused_csv.writer(buffer)
+    writer.writerow([neutralise_cell(str(column.label)) for column in columns])
+    for row in rows:
+        writer.writerow([neutralise_cell(plain_value(column, row.get(column.key))) for column in columns])
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_cell(sheet, column: Column, value: Any) -> WriteOnlyCell:
+    """Return one typed cell; text is always a string cell, whatever it starts with."""
+    if value is None:
+        return WriteOnlyCell(sheet, value=None)
+    if column.kind == "money":
+        cell = WriteOnlyCell(sheet, value=Decimal(value))
+        cell.number_format = "#,##0.00"
+        return cell
+    if column.kind in ("id", "int"):
+        return WriteOnlyCell(sheet, value=int(value))
+    if column.kind == "duration":
+        cell = WriteOnlyCell(sheet, value=int(value) / SECONDS_PER_DAY)
+        cell.number_format = "[h]:mm:ss"
+        return cell
+    if column.kind == "date" and isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return text_cell(sheet, str(plain_value(column, value)))
+
+
+def text_cell(sheet, text: str) -> WriteOnlyCell:
+    """Return a string cell; openpyxl would store text starting with = as a formula, so the type is forced."""
+    # Control characters cannot be stored in a workbook at all: they are dropped rather than failing the export.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"
+    return cell
+
+
+def to_xlsx(columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str) -> bytes:
+    """Return the rows as an XLSX workbook of one sheet, headings in bold."""
+    workbook = Workbook(write_only=True)
+    # Sheet names may not hold []:*?/\ and are at most 31 characters.
+    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31] or "Report")
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = text_cell(sheet, str(column.label))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, column, row.get(column.key)) for column in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export(columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, title: str, *, bom: bool = True) -> bytes:
+    """Return the rows in the format asked for (csv or xlsx)."""
+    if fmt == "xlsx":
+        return to_xlsx(columns, rows, title)
+    return to_csv(columns, rows, bom=bom)
+
+
+def record_export(festival: Festival, report: Report, fmt: str, rows: int, personal: bool, query: str, **options) -> None:
+    """Record who took a copy of which report, in which format, how many rows, with or without personal data."""
+    record(
+        EXPORTED,
+        target=f"festival {festival.slug} (#{festival.id})",
+        details={"report": report.name, "format": fmt, "rows": rows, "personal_data": personal, "query": query},
+        **options,
+    )

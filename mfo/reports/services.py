@@ -1,0 +1,799 @@
+"""The festival's reports: entries, classes, repertoire, teachers, accompanists, performers, groups and schools.
+
+Each report is one statement over the festival's data (see mfo.reports.framework for paging,
+sorting and totals). Counts, fees and times are taken over the active entries (submitted or
+accepted): a withdrawn or scratched entry does not perform. The entries report lists every entry,
+whatever its status, and filters by status.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from mfo.database import db
+from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry, EntryPerformer, EntryPiece
+from mfo.entries.permissions import ENTRIES_READ
+from mfo.festival.models import Festival
+from mfo.festival.values import format_duration
+from mfo.issues.rules import age_on
+from mfo.people.models import Group, Person, School, group_member
+from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery
+from mfo.reports.labels import CLASS_TYPE_LABELS, ENTRY_STATUS_LABELS
+from mfo.syllabus.models import CLASS_TYPES, Discipline, FestivalClass, Level, Piece, SetPiece
+from mfo.syllabus.permissions import SYLLABUS_READ
+from mfo.text import normalise_name
+
+Row = dict[str, Any]
+
+
+# --- Shared pieces of statements
+
+
+def class_order(festival_class=FestivalClass) -> list[ColumnElement]:
+    """Return the ORDER BY of classes by number as a number (9 before 10, leading zeros aside), then suffix."""
+    digits = func.ltrim(festival_class.number, "0")
+    return [func.length(digits), digits, festival_class.number, festival_class.suffix]
+
+
+def class_sort_columns(festival_class=FestivalClass) -> list[ColumnElement]:
+    """Return the class order as labelled columns (_c1.._c4), for sorting a report by class."""
+    return [expression.label(f"_c{position}") for position, expression in enumerate(class_order(festival_class), 1)]
+
+
+CLASS_SORT = ("_c1", "_c2", "_c3", "_c4")
+
+
+def full_name(person) -> ColumnElement:
+    """Return "First Last" of a person (or an alias of Person) in SQL."""
+    return func.trim(person.first_name + literal(" ") + person.last_name)
+
+
+def sort_name(person) -> ColumnElement:
+    """Return "last first" in lower case, how people are sorted."""
+    return func.lower(person.last_name + literal(" ") + person.first_name)
+
+
+def active(entry=Entry) -> ColumnElement:
+    """Return the condition of an active entry (submitted or accepted)."""
+    return entry.status.in_(ACTIVE_STATUSES)
+
+
+def matches(column: ColumnElement, search: str) -> ColumnElement | None:
+    """Return "the column's normalised text holds the search's words", or None for a search without words."""
+    words = normalise_name(search)
+    return column.contains(words, autoescape=True) if words else None
+
+
+def by_id(rows: list[Row], **lists: Iterable) -> dict[int, Row]:
+    """Return the rows by id, each given an empty list for every list cell named."""
+    for row in rows:
+        for key in lists:
+            row[key] = []
+    return {row["id"]: row for row in rows}
+
+
+def festival_classes(festival: Festival) -> list[tuple[str, str]]:
+    """Return the festival's classes as filter options, in class order."""
+    query = select(FestivalClass.id, FestivalClass.number, FestivalClass.suffix, FestivalClass.name).where(
+        FestivalClass.festival_id == festival.id
+    )
+    return [(str(i), f"{number}{suffix} {name}") for i, number, suffix, name in db.session.execute(query.order_by(*class_order()))]
+
+
+def festival_disciplines(festival: Festival) -> list[tuple[str, str]]:
+    """Return the festival's disciplines as filter options."""
+    query = select(Discipline.id, Discipline.name).where(Discipline.festival_id == festival.id)
+    return [(str(i), name) for i, name in db.session.execute(query.order_by(Discipline.position, Discipline.name))]
+
+
+def festival_levels(festival: Festival) -> list[tuple[str, str]]:
+    """Return the festival's levels as filter options."""
+    query = select(Level.id, Level.name).where(Level.festival_id == festival.id)
+    return [(str(i), name) for i, name in db.session.execute(query.order_by(Level.position, Level.name))]
+
+
+def festival_schools(festival: Festival) -> list[tuple[str, str]]:
+    """Return the schools named by the festival's entries or their performers, as filter options."""
+    on_entries = select(Entry.school_id).where(Entry.festival_id == festival.id)
+    of_performers = (
+        select(Person.school_id)
+        .join(EntryPerformer, EntryPerformer.person_id == Person.id)
+        .join(Entry, Entry.id == EntryPerformer.entry_id)
+        .where(Entry.festival_id == festival.id)
+    )
+    query = select(School.id, School.name).where(or_(School.id.in_(on_entries), School.id.in_(of_performers)))
+    return [(str(i), name) for i, name in db.session.execute(query.order_by(func.lower(School.name)))]
+
+
+def entry_statuses(festival: Festival) -> list[tuple[str, Any]]:
+    """Return the entry statuses as filter options (no query)."""
+    del festival
+    return [(status, ENTRY_STATUS_LABELS[status]) for status in STATUSES]
+
+
+def class_types(festival: Festival) -> list[tuple[str, Any]]:
+    """Return the class types as filter options (no query)."""
+    del festival
+    return [(name, CLASS_TYPE_LABELS[name]) for name in CLASS_TYPES]
+
+
+def classes_by_owner(owner: ColumnElement, festival: Festival, ids: IdSource, *joins) -> dict[int, list[str]]:
+    """Return the codes of the classes of the festival's active entries, by the owner column (one query)."""
+    query = select(owner, FestivalClass.number, FestivalClass.suffix)
+    for target, condition in joins:
+        query = query.join(target, condition)
+    query = query.where(Entry.festival_id == festival.id, active(), owner.in_(ids)).order_by(owner, *class_order())
+    codes: dict[int, list[str]] = defaultdict(list)
+    # Someone in a class twice (two entries) lists it once; rows come in class order, so a repeat follows its first.
+    for owner_id, number, suffix in db.session.execute(query):
+        code = f"{number}{suffix}"
+        if not codes[owner_id] or codes[owner_id][-1] != code:
+            codes[owner_id].append(code)
+    return codes
+
+
+# --- Entries
+
+
+class EntriesReport(Report):
+    """Every entry with its class, performers, teacher, accompanist, pieces, status, fee and amount paid."""
+
+    name = "entries"
+    title = _l("Entries")
+    description = _l("Every entry with its class, performers, teacher, accompanist, pieces, status, fee and amount paid.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("Performer, group, teacher or accompanist")
+    default_sort = "class_code"
+    columns = (
+        Column("number", _l("No."), "id"),
+        Column("class_code", _l("Class"), sort_by=CLASS_SORT),
+        Column("class_name", _l("Class name")),
+        Column("performers", _l("Performers"), "list", sort_by=("_performer_sort",)),
+        Column("birth_dates", _l("Birth dates"), "list", personal=True, sortable=False),
+        Column("emails", _l("Emails"), "list", personal=True, sortable=False),
+        Column("phones", _l("Phone numbers"), "list", personal=True, sortable=False),
+        Column("teacher", _l("Teacher"), sort_by=("_teacher_sort",)),
+        Column("accompanist", _l("Accompanist"), sort_by=("_accompanist_sort",)),
+        Column("school", _l("School")),
+        Column("pieces", _l("Pieces"), "list", sortable=False),
+        Column("duration", _l("Duration"), "duration", total=True),
+        Column("status", _l("Status"), "status"),
+        Column("fee", _l("Fee"), "money", total=True),
+        Column("paid", _l("Paid"), "money", total=True),
+        Column("owing", _l("Owing"), "money", total=True),
+    )
+    filters = (
+        ChoiceFilter("class", _l("Class"), festival_classes),
+        ChoiceFilter("discipline", _l("Discipline"), festival_disciplines),
+        ChoiceFilter("status", _l("Status"), entry_statuses),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the festival's entries with their class, group, teacher, accompanist, school and declared time."""
+        teacher, accompanist = aliased(Person), aliased(Person)
+        declared = (
+            select(func.coalesce(func.sum(EntryPiece.duration), 0))
+            .where(EntryPiece.entry_id == Entry.id)
+            .correlate(Entry)
+            .scalar_subquery()
+        )
+        first_performer = (
+            select(sort_name(Person))
+            .join(EntryPerformer, EntryPerformer.person_id == Person.id)
+            .where(EntryPerformer.entry_id == Entry.id)
+            .order_by(EntryPerformer.position)
+            .limit(1)
+            .correlate(Entry)
+            .scalar_subquery()
+        )
+        statement = (
+            select(
+                Entry.id.label("id"),
+                Entry.id.label("number"),
+                (FestivalClass.number + FestivalClass.suffix).label("class_code"),
+                FestivalClass.name.label("class_name"),
+                *class_sort_columns(),
+                Group.name.label("group_name"),
+                func.coalesce(func.lower(Group.name), first_performer).label("_performer_sort"),
+                full_name(teacher).label("teacher"),
+                sort_name(teacher).label("_teacher_sort"),
+                full_name(accompanist).label("accompanist"),
+                sort_name(accompanist).label("_accompanist_sort"),
+                School.name.label("school"),
+                declared.label("duration"),
+                Entry.status.label("status"),
+                Entry.fee.label("fee"),
+                Entry.amount_paid.label("paid"),
+                (Entry.fee - Entry.amount_paid).label("owing"),
+            )
+            .join(FestivalClass, FestivalClass.id == Entry.class_id)
+            .outerjoin(Group, Group.id == Entry.group_id)
+            .outerjoin(teacher, teacher.id == Entry.teacher_id)
+            .outerjoin(accompanist, accompanist.id == Entry.accompanist_id)
+            .outerjoin(School, School.id == Entry.school_id)
+            .where(Entry.festival_id == festival.id)
+        )
+        if "class" in query.filters:
+            statement = statement.where(Entry.class_id == int(query.filters["class"]))
+        if "discipline" in query.filters:
+            statement = statement.where(FestivalClass.discipline_id == int(query.filters["discipline"]))
+        if "status" in query.filters:
+            statement = statement.where(Entry.status == query.filters["status"])
+        words = normalise_name(query.search)
+        if words:
+            performs = (
+                select(EntryPerformer.entry_id)
+                .join(Person, Person.id == EntryPerformer.person_id)
+                .where(EntryPerformer.entry_id == Entry.id, matches(Person.name_key, words))
+                .exists()
+            )
+            statement = statement.where(
+                or_(
+                    performs,
+                    matches(Group.name_key, words),
+                    matches(teacher.name_key, words),
+                    matches(accompanist.name_key, words),
+                )
+            )
+        return statement
+
+    def enrich(self, festival: Festival, rows: list[Row], ids: IdSource, personal: bool) -> None:
+        """Fill performers (and their personal data for people-read) and pieces: two queries."""
+        del festival
+        found = by_id(rows, performers=(), birth_dates=(), emails=(), phones=(), pieces=())
+        personal_columns = (Person.birth_date, Person.email, Person.phone) if personal else ()
+        performers = db.session.execute(
+            select(EntryPerformer.entry_id, Person.first_name, Person.last_name, *personal_columns)
+            .join(Person, Person.id == EntryPerformer.person_id)
+            .where(EntryPerformer.entry_id.in_(ids))
+            .order_by(EntryPerformer.entry_id, EntryPerformer.position, Person.id)
+        )
+        for entry_id, first_name, last_name, *details in performers:
+            row = found[entry_id]
+            row["performers"].append(f"{first_name} {last_name}".strip())
+            if personal:
+                birth_date, email, phone = details
+                row["birth_dates"].append(birth_date.isoformat() if birth_date else "")
+                if email:
+                    row["emails"].append(email)
+                if phone:
+                    row["phones"].append(phone)
+        for row in rows:
+            if row["group_name"]:
+                row["performers"] = [f"{row['group_name']}: {', '.join(row['performers'])}" if row["performers"] else row["group_name"]]
+        pieces = db.session.execute(
+            select(EntryPiece.entry_id, Piece.title, Piece.composer, EntryPiece.duration)
+            .join(Piece, Piece.id == EntryPiece.piece_id)
+            .where(EntryPiece.entry_id.in_(ids))
+            .order_by(EntryPiece.entry_id, EntryPiece.position, EntryPiece.id)
+        )
+        for entry_id, title, composer, duration in pieces:
+            found[entry_id]["pieces"].append(piece_text(title, composer, duration))
+
+
+def piece_text(title: str, composer: str, duration: int | None) -> str:
+    """Return a piece as a list cell reads it: "Title (Composer) 4:30"."""
+    text = f"{title} ({composer})" if composer else title
+    return f"{text} {format_duration(duration)}" if duration is not None else text
+
+
+# --- Classes
+
+
+def class_statistics(festival: Festival):
+    """Return, per class with active entries: entries, fees, paid and estimated performance time (a subquery).
+
+    An entry takes its declared time, cut to the class's time limit, plus the class's adjudication
+    and change-over times.
+    """
+    per_entry = (
+        select(
+            Entry.id.label("entry_id"),
+            Entry.class_id.label("class_id"),
+            Entry.fee.label("fee"),
+            Entry.amount_paid.label("paid"),
+            func.coalesce(func.sum(EntryPiece.duration), 0).label("declared"),
+        )
+        .outerjoin(EntryPiece, EntryPiece.entry_id == Entry.id)
+        .where(Entry.festival_id == festival.id, active())
+        .group_by(Entry.id, Entry.class_id, Entry.fee, Entry.amount_paid)
+        .subquery("per_entry")
+    )
+    played = case(
+        (and_(FestivalClass.time_limit.is_not(None), per_entry.c.declared > FestivalClass.time_limit), FestivalClass.time_limit),
+        else_=per_entry.c.declared,
+    )
+    return (
+        select(
+            per_entry.c.class_id.label("class_id"),
+            func.count().label("entries"),
+            func.sum(per_entry.c.fee).label("fees"),
+            func.sum(per_entry.c.paid).label("paid"),
+            func.sum(played + FestivalClass.adjudication_time + FestivalClass.changeover_time).label("time"),
+        )
+        .join(FestivalClass, FestivalClass.id == per_entry.c.class_id)
+        .group_by(per_entry.c.class_id)
+        .subquery("class_stats")
+    )
+
+
+class ClassesReport(Report):
+    """Every class with its entries, fees and estimated performance time."""
+
+    name = "classes"
+    title = _l("Classes")
+    description = _l(
+        "Every class with its entries, fees and estimated time: for each entry, its declared time up to the "
+        "class's time limit, plus adjudication and change-over."
+    )
+    permissions = (SYLLABUS_READ,)
+    search_label = _l("Class number or name")
+    default_sort = "code"
+    columns = (
+        Column("code", _l("Class"), sort_by=CLASS_SORT),
+        Column("name", _l("Name")),
+        Column("discipline", _l("Discipline")),
+        Column("level", _l("Level")),
+        Column("class_type", _l("Type"), "type"),
+        Column("class_fee", _l("Class fee"), "money"),
+        Column("time_limit", _l("Time limit"), "duration"),
+        Column("entries", _l("Entries"), "int", total=True),
+        Column("fees", _l("Fees"), "money", total=True),
+        Column("paid", _l("Paid"), "money", total=True),
+        Column("time", _l("Estimated time"), "duration", total=True),
+    )
+    filters = (
+        ChoiceFilter("discipline", _l("Discipline"), festival_disciplines),
+        ChoiceFilter("level", _l("Level"), festival_levels),
+        ChoiceFilter("type", _l("Type"), class_types),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the festival's classes with their entries, fees and time."""
+        stats = class_statistics(festival)
+        statement = (
+            select(
+                FestivalClass.id.label("id"),
+                (FestivalClass.number + FestivalClass.suffix).label("code"),
+                *class_sort_columns(),
+                FestivalClass.name.label("name"),
+                Discipline.name.label("discipline"),
+                Level.name.label("level"),
+                FestivalClass.class_type.label("class_type"),
+                FestivalClass.fee.label("class_fee"),
+                FestivalClass.time_limit.label("time_limit"),
+                func.coalesce(stats.c.entries, 0).label("entries"),
+                func.coalesce(stats.c.fees, 0).label("fees"),
+                func.coalesce(stats.c.paid, 0).label("paid"),
+                func.coalesce(stats.c.time, 0).label("time"),
+            )
+            .outerjoin(Discipline, Discipline.id == FestivalClass.discipline_id)
+            .outerjoin(Level, Level.id == FestivalClass.level_id)
+            .outerjoin(stats, stats.c.class_id == FestivalClass.id)
+            .where(FestivalClass.festival_id == festival.id)
+        )
+        if "discipline" in query.filters:
+            statement = statement.where(FestivalClass.discipline_id == int(query.filters["discipline"]))
+        if "level" in query.filters:
+            statement = statement.where(FestivalClass.level_id == int(query.filters["level"]))
+        if "type" in query.filters:
+            statement = statement.where(FestivalClass.class_type == query.filters["type"])
+        search = query.search.strip()
+        if search:
+            statement = statement.where(
+                or_(
+                    (FestivalClass.number + FestivalClass.suffix).istartswith(search, autoescape=True),
+                    FestivalClass.name.icontains(search, autoescape=True),
+                )
+            )
+        return statement
+
+
+# --- Repertoire
+
+
+class RepertoireReport(Report):
+    """The pieces the festival's entries play, and its set pieces, with how many entries play each."""
+
+    name = "repertoire"
+    title = _l("Repertoire")
+    description = _l("The pieces this festival's entries play and its set pieces, with how many entries play each.")
+    permissions = (SYLLABUS_READ,)
+    search_label = _l("Title or composer")
+    default_sort = "title"
+    columns = (
+        Column("title", _l("Title")),
+        Column("composer", _l("Composer")),
+        Column("arranger", _l("Arranger")),
+        Column("duration", _l("Usual duration"), "duration"),
+        Column("entries", _l("Entries"), "int"),
+        Column("classes", _l("Classes"), "int"),
+        Column("set_in", _l("Set piece in (classes)"), "int"),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the pieces played or set in the festival, with their numbers of entries and classes."""
+        uses = (
+            select(
+                EntryPiece.piece_id.label("piece_id"),
+                func.count(distinct(Entry.id)).label("entries"),
+                func.count(distinct(Entry.class_id)).label("classes"),
+            )
+            .join(Entry, Entry.id == EntryPiece.entry_id)
+            .where(Entry.festival_id == festival.id, active())
+            .group_by(EntryPiece.piece_id)
+            .subquery("uses")
+        )
+        set_in = (
+            select(SetPiece.piece_id.label("piece_id"), func.count(distinct(SetPiece.class_id)).label("classes"))
+            .join(FestivalClass, FestivalClass.id == SetPiece.class_id)
+            .where(FestivalClass.festival_id == festival.id)
+            .group_by(SetPiece.piece_id)
+            .subquery("set_in")
+        )
+        statement = (
+            select(
+                Piece.id.label("id"),
+                Piece.title.label("title"),
+                Piece.composer.label("composer"),
+                Piece.arranger.label("arranger"),
+                Piece.duration.label("duration"),
+                func.coalesce(uses.c.entries, 0).label("entries"),
+                func.coalesce(uses.c.classes, 0).label("classes"),
+                func.coalesce(set_in.c.classes, 0).label("set_in"),
+            )
+            .outerjoin(uses, uses.c.piece_id == Piece.id)
+            .outerjoin(set_in, set_in.c.piece_id == Piece.id)
+            .where(or_(uses.c.piece_id.is_not(None), set_in.c.piece_id.is_not(None)))
+        )
+        found = matches(Piece.key, query.search)
+        return statement.where(found) if found is not None else statement
+
+
+# --- Teachers, accompanists and performers
+
+
+def money_by(owner: ColumnElement, festival: Festival):
+    """Return the fees and amounts paid of the festival's active entries, grouped by an entry column (a subquery)."""
+    return (
+        select(owner.label("owner_id"), func.sum(Entry.fee).label("fees"), func.sum(Entry.amount_paid).label("paid"))
+        .where(Entry.festival_id == festival.id, active(), owner.is_not(None))
+        .group_by(owner)
+        .subquery("money")
+    )
+
+
+def person_columns(personal: bool, *, address: bool = False) -> list[ColumnElement]:
+    """Return a person's name columns, and their contacts for holders of people-read."""
+    columns = [full_name(Person).label("name"), sort_name(Person).label("_name_sort")]
+    if personal:
+        columns += [Person.email.label("email"), Person.phone.label("phone")]
+        if address:
+            columns.append(Person.address.label("address"))
+    return columns
+
+
+class TeachersReport(Report):
+    """The teachers of the festival's entries: how many students and entries each has, and their fees."""
+
+    name = "teachers"
+    title = _l("Teachers")
+    description = _l("The teachers named on the entries, with their students, entries, classes and fees.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("Name")
+    default_sort = "name"
+    columns = (
+        Column("name", _l("Name"), sort_by=("_name_sort",)),
+        Column("email", _l("Email"), personal=True),
+        Column("phone", _l("Phone"), personal=True),
+        Column("school", _l("School")),
+        Column("students", _l("Students"), "int"),
+        Column("entries", _l("Entries"), "int", total=True),
+        Column("classes", _l("Classes"), "int"),
+        Column("fees", _l("Fees"), "money", total=True),
+        Column("paid", _l("Paid"), "money", total=True),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the people who teach an active entry of the festival, with their numbers."""
+        stats = (
+            select(
+                Entry.teacher_id.label("person_id"),
+                func.count(distinct(Entry.id)).label("entries"),
+                func.count(distinct(EntryPerformer.person_id)).label("students"),
+                func.count(distinct(Entry.class_id)).label("classes"),
+            )
+            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
+            .where(Entry.festival_id == festival.id, active(), Entry.teacher_id.is_not(None))
+            .group_by(Entry.teacher_id)
+            .subquery("stats")
+        )
+        money = money_by(Entry.teacher_id, festival)
+        statement = (
+            select(
+                Person.id.label("id"),
+                *person_columns(personal),
+                School.name.label("school"),
+                stats.c.students,
+                stats.c.entries,
+                stats.c.classes,
+                money.c.fees,
+                money.c.paid,
+            )
+            .join(stats, stats.c.person_id == Person.id)
+            .join(money, money.c.owner_id == Person.id)
+            .outerjoin(School, School.id == Person.school_id)
+        )
+        found = matches(Person.name_key, query.search)
+        return statement.where(found) if found is not None else statement
+
+
+class AccompanistsReport(Report):
+    """The accompanists of the festival's entries: how many entries and which classes."""
+
+    name = "accompanists"
+    title = _l("Accompanists")
+    description = _l("The accompanists named on the entries, with their entries and the classes they play in.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("Name")
+    default_sort = "name"
+    columns = (
+        Column("name", _l("Name"), sort_by=("_name_sort",)),
+        Column("email", _l("Email"), personal=True),
+        Column("phone", _l("Phone"), personal=True),
+        Column("entries", _l("Entries"), "int", total=True),
+        Column("performers", _l("Performers"), "int"),
+        Column("class_count", _l("Classes"), "int"),
+        Column("class_codes", _l("Class list"), "list", sortable=False),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the people who accompany an active entry of the festival, with their numbers."""
+        stats = (
+            select(
+                Entry.accompanist_id.label("person_id"),
+                func.count(distinct(Entry.id)).label("entries"),
+                func.count(distinct(EntryPerformer.person_id)).label("performers"),
+                func.count(distinct(Entry.class_id)).label("class_count"),
+            )
+            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
+            .where(Entry.festival_id == festival.id, active(), Entry.accompanist_id.is_not(None))
+            .group_by(Entry.accompanist_id)
+            .subquery("stats")
+        )
+        statement = select(
+            Person.id.label("id"),
+            *person_columns(personal),
+            stats.c.entries,
+            stats.c.performers,
+            stats.c.class_count,
+        ).join(stats, stats.c.person_id == Person.id)
+        found = matches(Person.name_key, query.search)
+        return statement.where(found) if found is not None else statement
+
+    def enrich(self, festival: Festival, rows: list[Row], ids: IdSource, personal: bool) -> None:
+        """Fill the codes of the classes each accompanist plays in (one query)."""
+        found = by_id(rows, class_codes=())
+        codes = classes_by_owner(Entry.accompanist_id, festival, ids, (FestivalClass, FestivalClass.id == Entry.class_id))
+        for person_id, row in found.items():
+            row["class_codes"] = codes.get(person_id, [])
+
+
+class PerformersReport(Report):
+    """Everyone who performs in the festival's entries, with their classes."""
+
+    name = "performers"
+    title = _l("Performers")
+    description = _l("Everyone who performs in an entry, alone or in a group, with the classes they are in.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("Name")
+    default_sort = "name"
+    columns = (
+        Column("name", _l("Name"), sort_by=("_name_sort",)),
+        Column("birth_date", _l("Birth date"), "date", personal=True),
+        Column("age", _l("Age on the cut-off date"), "int", personal=True, sortable=False),
+        Column("email", _l("Email"), personal=True),
+        Column("phone", _l("Phone"), personal=True),
+        Column("address", _l("Address"), personal=True),
+        Column("school", _l("School")),
+        Column("entries", _l("Entries"), "int"),
+        Column("class_codes", _l("Classes"), "list", sortable=False),
+    )
+    filters = (
+        ChoiceFilter("class", _l("Class"), festival_classes),
+        ChoiceFilter("school", _l("School"), festival_schools),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the people who perform in an active entry of the festival."""
+        stats = (
+            select(EntryPerformer.person_id.label("person_id"), func.count(distinct(Entry.id)).label("entries"))
+            .join(Entry, Entry.id == EntryPerformer.entry_id)
+            .where(Entry.festival_id == festival.id, active())
+            .group_by(EntryPerformer.person_id)
+            .subquery("stats")
+        )
+        columns = [Person.id.label("id"), *person_columns(personal, address=True)]
+        if personal:
+            columns.append(Person.birth_date.label("birth_date"))
+        statement = (
+            select(*columns, School.name.label("school"), stats.c.entries)
+            .join(stats, stats.c.person_id == Person.id)
+            .outerjoin(School, School.id == Person.school_id)
+        )
+        if "school" in query.filters:
+            statement = statement.where(Person.school_id == int(query.filters["school"]))
+        if "class" in query.filters:
+            in_class = (
+                select(EntryPerformer.person_id)
+                .join(Entry, Entry.id == EntryPerformer.entry_id)
+                .where(Entry.class_id == int(query.filters["class"]), active(), Entry.festival_id == festival.id)
+            )
+            statement = statement.where(Person.id.in_(in_class))
+        found = matches(Person.name_key, query.search)
+        return statement.where(found) if found is not None else statement
+
+    def enrich(self, festival: Festival, rows: list[Row], ids: IdSource, personal: bool) -> None:
+        """Fill each performer's class codes (one query), and their age on the cut-off date for people-read."""
+        found = by_id(rows, class_codes=())
+        codes = classes_by_owner(
+            EntryPerformer.person_id,
+            festival,
+            ids,
+            (Entry, Entry.id == EntryPerformer.entry_id),
+            (FestivalClass, FestivalClass.id == Entry.class_id),
+        )
+        for person_id, row in found.items():
+            row["class_codes"] = codes.get(person_id, [])
+            if personal:
+                row["age"] = age_on(row["birth_date"], festival.age_cutoff) if row["birth_date"] else None
+
+
+class GroupsReport(Report):
+    """The groups of the festival's entries: their school, contact, members and classes."""
+
+    name = "groups"
+    title = _l("Groups")
+    description = _l("The duets to ensembles entered, with their school, contact, members and classes.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("Group name")
+    default_sort = "name"
+    columns = (
+        Column("name", _l("Group")),
+        Column("school", _l("School")),
+        Column("contact", _l("Contact"), sort_by=("_contact_sort",)),
+        Column("email", _l("Contact's email"), personal=True),
+        Column("phone", _l("Contact's phone"), personal=True),
+        Column("member_count", _l("Members"), "int"),
+        Column("members", _l("Member names"), "list", sortable=False),
+        Column("entries", _l("Entries"), "int", total=True),
+        Column("class_codes", _l("Classes"), "list", sortable=False),
+    )
+    filters = (ChoiceFilter("school", _l("School"), festival_schools),)
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the groups of the festival's active entries."""
+        contact = aliased(Person)
+        stats = (
+            select(Entry.group_id.label("group_id"), func.count(distinct(Entry.id)).label("entries"))
+            .where(Entry.festival_id == festival.id, active(), Entry.group_id.is_not(None))
+            .group_by(Entry.group_id)
+            .subquery("stats")
+        )
+        members = (
+            select(group_member.c.group_id.label("group_id"), func.count().label("members"))
+            .group_by(group_member.c.group_id)
+            .subquery("members")
+        )
+        contacts = [contact.email.label("email"), contact.phone.label("phone")] if personal else []
+        statement = (
+            select(
+                Group.id.label("id"),
+                Group.name.label("name"),
+                School.name.label("school"),
+                full_name(contact).label("contact"),
+                sort_name(contact).label("_contact_sort"),
+                *contacts,
+                func.coalesce(members.c.members, 0).label("member_count"),
+                stats.c.entries,
+            )
+            .join(stats, stats.c.group_id == Group.id)
+            .outerjoin(members, members.c.group_id == Group.id)
+            .outerjoin(School, School.id == Group.school_id)
+            .outerjoin(contact, contact.id == Group.contact_id)
+        )
+        if "school" in query.filters:
+            statement = statement.where(Group.school_id == int(query.filters["school"]))
+        found = matches(Group.name_key, query.search)
+        return statement.where(found) if found is not None else statement
+
+    def enrich(self, festival: Festival, rows: list[Row], ids: IdSource, personal: bool) -> None:
+        """Fill each group's member names and class codes (two queries)."""
+        found = by_id(rows, members=(), class_codes=())
+        names = db.session.execute(
+            select(group_member.c.group_id, Person.first_name, Person.last_name)
+            .join(Person, Person.id == group_member.c.person_id)
+            .where(group_member.c.group_id.in_(ids))
+            .order_by(group_member.c.group_id, func.lower(Person.last_name), func.lower(Person.first_name))
+        )
+        for group_id, first_name, last_name in names:
+            found[group_id]["members"].append(f"{first_name} {last_name}".strip())
+        codes = classes_by_owner(Entry.group_id, festival, ids, (FestivalClass, FestivalClass.id == Entry.class_id))
+        for group_id, row in found.items():
+            row["class_codes"] = codes.get(group_id, [])
+
+
+class SchoolsReport(Report):
+    """The schools of the festival's entries: how many entries, performers, groups and teachers, and their fees."""
+
+    name = "schools"
+    title = _l("Schools")
+    description = _l("The schools named on the entries, with their entries, performers, groups, teachers and fees.")
+    permissions = (ENTRIES_READ,)
+    search_label = _l("School name")
+    default_sort = "name"
+    columns = (
+        Column("name", _l("School")),
+        Column("city", _l("City")),
+        Column("entries", _l("Entries"), "int", total=True),
+        Column("performers", _l("Performers"), "int"),
+        Column("groups", _l("Groups"), "int"),
+        Column("teachers", _l("Teachers"), "int"),
+        Column("fees", _l("Fees"), "money", total=True),
+        Column("paid", _l("Paid"), "money", total=True),
+    )
+
+    def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
+        """Select the schools of the festival's active entries, with their numbers."""
+        stats = (
+            select(
+                Entry.school_id.label("school_id"),
+                func.count(distinct(Entry.id)).label("entries"),
+                func.count(distinct(EntryPerformer.person_id)).label("performers"),
+                func.count(distinct(Entry.group_id)).label("groups"),
+                func.count(distinct(Entry.teacher_id)).label("teachers"),
+            )
+            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
+            .where(Entry.festival_id == festival.id, active(), Entry.school_id.is_not(None))
+            .group_by(Entry.school_id)
+            .subquery("stats")
+        )
+        money = money_by(Entry.school_id, festival)
+        statement = (
+            select(
+                School.id.label("id"),
+                School.name.label("name"),
+                School.city.label("city"),
+                stats.c.entries,
+                stats.c.performers,
+                stats.c.groups,
+                stats.c.teachers,
+                money.c.fees,
+                money.c.paid,
+            )
+            .join(stats, stats.c.school_id == School.id)
+            .join(money, money.c.owner_id == School.id)
+        )
+        found = matches(School.key, query.search)
+        return statement.where(found) if found is not None else statement
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        EntriesReport(),
+        ClassesReport(),
+        RepertoireReport(),
+        TeachersReport(),
+        AccompanistsReport(),
+        PerformersReport(),
+        GroupsReport(),
+        SchoolsReport(),
+    )
+}
