@@ -363,7 +363,7 @@ def test_report_pages_speak_french(season, staff_client):
     assert "Inscriptions" in html and "Exporter en CSV" in html and "Imprimer" in html
     first_line = staff_client.get(f"{BASE}/reports/classes.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
     assert first_line.startswith("Classe,Nom,Discipline")
-    assert "Soumise" in staff_client.get(f"{BASE}/reports/entries.csv").get_data(as_text=True)
+    assert "Reçue" in staff_client.get(f"{BASE}/reports/entries.csv").get_data(as_text=True)
 
 
 def test_the_index_lists_only_the_reports_a_reader_may_open(season, app, users):

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from mfo.database import db
+from mfo.features import FEATURES
 from mfo.festival.models import Festival
 from mfo.issues.festival import festival_issues
 from mfo.reports.dashboard import dashboard, share
@@ -70,7 +71,7 @@ def test_open_issues_are_counted_by_severity_from_the_validator(season, staff_cl
         assert re.search(rf'data-issues="error">{errors} errors?<', html)
         assert 'data-issue-code="over-time-limit"' in html
     assert "<html" not in fragment and fragment.lstrip().startswith('<div id="issue-counts">')
-    assert 'id="issues-link"' not in in_page  # no Issues page is installed on this branch of the app
+    assert f'href="{BASE}/issues/" id="issues-link"' in in_page
 
 
 def test_the_dashboard_fetches_its_issue_counts_after_it_is_shown(season, staff_client):
@@ -84,12 +85,13 @@ def test_the_dashboard_fetches_its_issue_counts_after_it_is_shown(season, staff_
     assert "data-fragment" in script and "fetch(" in script
 
 
-def test_the_issues_link_leads_to_the_issues_page_when_there_is_one(app, users, client_for):
-    """When an installed feature serves issues.index, the dashboard links to the festival's Issues page."""
-    app.add_url_rule("/festivals/<festival_slug>/issues/", endpoint="issues.index", view_func=lambda festival_slug: "")
+@pytest.mark.features(*(name for name in FEATURES if name != "mfo.issues"))
+def test_without_the_issues_feature_the_counts_link_nowhere(app, users, client_for):
+    """With the issues feature left out, the dashboard still counts the problems but links to no Issues page."""
     build_season()
-    html = page(client_for("staff").get(f"{BASE}/dashboard"))
-    assert f'href="{BASE}/issues/" id="issues-link"' in html
+    html = page(client_for("staff").get(f"{BASE}/dashboard?issues=1"))
+    assert 'data-issues="warning"' in html
+    assert 'id="issues-link"' not in html
 
 
 @pytest.mark.settings(MFO_FESTIVAL_HOURS_PER_DAY=0.005)
