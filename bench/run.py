@@ -142,6 +142,9 @@ def bench_env(database_url: str, port: int) -> dict[str, str]:
             # Rate limits would turn the measured load into 429s; lockouts never trigger (right passwords).
             "FLASK_RATELIMIT_ENABLED": "false",
             "FLASK_MFO_LOG_LEVEL": "WARNING",
+            # Served where wrk and the sign-in client reach it, over plain http on the loopback.
+            "FLASK_MFO_BASE_URL": f"http://127.0.0.1:{port}",
+            "FLASK_MFO_ALLOW_PLAIN_HTTP": "true",
             "MFO_BIND": f"127.0.0.1:{port}",
             "MFO_WORKERS": "2",
         }
