@@ -7,6 +7,7 @@ from flask_security import Security, user_registered
 
 from mfo.database import db
 from mfo.database.models import user_datastore
+from mfo.security.caching import init_caching
 from mfo.security.commands import init_commands
 from mfo.security.events import AuditedLoginForm, init_audit_events
 from mfo.security.lockout import init_lockout
@@ -26,7 +27,8 @@ def _give_default_role(sender: Flask, user, **_extra) -> None:
 def init_security(app: Flask) -> Security:
     """Create Flask-Security for this app, then hook the account rules around it, in this order:
     audit events, MFA for admins, rate limits (they wrap Security's views, so after it), lockout,
-    session limits, and the `roles sync` / `users bootstrap-admin` commands.
+    session limits, no caching of signed-in pages, and the `roles sync` / `users bootstrap-admin`
+    commands.
 
     Security is created here, after the configuration is final, because it keeps per-app state.
     """
@@ -37,5 +39,6 @@ def init_security(app: Flask) -> Security:
     init_ratelimits(app)
     init_lockout(app)
     init_sessions(app)
+    init_caching(app)
     init_commands(app)
     return security
