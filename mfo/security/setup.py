@@ -11,7 +11,7 @@ from mfo.security.caching import init_caching
 from mfo.security.commands import init_commands
 from mfo.security.events import AuditedLoginForm, init_audit_events
 from mfo.security.lockout import init_lockout
-from mfo.security.mfa import init_mfa
+from mfo.security.mfa import OnceOnlyTotp, init_mfa
 from mfo.security.ratelimit import init_ratelimits
 from mfo.security.sessions import init_sessions
 
@@ -32,7 +32,8 @@ def init_security(app: Flask) -> Security:
 
     Security is created here, after the configuration is final, because it keeps per-app state.
     """
-    security = Security(app, user_datastore, login_form=AuditedLoginForm)
+    # Each second-factor code is accepted once per user (Flask-Security accepts it for minutes).
+    security = Security(app, user_datastore, login_form=AuditedLoginForm, totp_cls=OnceOnlyTotp)
     user_registered.connect(_give_default_role, app)
     init_audit_events(app)
     init_mfa(app)
