@@ -167,8 +167,9 @@ def app(_schema, database_url: str, request: pytest.FixtureRequest) -> Iterator[
         sync_roles()
     yield app
     with app.app_context():
-        db.session.remove()
         unlabelled = unlabelled_audit_actions()
+        # End the session's transaction first: on PostgreSQL its read lock would block TRUNCATE.
+        db.session.remove()
         with db.engine.begin() as connection:
             empty_tables(connection)
         db.engine.dispose()
