@@ -10,6 +10,7 @@ from mfo.database.models import user_datastore
 from mfo.security.caching import init_caching
 from mfo.security.commands import init_commands
 from mfo.security.events import AuditedLoginForm, init_audit_events
+from mfo.security.input import init_input_checks
 from mfo.security.lockout import init_lockout
 from mfo.security.mfa import OnceOnlyTotp, init_mfa
 from mfo.security.ratelimit import init_ratelimits
@@ -27,8 +28,8 @@ def _give_default_role(sender: Flask, user, **_extra) -> None:
 def init_security(app: Flask) -> Security:
     """Create Flask-Security for this app, then hook the account rules around it, in this order:
     audit events, MFA for admins, rate limits (they wrap Security's views, so after it), lockout,
-    session limits, no caching of signed-in pages, and the `roles sync` / `users bootstrap-admin`
-    commands.
+    session limits, no caching of signed-in pages, crafted input refused, and the `roles sync` /
+    `users bootstrap-admin` commands.
 
     Security is created here, after the configuration is final, because it keeps per-app state.
     """
@@ -41,5 +42,6 @@ def init_security(app: Flask) -> Security:
     init_lockout(app)
     init_sessions(app)
     init_caching(app)
+    init_input_checks(app)
     init_commands(app)
     return security
