@@ -146,6 +146,48 @@ def test_sign_out_everywhere_needs_a_signed_in_user(anon_client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+# --- deactivation
+
+
+def test_deactivating_from_the_command_line_ends_sessions_for_good(app, users):
+    """The attack: a session (and remember-me) cookie kept through `users deactivate` then `users activate`.
+
+    Deactivation suspended it only: the same cookie worked again after reactivation. Now the
+    deactivation rotates the identity key, as the admin's does: the old cookies never work again.
+    """
+    client = app.test_client()
+    login(client, users["staff"], remember="y")
+    stolen = remember_cookies(client)
+    kept = client.get_cookie("session").value
+    assert signed_in(client)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "deactivate", users["staff"]]).exit_code == 0
+    assert not signed_in(client)
+    assert runner.invoke(args=["users", "activate", users["staff"]]).exit_code == 0
+    client.set_cookie("session", kept, domain="localhost")
+    assert not signed_in(client)
+    remembered = app.test_client()
+    give_cookies(remembered, stolen)
+    assert not signed_in(remembered)
+    # The user can sign in again, with a new session.
+    fresh = app.test_client()
+    login(fresh, users["staff"])
+    assert signed_in(fresh)
+
+
+def test_deactivation_anywhere_changes_the_identity_key_once_committed(app, users):
+    """Whatever code deactivates a user (here the datastore, as Flask-Security's command does) rotates the key."""
+    before = uniquifier(users["staff"])
+    user = user_datastore.find_user(email=users["staff"])
+    user_datastore.deactivate_user(user)
+    db.session.commit()
+    assert uniquifier(users["staff"]) != before
+    after_deactivation = uniquifier(users["staff"])
+    user_datastore.activate_user(user_datastore.find_user(email=users["staff"]))
+    db.session.commit()
+    assert uniquifier(users["staff"]) == after_deactivation, "activation needs no new key"
+
+
 # --- password change and reset
 
 
