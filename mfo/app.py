@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mfo import features as installed
-from mfo.config import load_config
+from mfo.config import load_config, log_start_warnings
 from mfo.database import db
 from mfo.database.setup import configure_sqlite, end_sessions_safely, no_queries_while_building
 from mfo.extensions import babel, csrf, limiter, mail, migrate
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None, features: Sequence[str] = installed.F
     declared = installed.load(modules)
     with no_queries_while_building(guard=app.debug or app.testing):
         register_request_log(app)  # first, so its timer starts before any other hook runs
+        log_start_warnings(app)
         register_extensions(app, modules)
         register_features(app, declared)
         register_errorhandlers(app)

@@ -292,13 +292,20 @@ def _site_address(app: Flask, development: bool) -> None:
                 "Serve the site over HTTPS, or set FLASK_MFO_ALLOW_PLAIN_HTTP=true to accept plain http."
             )
         secure = not plain
-        if plain:
-            log.warning(
-                "FLASK_MFO_ALLOW_PLAIN_HTTP is set: session and remember-me cookies are sent over plain "
-                "http, where anyone on the network path can read them and take over the sessions."
-            )
     config["SESSION_COOKIE_SECURE"] = secure
     config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def log_start_warnings(app: Flask) -> None:
+    """Log, at every start, the settings that leave a production site weaker than its defaults.
+
+    Called once the app's logging is set up, so the warning is a line of mfo's log like any other.
+    """
+    if not (app.debug or app.testing) and app.config["MFO_ALLOW_PLAIN_HTTP"]:
+        log.warning(
+            "FLASK_MFO_ALLOW_PLAIN_HTTP is set: session and remember-me cookies are sent over plain "
+            "http, where anyone on the network path can read them and take over the sessions."
+        )
 
 
 def _identity_attributes(attributes: list[dict]) -> list[dict]:

@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 from flask import Config, Flask
 
 from mfo import create_app
-from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config, load_environment
+from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config, load_environment, log_start_warnings
 from mfo.database import db
 from mfo.hosts import Application
 from tests.conftest import TEST_CONFIG, make_app
@@ -335,15 +335,17 @@ def test_production_over_plain_http_needs_the_opt_out(bare_env, tmp_path):
 def test_the_plain_http_opt_out_drops_secure_and_warns_at_start(bare_env, tmp_path, caplog):
     """MFO_ALLOW_PLAIN_HTTP=true (from the environment) sends cookies without Secure, with a warning logged at start."""
     bare_env.setenv("FLASK_MFO_ALLOW_PLAIN_HTTP", "true")
-    with caplog.at_level("WARNING", logger="mfo.config"):
-        app = configured(tmp_path, **SECRETS, MFO_BASE_URL="http://festival.example.org")
+    app = configured(tmp_path, **SECRETS, MFO_BASE_URL="http://festival.example.org")
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["REMEMBER_COOKIE_SECURE"] is False
+    with caplog.at_level("WARNING", logger="mfo.config"):
+        log_start_warnings(app)
     (warning,) = [r for r in caplog.records if r.name == "mfo.config"]
     assert warning.levelname == "WARNING" and "FLASK_MFO_ALLOW_PLAIN_HTTP" in warning.getMessage()
     caplog.clear()
     with caplog.at_level("WARNING", logger="mfo.config"):
-        configured(tmp_path, **PRODUCTION, MFO_ALLOW_PLAIN_HTTP=False)
+        log_start_warnings(configured(tmp_path, **PRODUCTION, MFO_ALLOW_PLAIN_HTTP=False))
+        log_start_warnings(configured(tmp_path, DEBUG=True, MFO_ALLOW_PLAIN_HTTP=True))
     assert not [r for r in caplog.records if r.name == "mfo.config"]
 
 
