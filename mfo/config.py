@@ -250,7 +250,10 @@ def _site_address(app: Flask, development: bool) -> None:
     """
     config = app.config
     base = config.get("MFO_BASE_URL")
-    aliases = [str(host).lower() for host in config.get("MFO_HOST_ALIASES") or ()]
+    aliases = config.get("MFO_HOST_ALIASES") or []
+    if isinstance(aliases, str):  # FLASK_MFO_HOST_ALIASES=www.example.org,old.example.org (not JSON)
+        aliases = aliases.split(",")
+    aliases = [str(host).strip().lower() for host in aliases if str(host).strip()]
     local = list(LOCAL_HOSTS) if development else []
     if not base:
         if not development:

@@ -310,6 +310,13 @@ def test_the_base_url_sets_the_server_name_the_scheme_and_the_trusted_hosts(bare
     assert with_port.config["TRUSTED_HOSTS"] == ["10.0.0.5"]
 
 
+def test_host_aliases_may_be_given_as_plain_text(bare_env, tmp_path):
+    """FLASK_MFO_HOST_ALIASES=a,b (not JSON) names two hosts, not one per character."""
+    bare_env.setenv("FLASK_MFO_HOST_ALIASES", "www.festival.example.org, old.example.org")
+    app = configured(tmp_path, **PRODUCTION)
+    assert app.config["TRUSTED_HOSTS"] == ["festival.example.org", "www.festival.example.org", "old.example.org"]
+
+
 def test_development_and_tests_trust_localhost_without_a_base_url(bare_env, tmp_path):
     """Without a base URL, `make run` and the tests answer on localhost and 127.0.0.1 only (plus aliases)."""
     development = configured(tmp_path, DEBUG=True, MFO_HOST_ALIASES=["mfo.lan"])
