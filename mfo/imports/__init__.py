@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-from mfo.feature import Feature
+from flask_babel import lazy_gettext as _l
 
-feature = Feature(name="imports")
+from mfo.feature import Feature, NavItem
+from mfo.festival.permissions import FESTIVAL_READ
+from mfo.imports.commands import entries_cli, imports_cli, syllabus_cli
+from mfo.imports.views import bp, static_bp
+
+feature = Feature(
+    name="imports",
+    blueprint=bp,
+    blueprints=(static_bp,),
+    nav=(NavItem(_l("Imports"), "imports.index", (FESTIVAL_READ,), section="festival"),),
+    audit_labels={
+        "import-uploaded": _l("Import file uploaded"),
+        "import-applied": _l("Import applied"),
+        "import-refused": _l("Import refused (rows with errors)"),
+        "import-undone": _l("Import undone"),
+        "import-discarded": _l("Import cancelled"),
+    },
+    commands=(syllabus_cli, entries_cli, imports_cli),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_security.utils import naive_utcnow
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from mfo.database import db
@@ -44,6 +44,11 @@ class ImportBatch(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     # Rows checked so far out of `rows`, for the progress bar of long previews and confirmations.
     progress: Mapped[int] = mapped_column(Integer, default=0)
+    # What the last preview found, row by row (outcomes and issues), for the preview page; dropped once applied.
+    preview: Mapped[list | None] = deferred(mapped_column(JSON))
+    # The background job working on the batch ("preview" or "confirm"), None when none is; why the last one failed.
+    job: Mapped[str | None] = mapped_column(String(10))
+    job_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=naive_utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)

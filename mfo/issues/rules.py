@@ -164,8 +164,9 @@ def _issue_maker(draft: EntryDraft):
     """Return a function making issues located at the draft (its row, its records, its class and teacher)."""
     teacher = draft.teacher.name if draft.teacher else None
 
-    def make(code: str, **params) -> Issue:
-        return Issue(code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
+    # The issue's code is positional-only: most messages take a `code` value of their own (the class's).
+    def make(issue_code: str, /, **params) -> Issue:
+        return Issue(issue_code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
 
     return make
 

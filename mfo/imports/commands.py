@@ -1,0 +1,142 @@
+"""`flask --app mfo syllabus import` and `entries import`: the same import as the pages, for scripts and operations.
+
+Exit status: 0 applied (or a clean dry run), 1 refused because a row has an error (nothing written
+but the refusal in the audit trail; nothing at all for a dry run), 2 an unreadable file, a file
+without a required column, an unknown festival or a bad argument. `imports worker` runs the
+background jobs of the pages when they go through Redis (MFO_RQ_REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from mfo.database import db
+from mfo.festival.models import Festival
+from mfo.imports import services
+from mfo.imports.plan import Plan
+from mfo.imports.tabular import TableError
+
+syllabus_cli = AppGroup("syllabus", help="A festival's syllabus.")
+entries_cli = AppGroup("entries", help="A festival's entries.")
+imports_cli = AppGroup("imports", help="Imports of syllabus and entry files.")
+
+# click's own usage errors exit with 2, like the errors below.
+BAD_INPUT = 2
+REFUSED = 1
+
+
+def _fail(message: str, as_json: bool) -> None:
+    """Print why the import could not start, and exit with 2."""
+    if as_json:
+        click.echo(json.dumps({"error": message, "applied": False}))
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(BAD_INPUT)
+
+
+def _report(plan: Plan, applied: bool, as_json: bool, dry_run: bool) -> None:
+    """Print the plan: as JSON, or a summary and every issue, one per line."""
+    if as_json:
+        click.echo(json.dumps(plan.as_json(applied), ensure_ascii=False))
+        return
+    for issue in plan.issues:
+        click.echo(f"row {issue.row}: {issue.severity} {issue.code}: {issue.message}")
+
+    def counts(values: dict) -> str:
+        return ", ".join(f"{count} {kind}" for kind, count in sorted(values.items())) or "nothing"
+
+    click.echo(f"{plan.rows} rows.")
+    click.echo(f"Created: {counts(plan.created)}. Matched: {counts(plan.matched)}. Changed: {counts(plan.changed)}.")
+    if applied:
+        click.echo("Applied.")
+    elif not plan.can_apply:
+        rows = ", ".join(str(row) for row in plan.error_rows)
+        click.echo(f"Refused: rows with errors ({rows}); nothing was written.")
+    elif dry_run:
+        click.echo("Dry run: nothing was written.")
+
+
+def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) -> None:
+    """Read, check and apply (or refuse) one file for a festival, then exit with the documented status."""
+    festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
+    if festival is None:
+        _fail(f"there is no festival {slug!r}", as_json)
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror}", as_json)
+    try:
+        table = services.read_file(data, file.name)
+    except (TableError, services.FileTooLarge) as error:
+        _fail(str(services.table_error_message(error)), as_json)
+    if dry_run:
+        match = services.initial_match(festival.id, kind, table)
+        if match.missing_required:
+            _fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
+        plan = services.PLANNERS[kind](festival, table, match)
+        db.session.rollback()
+        _report(plan, False, as_json, dry_run)
+        sys.exit(0 if plan.can_apply else REFUSED)
+    try:
+        _batch, plan = services.import_file(festival, kind, file.name, data, from_cli=True)
+    except services.MappingIncomplete as error:
+        db.session.rollback()
+        _fail(f"the file has no column for: {', '.join(error.missing)}", as_json)
+    db.session.commit()
+    _report(plan, plan.can_apply, as_json, dry_run)
+    sys.exit(0 if plan.can_apply else REFUSED)
+
+
+IMPORT_OPTIONS = (
+    click.argument("file", type=click.Path(dir_okay=False)),
+    click.option("--festival", "slug", required=True, help="The festival's slug."),
+    click.option("--dry-run", is_flag=True, help="Check the file and print what would happen; write nothing."),
+    click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+)
+
+
+def _with_options(function):
+    """Give an import command its argument and options."""
+    for option in reversed(IMPORT_OPTIONS):
+        function = option(function)
+    return function
+
+
+@syllabus_cli.command("import")
+@_with_options
+def import_syllabus(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
+    """Import a syllabus file (CSV or XLSX, one row per class) into a festival."""
+    run_import("syllabus", file, slug, dry_run, as_json)
+
+
+@entries_cli.command("import")
+@_with_options
+def import_entries(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
+    """Import an entries file (CSV or XLSX, one row per entry) into a festival."""
+    run_import("entries", file, slug, dry_run, as_json)
+
+
+@imports_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run the background jobs of imports started from the pages (needs MFO_RQ_REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    url = current_app.config.get("MFO_RQ_REDIS_URL")
+    if not url:
+        click.echo("Error: MFO_RQ_REDIS_URL is not set: imports run in the web process.", err=True)
+        sys.exit(BAD_INPUT)
+    connection = Redis.from_url(url)
+    # A SimpleWorker runs each job in this process, inside this command's app context (a forking worker would
+    # share the app's database connections with its children).
+    queue = Queue(current_app.config["MFO_IMPORT_QUEUE"], connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=burst)

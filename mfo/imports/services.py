@@ -1,0 +1,269 @@
+"""An import's life, for the pages, the background jobs and the command line alike.
+
+upload (the file is read and kept on a batch, its columns matched) -> mapping (the organizer's
+choice, remembered for the festival) -> preview (the plan, kept row by row on the batch) ->
+confirm (the plan computed again and applied in one transaction, or refused while a row with an
+error is left in) -> undo (as a whole, while nothing it wrote has been edited since).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_security.utils import naive_utcnow
+from sqlalchemy import select
+
+from mfo.audit.trail import record
+from mfo.database import db
+from mfo.entries.permissions import ENTRIES_WRITE
+from mfo.festival.models import Festival
+from mfo.imports.changes import ChangeLog
+from mfo.imports.entries import plan_entries
+from mfo.imports.fields import columns_of
+from mfo.imports.models import ImportBatch, ImportMapping
+from mfo.imports.plan import Plan, Progress, no_progress
+from mfo.imports.syllabus import plan_syllabus
+from mfo.imports.tabular import ColumnMatch, Table, TableError, match_columns, read_table
+from mfo.syllabus.permissions import SYLLABUS_WRITE
+
+PLANNERS = {"syllabus": plan_syllabus, "entries": plan_entries}
+# The permission each kind of import needs, besides festival-read.
+WRITE_PERMISSIONS = {"syllabus": SYLLABUS_WRITE, "entries": ENTRIES_WRITE}
+# A batch whose file may still be previewed or confirmed.
+OPEN_STATUSES = ("uploaded", "previewed", "refused")
+
+
+class FileTooLarge(Exception):
+    """A file over the import size limit (MFO_IMPORT_MAX_BYTES)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(size, limit)
+
+
+class MappingIncomplete(Exception):
+    """A column mapping that leaves a required field without a column."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(missing)
+
+
+def max_bytes() -> int:
+    """Return the import size limit, in bytes."""
+    return int(current_app.config["MFO_IMPORT_MAX_BYTES"])
+
+
+def human_size(size: int) -> str:
+    """Return a size for messages: "10 MB", "2.5 MB", "4 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def read_file(data: bytes, filename: str) -> Table:
+    """Read an import file, refusing one over the size limit (FileTooLarge) or unreadable (TableError)."""
+    if len(data) > max_bytes():
+        raise FileTooLarge(len(data), max_bytes())
+    return read_table(data, filename)
+
+
+def remembered_mapping(festival_id: int, kind: str) -> dict[str, str] | None:
+    """Return the mapping an organizer last confirmed for this festival and kind of import."""
+    return db.session.scalar(
+        select(ImportMapping.mapping).where(ImportMapping.festival_id == festival_id, ImportMapping.kind == kind)
+    )
+
+
+def initial_match(festival_id: int, kind: str, table: Table) -> ColumnMatch:
+    """Match a file's headers to the fields, the festival's remembered mapping first."""
+    return match_columns(table.headers, columns_of(kind), remembered_mapping(festival_id, kind))
+
+
+def batch_target(batch: ImportBatch) -> str:
+    """Return how the audit trail names a batch."""
+    return f"import #{batch.id} {batch.filename} ({batch.kind})"
+
+
+def new_batch(
+    festival: Festival, kind: str, filename: str, data: bytes, match: ColumnMatch, *, rows: int, user=None, keep_content: bool = True
+) -> ImportBatch:
+    """Add a batch for a file (in the current transaction); its content is kept until it is applied."""
+    batch = ImportBatch(
+        festival_id=festival.id,
+        kind=kind,
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content=data if keep_content else None,
+        user_id=getattr(user, "id", None),
+        status="uploaded",
+        mapping=match.mapping,
+        excluded_rows=[],
+        rows=rows,
+        counts={},
+        progress=0,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def upload(festival: Festival, kind: str, filename: str, data: bytes, table: Table, user=None) -> ImportBatch:
+    """Keep an uploaded file as a new batch of the festival, with its columns matched (in the current transaction)."""
+    match = initial_match(festival.id, kind, table)
+    batch = new_batch(festival, kind, filename, data, match, rows=len(table), user=user)
+    record(
+        "import-uploaded",
+        target=batch_target(batch),
+        details={"festival": festival.slug, "kind": kind, "rows": len(table), "size": len(data), "sha256": batch.sha256},
+    )
+    return batch
+
+
+def batch_table(batch: ImportBatch) -> Table:
+    """Read a batch's file again."""
+    return read_table(batch.content or b"", batch.filename)
+
+
+def batch_match(batch: ImportBatch, table: Table) -> ColumnMatch:
+    """Return the batch's column mapping over its file."""
+    return ColumnMatch.from_mapping(table.headers, columns_of(batch.kind), batch.mapping or {})
+
+
+def save_mapping(batch: ImportBatch, chosen: Mapping[str, str | None]) -> ColumnMatch:
+    """Set the batch's mapping and remember it for the festival; TableError or MappingIncomplete when it is wrong."""
+    table = batch_table(batch)
+    match = ColumnMatch.from_mapping(table.headers, columns_of(batch.kind), chosen)
+    if match.missing_required:
+        raise MappingIncomplete(match.missing_required)
+    batch.mapping = match.mapping
+    remembered = db.session.scalar(
+        select(ImportMapping).where(ImportMapping.festival_id == batch.festival_id, ImportMapping.kind == batch.kind)
+    )
+    if remembered is None:
+        db.session.add(ImportMapping(festival_id=batch.festival_id, kind=batch.kind, mapping=match.mapping))
+    else:
+        remembered.mapping = match.mapping
+    return match
+
+
+def compute_plan(batch: ImportBatch, excluded: Collection[int] = (), progress: Progress = no_progress) -> Plan:
+    """Check a batch's file against its festival; return the plan (nothing written)."""
+    table = batch_table(batch)
+    match = batch_match(batch, table)
+    return PLANNERS[batch.kind](batch.festival, table, match, excluded=excluded, progress=progress)
+
+
+def keep_preview(batch: ImportBatch, plan: Plan) -> None:
+    """Keep a plan on its batch for the preview page."""
+    batch.preview = [result.as_data() for result in plan.results]
+    batch.counts = plan.counts()
+    batch.rows = plan.rows
+    batch.progress = plan.rows
+    if batch.status in OPEN_STATUSES:
+        batch.status = "previewed"
+
+
+def audit_details(batch: ImportBatch, plan: Plan) -> dict[str, Any]:
+    """Return what the audit trail keeps of an import: its file, festival and counts."""
+    counts = plan.counts()
+    return {
+        "festival": batch.festival.slug,
+        "kind": batch.kind,
+        "filename": batch.filename,
+        "rows": plan.rows,
+        "created": counts["created"],
+        "matched": counts["matched"],
+        "changed": counts["changed"],
+        "errors": counts["errors"],
+        "warnings": counts["warnings"],
+        "excluded": counts["excluded"],
+    }
+
+
+def apply(batch: ImportBatch, plan: Plan, *, actor=None, from_cli: bool = False) -> None:
+    """Write a plan and its audit event in the current transaction (the caller commits, or rolls back on failure)."""
+    if not plan.can_apply:
+        raise ValueError("a plan with errors cannot be applied")
+    changes = ChangeLog()
+    plan.writer(batch, changes)
+    changes.write(batch.id)
+    keep_preview(batch, plan)
+    batch.status = "applied"
+    batch.excluded_rows = list(plan.excluded)
+    # After every write: a record edited later has a later updated_at, which is what blocks an undo.
+    batch.applied_at = naive_utcnow()
+    batch.content = None
+    record("import-applied", target=batch_target(batch), details=audit_details(batch, plan), actor=actor, from_cli=from_cli)
+
+
+def refuse(batch: ImportBatch, plan: Plan, *, actor=None, from_cli: bool = False) -> None:
+    """Note that a batch was confirmed while a row with an error was left in: nothing is written but the refusal."""
+    keep_preview(batch, plan)
+    batch.status = "refused"
+    batch.excluded_rows = list(plan.excluded)
+    record(
+        "import-refused",
+        target=batch_target(batch),
+        details={**audit_details(batch, plan), "error_rows": plan.error_rows},
+        actor=actor,
+        from_cli=from_cli,
+    )
+
+
+def import_file(
+    festival: Festival,
+    kind: str,
+    filename: str,
+    data: bytes,
+    *,
+    leave_out_errors: bool = False,
+    actor=None,
+    from_cli: bool = False,
+) -> tuple[ImportBatch, Plan]:
+    """Read, check and apply a file at once, in the current transaction (the caller commits): the command line's way.
+
+    The columns are matched by name (and the festival's remembered mapping). A file with an error is refused as a
+    whole, unless `leave_out_errors` leaves out every row with an error. Raises TableError, FileTooLarge or
+    MappingIncomplete for a file that cannot be imported (nothing written).
+    """
+    table = read_file(data, filename)
+    match = initial_match(festival.id, kind, table)
+    if match.missing_required:
+        raise MappingIncomplete(match.missing_required)
+    plan = PLANNERS[kind](festival, table, match)
+    if leave_out_errors and not plan.can_apply:
+        plan = PLANNERS[kind](festival, table, match, excluded=plan.error_rows)
+    batch = new_batch(festival, kind, filename, data, match, rows=plan.rows, user=actor, keep_content=False)
+    batch.progress = plan.rows
+    if plan.can_apply:
+        apply(batch, plan, actor=actor, from_cli=from_cli)
+    else:
+        refuse(batch, plan, actor=actor, from_cli=from_cli)
+    return batch, plan
+
+
+def discard(batch: ImportBatch) -> None:
+    """Drop a batch that was never applied, with its file (in the current transaction)."""
+    record("import-discarded", target=batch_target(batch), details={"festival": batch.festival.slug, "kind": batch.kind})
+    db.session.delete(batch)
+
+
+def table_error_message(error: TableError | FileTooLarge | MappingIncomplete) -> Any:
+    """Return the message explaining why a file or mapping cannot be imported."""
+    if isinstance(error, FileTooLarge):
+        return _l(
+            "The file is %(size)s; the import limit is %(limit)s. Split it into smaller files, or save it as CSV, "
+            "and upload it again.",
+            size=human_size(error.size),
+            limit=human_size(error.limit),
+        )
+    if isinstance(error, MappingIncomplete):
+        return _l("Choose a column for every required field: %(fields)s.", fields=", ".join(error.missing))
+    return error.message

@@ -1,0 +1,162 @@
+"""Files as organizers save them: encodings, workbooks, formulas; bad files get a clear page and nothing is written."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, time
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from mfo.database import db
+from mfo.entries.models import Entry
+from mfo.imports.models import ImportBatch
+from mfo.people.models import Person
+from tests.admin_helpers import page
+from tests.helpers import post_form
+from tests.import_helpers import (
+    ENTRY_HEADERS,
+    entries_csv,
+    entry,
+    import_file,
+    imports_url,
+    mapping_data,
+    small_festival,
+    table_counts,
+    upload,
+    uploaded_batch_id,
+)
+
+
+def workbook(headers: list[str], rows: list[list]) -> bytes:
+    """Return an Excel workbook with one sheet of these rows."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_utf8_with_a_byte_order_mark_and_windows_1252_read_the_same(app):
+    """Excel's "CSV UTF-8" and its ANSI CSV: accents arrive intact either way."""
+    festival = small_festival()
+    row = entry(performer_first_name="Chloé", performer_last_name="Côté", comments="Très bien")
+    import_file(festival, "entries", b"\xef\xbb\xbf" + entries_csv([row]), filename="utf8.csv")
+    import_file(festival, "entries", entries_csv([row], encoding="cp1252"), filename="ansi.csv")
+    people = db.session.scalars(select(Person).where(Person.name_key == "chloe cote")).all()
+    assert [p.full_name for p in people] == ["Chloé Côté"]
+    assert db.session.scalar(select(func.count(Entry.id))) == 1  # the second file matched the first
+
+
+def test_a_workbook_with_date_and_time_cells_is_imported(app):
+    """Dates typed as dates and durations typed as times are read as such."""
+    festival = small_festival()
+    values = entry()
+    values["performer_birth_date"] = date(2016, 5, 1)
+    values["piece_1_duration"] = time(0, 1, 30)
+    data = workbook(ENTRY_HEADERS, [[values.get(header, "") for header in ENTRY_HEADERS]])
+    _batch, plan = import_file(festival, "entries", data, filename="entries.xlsx")
+    assert plan.issues == []
+    created = db.session.scalars(select(Entry)).one()
+    assert created.performers[0].person.birth_date == date(2016, 5, 1)
+    assert created.pieces[0].duration == 90
+
+
+def test_formulas_are_read_as_text_never_evaluated(app):
+    """A formula in a CSV cell or a workbook cell arrives as the text typed, not its value."""
+    festival = small_festival()
+    import_file(festival, "entries", entries_csv([entry(comments="=1+1")]))
+    assert db.session.scalar(select(Entry.comments)) == "=1+1"
+    values = entry(performer_first_name="Ben", comments="")
+    row = [values.get(header, "") for header in ENTRY_HEADERS]
+    row[ENTRY_HEADERS.index("comments")] = "=HYPERLINK(\"http://example.org\",\"click\")"
+    import_file(festival, "entries", workbook(ENTRY_HEADERS, [row]), filename="book.xlsx")
+    comments = db.session.scalars(select(Entry.comments).order_by(Entry.id)).all()
+    assert comments[1] == '=HYPERLINK("http://example.org","click")'
+
+
+BAD_FILES = [
+    ("wrong-type", b"%PDF-1.4 not a table", "entries.pdf", "it is not a CSV file or an Excel workbook"),
+    ("renamed-image", b"\x89PNG\r\n\x1a\n....", "entries.csv", "it is not a CSV file or an Excel workbook"),
+    ("damaged-workbook", b"PK\x03\x04 damaged", "entries.xlsx", "it is not a CSV file or an Excel workbook"),
+    ("unreadable-encoding", b"class,name\r\n101,\x81\x8d\x8f\x90\x9d\r\n", "entries.csv", "not in an encoding we recognise"),
+    ("empty", b"", "entries.csv", "is empty"),
+    ("blank-lines-only", b"\r\n\r\n,,\r\n", "entries.csv", "is empty"),
+    ("unclosed-quote", b'class,comments\r\n101,"never closed\r\n102,x\r\n', "entries.csv", "never closed"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "filename", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_a_bad_file_gets_a_clear_page_and_nothing_is_written(app, organizer_client, name, data, filename, message):
+    """The upload page again, with a message saying what is wrong and what to do; no batch is kept."""
+    small_festival()
+    before = table_counts()
+    response = upload(organizer_client, data, filename)
+    assert response.status_code == 400
+    assert message in page(response).replace("&#34;", '"').replace("&#39;", "'")
+    assert 'id="file-error"' in page(response)
+    assert table_counts() == before
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_missing_required_columns_are_named_and_can_be_chosen(app, organizer_client):
+    """The mapping page names the required fields without a column; previewing is refused until one is chosen."""
+    small_festival()
+    data = b"Category,First,Last\r\n101,Anna,Smith\r\n"
+    batch_id = uploaded_batch_id(upload(organizer_client, data))
+    mapping_page = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    assert "These required fields have no column yet: class, performer_first_name, performer_last_name." in mapping_page
+    refused = post_form(organizer_client, imports_url(f"{batch_id}/mapping"), mapping_data(batch_id))
+    assert refused.status_code == 400
+    assert "Choose a column for every required field: class, performer_first_name, performer_last_name." in page(refused)
+    assert db.session.get(ImportBatch, batch_id).job is None
+    chosen = mapping_data(batch_id, **{"class": "Category", "performer_first_name": "First", "performer_last_name": "Last"})
+    response = post_form(organizer_client, imports_url(f"{batch_id}/mapping"), chosen)
+    assert response.status_code == 302
+
+
+def test_one_column_chosen_for_two_fields_is_refused(app, organizer_client):
+    """The mapping page says which column was chosen twice."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv([entry()])))
+    chosen = mapping_data(batch_id, comments="class")
+    response = post_form(organizer_client, imports_url(f"{batch_id}/mapping"), chosen)
+    assert response.status_code == 400
+    assert "is chosen for two fields" in page(response)
+
+
+@pytest.mark.settings(MFO_IMPORT_MAX_BYTES=4096)
+def test_a_file_over_the_import_limit_gets_a_readable_413(app, organizer_client):
+    """Over the import's own limit (not the site's 2 MB): a page saying the limit; nothing kept."""
+    small_festival()
+    before = table_counts()
+    big = entries_csv([entry(comments="x" * 200)] * 40)
+    assert len(big) > 4096
+    response = upload(organizer_client, big)
+    assert response.status_code == 413
+    assert "The file is larger than the import limit of 4 KB." in page(response)
+    assert table_counts() == before
+
+
+def test_the_import_limit_is_its_own_not_the_sites(app, organizer_client):
+    """A 3 MB file passes the import page (limit 10 MB) though every other request is limited to 2 MB."""
+    small_festival()
+    rows = [entry(performer_first_name=f"P{i}", comments="y" * 300) for i in range(7000)]
+    data = entries_csv(rows)
+    assert 2 * 1024 * 1024 < len(data) < 10 * 1024 * 1024
+    assert uploaded_batch_id(upload(organizer_client, data))
+    too_big = organizer_client.post("/account/", data={"name": "x" * (3 * 1024 * 1024)})
+    assert too_big.status_code == 413
+
+
+def test_a_file_over_ten_megabytes_is_refused(app, organizer_client):
+    """The default limit is 10 MB."""
+    small_festival()
+    data = entries_csv([entry()]) + b"," * (10 * 1024 * 1024)
+    response = upload(organizer_client, data)
+    assert response.status_code == 413
+    assert "import limit of 10 MB" in page(response)
