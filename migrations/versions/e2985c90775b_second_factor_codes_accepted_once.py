@@ -1,7 +1,7 @@
 """second-factor codes accepted once: the user's last accepted time step
 
 Revision ID: e2985c90775b
-Revises: c8fdcb0c01f0
+Revises: b9fc3d4cbe50
 Create Date: 2026-11-27 14:56:57.540181
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e2985c90775b'
-down_revision = 'c8fdcb0c01f0'
+down_revision = 'b9fc3d4cbe50'
 branch_labels = None
 depends_on = None
 
