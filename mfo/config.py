@@ -122,6 +122,7 @@ class DefaultConfig:
     MFO_DEFAULT_ROLE = "end-user"
     MFO_REQUIRE_MFA_FOR_ADMIN = True
     MFO_ADMIN_NAME = "mfo admin"
+    MFO_INVITATION_DAYS = 7  # how long the link in an invitation email works
     MFO_LOG_LEVEL = "INFO"
     MFO_TRUSTED_PROXIES = 0  # how many proxies (load balancers) in front set X-Forwarded-*
 

@@ -47,13 +47,39 @@ def _log_request(response: Response) -> Response:
     return response
 
 
+class WerkzeugAccessLogFilter(logging.Filter):
+    """Drop the development server's own line per request (ours says the same, and more); keep its errors.
+
+    Werkzeug's request handler logs each request at INFO as '<address> - - [<time>] "%s" %s %s';
+    its errors ("Error on request", bad request lines) and its start-up lines do not match.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Tell whether to keep the record: everything but the access lines."""
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not (record.levelno == logging.INFO and message.rstrip("\n").endswith('] "%s" %s %s'))
+
+
+def _silence_werkzeug_access_log() -> None:
+    """Install the filter on Werkzeug's logger, once per process."""
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, WerkzeugAccessLogFilter) for existing in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(WerkzeugAccessLogFilter())
+
+
 def init_request_log(app: Flask) -> None:
-    """Log every request, and give mfo's loggers a stderr handler outside tests."""
+    """Log every request, and give mfo's loggers a stderr handler outside tests.
+
+    In development (`flask run`) Werkzeug's server logs each request too: while our line is on
+    (MFO_LOG_LEVEL at INFO or below) its access line is dropped, so each request is logged once.
+    """
     package_logger = logging.getLogger("mfo")
     package_logger.setLevel(app.config["MFO_LOG_LEVEL"])
     if not app.testing and not package_logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         package_logger.addHandler(handler)
+    if app.debug and logger.isEnabledFor(logging.INFO):
+        _silence_werkzeug_access_log()
     app.before_request(_start_timer)
     app.after_request(_log_request)

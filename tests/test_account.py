@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from mfo.database import db
 from mfo.database.models import user_datastore
-from tests.helpers import post_form
+from tests.admin_helpers import fresh_user, page
+from tests.helpers import login, post_form
 
 
 def profile_of(email: str):
@@ -70,3 +73,30 @@ def test_security_settings_link_to_password_and_email_change(staff_client):
     assert 'href="/change"' in page
     assert 'href="/change-email"' in page
     assert "Signed in since" in page
+
+
+# --- sign-in details
+
+
+def test_previous_sign_in_is_the_one_before_this_one(app, users, anon_client):
+    """At a first sign-in there is no previous one (not the current one again); at the next, it is the first."""
+    login(anon_client, users["staff"])
+    html = page(anon_client.get("/account/security"))
+    assert "none: this is your first sign-in" in html
+    first = fresh_user(users["staff"]).current_login_at
+    post_form(anon_client, "/logout", token_from="/account/")
+
+    login(anon_client, users["staff"])
+    user = fresh_user(users["staff"])
+    assert user.current_login_at >= first and user.last_login_at == first
+    html = page(anon_client.get("/account/security"))
+    previous = re.search(r'<dd class="col-sm-8" id="previous-sign-in">(.*?)</dd>', html, re.S).group(1)
+    assert "first sign-in" not in previous and str(first.year) in previous
+
+
+def test_the_owner_sees_the_lock_among_recent_sign_ins(app, users, anon_client, staff_client):
+    """A lock caused by failed sign-ins shows on the owner's security page, with its end."""
+    for _attempt in range(app.config["MFO_LOCKOUT_THRESHOLD"]):
+        login(anon_client, users["staff"], "not-the-password")
+    html = page(staff_client.get("/account/security"))
+    assert "Account locked until" in html and html.count("Failed attempt") == app.config["MFO_LOCKOUT_THRESHOLD"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 
 import pytest
@@ -150,7 +151,7 @@ def test_admin_edit_records_field_level_changes_without_secrets(app, users, admi
     assert "fs_uniquifier" not in changes or changes["fs_uniquifier"] == ["[redacted]", "[changed]"]
     assert event.actor == users["admin"] and users["staff"] in event.target
     shown = page(admin_client.get("/admin/audit/?flt0_1=user-updated"))
-    assert "name: null → &#34;Clara Schumann&#34;" in shown
+    assert "Name: — → Clara Schumann" in shown and "Password: changed" in shown
 
 
 def test_admin_create_delete_actions_and_export_are_recorded(app, users, admin_client):
@@ -202,8 +203,13 @@ def test_admin_unlock_is_recorded_and_lifts_the_lock(app, users, organizer_clien
     assert users["staff"] in locked_list and users["end-user"] not in locked_list
     run_action(organizer_client, "user", "unlock", [user.id])
     assert fresh_user(users["staff"]).locked_until is None
-    assert users["staff"] in events("account-unlocked")[-1].target
+    unlocked = events("account-unlocked")[-1]
+    assert users["staff"] in unlocked.target and unlocked.actor == users["organizer"]
     assert login(anon_client, users["staff"]).status_code == 302
+    # The owner sees the unlock among their recent sign-ins, without the administrator's address or browser.
+    html = page(anon_client.get("/account/security"))
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*Unlocked by an administrator(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "<td>—</td>" in row
 
 
 def test_flask_security_cli_commands_are_recorded_without_passwords(app, users):
@@ -396,3 +402,97 @@ def test_mfa_set_up_and_email_change_are_recorded(app, users, anon_client, staff
     changed = events("email-changed")
     assert len(changed) == 1 and details(changed[0])["old_email"] == users["staff"]
     assert "moved@example.org" in changed[0].target
+
+
+# --- readable by an organizer
+
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def french(client):
+    """Ask for pages in French, as a French browser does."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
+    return client
+
+
+def test_the_list_shows_action_labels_and_dates_on_one_line(app, users, admin_client, anon_client):
+    """The Action column shows each feature's label (the code in a tooltip); the time cell does not wrap."""
+    login(anon_client, users["staff"], "not-the-password")
+    html = page(admin_client.get("/admin/audit/"))
+    assert '<span title="sign-in-failed">Sign-in refused</span>' in html
+    assert '<span title="sign-in">Signed in</span>' in html
+    assert re.search(r'<span class="text-nowrap">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</span>', html)
+    french_html = page(french(admin_client).get("/admin/audit/"))
+    assert '<span title="sign-in-failed">Connexion refusée</span>' in french_html
+
+
+def test_the_action_filter_offers_labels(app, users, admin_client):
+    """The action filter lists actions by their labels, in the reader's language."""
+    html = page(admin_client.get("/admin/audit/"))
+    assert '["sign-in-failed", "Sign-in refused"]' in html  # Flask-Admin's filter options, as JSON in the page
+    french_html = page(french(admin_client).get("/admin/audit/"))
+    assert '["sign-in-failed", "Connexion refus\\u00e9e"]' in french_html
+
+
+def test_changes_show_field_labels_and_plain_values_in_both_languages(app, users, admin_client):
+    """"Active: yes → no" with the Users view's own labels; in French "Actif : oui → non"."""
+    edit_user(admin_client, users["staff"], active=None)
+    event = events("user-updated")[-1]
+    html = page(admin_client.get(f"/admin/audit/details/?id={event.id}"))
+    assert "Active: yes → no" in html
+    french_html = page(french(admin_client).get(f"/admin/audit/details/?id={event.id}"))
+    assert "Actif\u00a0: oui → non" in french_html
+
+
+def test_internal_columns_are_never_shown(app, users, admin_client):
+    """Identity keys, failure counters, secrets and their hashes stay out of the list and the details page."""
+    edit_user(admin_client, users["staff"], active=None, new_password=NEW_PASSWORD)  # ends sessions: a new fs_uniquifier
+    event = events("user-updated")[-1]
+    assert "fs_uniquifier" in details(event)["changes"]  # recorded...
+    for url in ("/admin/audit/", f"/admin/audit/details/?id={event.id}"):
+        html = page(admin_client.get(url))  # ...never shown
+        for internal in ("fs_uniquifier", "Fs uniquifier", "fs_webauthn_user_handle", "failed_logins", "tf_totp_secret", "[redacted]"):
+            assert internal not in html, (url, internal)
+        assert event.hash not in html and event.prev_hash not in html
+    assert "Password: changed" in page(admin_client.get(f"/admin/audit/details/?id={event.id}"))
+
+
+def test_a_deleted_record_lists_its_values_with_labels(app, users, admin_client):
+    """A deletion shows the record's last values as "Field: value", internal columns left out."""
+    from tests.admin_helpers import delete_record
+
+    create_user("leaving@example.org", ("staff",), name="Leaving Soon")
+    delete_record(admin_client, "user", user_id("leaving@example.org"))
+    event = events("user-deleted")[-1]
+    html = page(admin_client.get(f"/admin/audit/details/?id={event.id}"))
+    assert "Name: Leaving Soon" in html and "Email: leaving@example.org" in html and "fs_uniquifier" not in html
+
+
+def test_the_browser_is_named_for_people(app, users, admin_client, anon_client):
+    """The details page and the account's recent sign-ins say "Firefox on Windows" (ua-parser), the full string in a tooltip."""
+    anon_client.environ_base["HTTP_USER_AGENT"] = FIREFOX_ON_WINDOWS
+    login(anon_client, users["staff"])
+    event = events("sign-in")[-1]
+    html = page(admin_client.get(f"/admin/audit/details/?id={event.id}"))
+    assert f'<span title="{FIREFOX_ON_WINDOWS}">Firefox on Windows</span>' in html
+    account = page(anon_client.get("/account/security"))
+    assert ">Firefox on Windows</span>" in account
+    assert ">Firefox sous Windows</span>" in page(french(admin_client).get(f"/admin/audit/details/?id={event.id}"))
+
+
+def test_the_export_keeps_the_codes(app, users, admin_client, anon_client):
+    """The CSV keeps action codes and the recorded JSON (for tools), without the page's markup."""
+    login(anon_client, users["staff"], "not-the-password")
+    response = admin_client.get("/admin/audit/export/csv/")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    failed = next(row for row in rows if row["Action"] == "sign-in-failed")
+    assert json.loads(failed["Details"])["reason"] == "wrong password"
+    assert "<span" not in response.get_data(as_text=True)
+
+
+def test_a_password_change_is_not_listed_as_a_sign_in(app, users, client_for):
+    """Flask-Security signs the user in again after a password change: the trail and the account page do not call it a sign-in."""
+    client = client_for("staff")
+    post_form(client, "/change", {"password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
+    assert len(events("sign-in")) == 1 and len(events("password-changed")) == 1
+    assert page(client.get("/account/security")).count("<td>Signed in</td>") == 1

@@ -14,7 +14,7 @@ from mfo.database.models import User, user_datastore
 from tests.conftest import create_user
 from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, logout, post_form
 
-GENERIC_SIGN_IN_ERROR = "Authentication failed - identity or password/passcode invalid"
+GENERIC_SIGN_IN_ERROR = "The email address or password is incorrect."
 
 
 def user_by_email(email: str) -> User | None:
@@ -206,7 +206,7 @@ def test_register_with_a_malformed_email_is_refused(anon_client):
     """A malformed email is refused with a message and creates nobody."""
     response = register(anon_client, "not an email")
     assert response.status_code == 200
-    assert "Invalid email address" in response.get_data(as_text=True)
+    assert "This email address is not valid." in response.get_data(as_text=True)
     assert db.session.query(User).filter(User.email == "not an email").count() == 0
 
 
@@ -257,7 +257,7 @@ def test_forgot_password_never_reveals_whether_an_email_is_registered(anon_clien
 def test_forged_reset_token_changes_nothing(anon_client, users):
     """A made-up reset link is refused and the password stays."""
     response = anon_client.get("/reset/forged-token", follow_redirects=True)
-    assert "Invalid reset password token" in response.get_data(as_text=True)
+    assert "This link to choose a new password is not valid." in response.get_data(as_text=True)
     post_form(anon_client, "/reset/forged-token", {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, token_from="/reset")
     assert verify_password(PASSWORD, user_by_email(users["staff"]).password)
 
@@ -271,7 +271,7 @@ def test_expired_reset_token_changes_nothing(anon_client, users, outbox):
         anon_client, link, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, token_from="/reset"
     )
     assert response.status_code == 302
-    assert "You did not reset your password within" in anon_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This link has expired" in anon_client.get(response.headers["Location"]).get_data(as_text=True)
     assert verify_password(PASSWORD, user_by_email(users["staff"]).password)
 
 

@@ -62,6 +62,29 @@ def test_migrations_make_the_audit_trail_append_only_with_its_chain_head(empty_d
     assert verdict.ok and verdict.events == 1
 
 
+def test_adding_the_first_sign_in_columns_keeps_every_users_roles(empty_database: str):
+    """The revision adding user.must_change_password and user.invited_at keeps existing users, their
+    roles and their passkeys (a copied and dropped user table would cascade into them on SQLite)."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="c8fdcb0c01f0")
+        with db.engine.begin() as connection:
+            connection.execute(sqlalchemy.text("INSERT INTO role (id, name) VALUES (1, 'staff')"))
+            connection.execute(
+                sqlalchemy.text(
+                    "INSERT INTO \"user\" (id, email, active, fs_uniquifier, failed_logins) VALUES (1, 'a@example.org', true, 'u1', 0)"
+                )
+            )
+            connection.execute(sqlalchemy.text("INSERT INTO roles_users (user_id, role_id) VALUES (1, 1)"))
+        upgrade(directory=MIGRATIONS, revision="9fc18b7ebba6")
+        with db.engine.connect() as connection:
+            links = connection.execute(sqlalchemy.text("SELECT user_id, role_id FROM roles_users")).all()
+            flags = connection.execute(sqlalchemy.text('SELECT must_change_password, invited_at FROM "user"')).all()
+        db.engine.dispose()
+    assert links == [(1, 1)]
+    assert [(bool(must), invited) for must, invited in flags] == [(False, None)]
+
+
 def test_roles_users_has_a_composite_primary_key(app):
     """roles_users is keyed by (user_id, role_id) and indexed by role: no duplicates, no scans."""
     inspector = inspect(db.engine)

@@ -155,3 +155,64 @@ def test_a_connection_dying_at_the_end_of_a_request_does_not_turn_it_into_a_500(
     assert client.get("/account/").status_code == 200
     with other.app_context():
         db.engine.dispose()
+
+
+# --- the development server logs each request once
+
+
+@pytest.fixture
+def werkzeug_logger() -> Iterator[logging.Logger]:
+    """Werkzeug's logger without our filter (it is process-wide: each test installs it afresh)."""
+    from mfo.request_log import WerkzeugAccessLogFilter
+
+    werkzeug_logger = logging.getLogger("werkzeug")
+    kept = [f for f in werkzeug_logger.filters if not isinstance(f, WerkzeugAccessLogFilter)]
+    werkzeug_logger.filters[:] = kept
+    yield werkzeug_logger
+
+
+def test_the_development_server_logs_each_request_once_and_keeps_its_errors(database_url, _schema, werkzeug_logger, caplog):
+    """Under `flask run` (debug) Werkzeug's own access line is dropped while ours is on; its errors still show."""
+    import socket
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from tests.browser.conftest import free_port
+
+    app = make_app(database_url, shares_context=False, DEBUG=True)
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).close()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                raw.sendall(b"NOT A REQUEST LINE\r\n\r\n")
+                raw.recv(1024)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+    ours = [r.getMessage() for r in caplog.records if r.name == "mfo.requests"]
+    theirs = [r for r in caplog.records if r.name == "werkzeug"]
+    assert [line.split(" ")[:3] for line in ours] == [["GET", "/healthz", "200"]]
+    assert not [r for r in theirs if "/healthz" in r.getMessage()], "Werkzeug logged the request a second time"
+    assert [r.getMessage().split("] ", 1)[1] for r in theirs if r.levelno >= logging.ERROR] == [
+        "code 400, message Bad request version ('LINE')"
+    ], "its error was lost"
+
+
+def test_werkzeug_keeps_its_access_log_when_ours_is_off(database_url, _schema, werkzeug_logger):
+    """With mfo's request log above INFO nothing would log requests: Werkzeug's line stays; in production it is never touched."""
+    from mfo.request_log import WerkzeugAccessLogFilter
+
+    make_app(database_url, shares_context=False, DEBUG=True, MFO_LOG_LEVEL="WARNING")
+    make_app(database_url, shares_context=False)
+    assert not any(isinstance(f, WerkzeugAccessLogFilter) for f in werkzeug_logger.filters)
+    make_app(database_url, shares_context=False, DEBUG=True)
+    assert any(isinstance(f, WerkzeugAccessLogFilter) for f in werkzeug_logger.filters)
+    startup = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, " * Running on %s", ("http://127.0.0.1:5000",), None)
+    assert WerkzeugAccessLogFilter().filter(startup)

@@ -126,3 +126,14 @@ def test_without_a_base_url_tests_and_development_answer_on_localhost_only(app, 
     assert client.get("/reset", headers={"Host": "evil.example"}).status_code == 400
     assert forgot_password(client, "http://127.0.0.1:5000", users["staff"]).status_code == 200
     assert len(outbox) == 1
+
+
+@pytest.mark.settings(MFO_BASE_URL=SITE, MFO_HOST_ALIASES=[ALIAS], MFO_LOCKOUT_THRESHOLD=2)
+def test_lockout_email_links_name_the_base_url(app, users, outbox):
+    """Wrong passwords typed on the alias lock the account: the owner's email links to the base URL."""
+    alias = f"http://{ALIAS}"
+    client = client_on(app, alias)
+    for _ in range(2):
+        post_form(client, f"{alias}/login", {"email": users["staff"], "password": "not-the-password"})
+    links = emailed_links(outbox)
+    assert links and all(link.startswith(f"{SITE}/") for link in links), links

@@ -14,7 +14,7 @@ from mfo.database.models import User, user_datastore
 from tests.helpers import NEW_PASSWORD, PASSWORD, csrf_token, links_in, login, post_form, totp_code
 
 WRONG = "not-the-password"
-GENERIC_SIGN_IN_ERROR = "Authentication failed - identity or password/passcode invalid"
+GENERIC_SIGN_IN_ERROR = "The email address or password is incorrect."
 
 
 def fresh_user(email: str) -> User:
@@ -271,3 +271,70 @@ def test_threshold_zero_switches_lockout_off(anon_client, users, clock):
     assert user.locked_until is None and user.failed_logins == 0
     login(anon_client, users["staff"])
     assert signed_in(anon_client)
+
+
+# --- telling the owner
+
+
+def lock_emails(outbox, email: str) -> list:
+    """Return the lock notices sent to an address."""
+    return [message for message in outbox if message.to == [email] and "locked" in message.subject]
+
+
+def test_the_owner_is_told_once_per_lock_until_when_with_a_reset_link(anon_client, users, outbox, clock):
+    """The failure that locks emails the owner (the page still answers as for a wrong password); the
+    failures during the lock send nothing more; the link in the email chooses a new password and unlocks."""
+    fail(anon_client, users["staff"], 4)
+    assert lock_emails(outbox, users["staff"]) == []
+    fail(anon_client, users["staff"], 1)
+    fail(anon_client, users["staff"], 6)  # hammering the locked account
+    [notice] = lock_emails(outbox, users["staff"])
+    until = clock.time + timedelta(minutes=15)
+    assert notice.subject == "Your mfo account is locked for a while"
+    assert "After 5 failed sign-in attempts in a row" in notice.body and users["staff"] in notice.body
+    assert until.strftime("%b %-d, %Y, %-I:%M:%S") in notice.body and "(UTC)" in notice.body
+    link = next(url for url in links_in(notice) if "/reset/" in url)
+    post_form(anon_client, link, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, token_from="/reset")
+    assert not lockout.is_locked(fresh_user(users["staff"]))
+
+
+def test_a_new_lock_after_the_first_ends_is_told_again(anon_client, users, outbox, clock):
+    """One email per lock: a second lock, after the first one ended, sends a second email."""
+    fail(anon_client, users["staff"], 5)
+    clock.move(minutes=16)
+    fail(anon_client, users["staff"], 5)
+    assert len(lock_emails(outbox, users["staff"])) == 2
+
+
+def test_the_lock_notice_comes_in_the_owners_language(anon_client, users, outbox, clock):
+    """An owner whose profile says French gets the notice in French, whatever the attacker's browser says."""
+    user = fresh_user(users["staff"])
+    user.locale = "fr"
+    db.session.commit()
+    anon_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    fail(anon_client, users["staff"], 5)
+    [notice] = [m for m in outbox if m.to == [users["staff"]]]
+    assert notice.subject == "Votre compte mfo est verrouillé pour un moment"
+    assert "Après 5 tentatives de connexion échouées de suite" in notice.body
+
+
+def test_a_failure_that_reaches_the_threshold_after_another_does_not_lock_again(anon_client, users, outbox, clock):
+    """Two requests may both count the failure that reaches the threshold: the lock is set in one conditional
+    UPDATE, so the second finds it in place and neither records nor emails a second time."""
+    fail(anon_client, users["staff"], 5)
+    until = fresh_user(users["staff"]).locked_until
+    clock.move(minutes=1)
+    assert lockout._lock_once(fresh_user(users["staff"])) is False  # the request that came second
+    assert fresh_user(users["staff"]).locked_until == until
+    from sqlalchemy import func, select
+
+    from mfo.audit.models import AuditEvent
+
+    locks = db.session.scalar(select(func.count()).where(AuditEvent.action == "account-locked"))
+    assert locks == 1 and len(lock_emails(outbox, users["staff"])) == 1
+
+
+def test_unknown_addresses_get_no_email(anon_client, users, outbox, clock):
+    """Nothing is sent for failures on an address that has no account (nobody to tell)."""
+    fail(anon_client, "nobody@example.org", 6)
+    assert outbox == []

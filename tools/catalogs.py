@@ -108,13 +108,21 @@ def update(owner: Owner) -> list[str]:
     return report
 
 
+# Catalogs compiled under a second gettext domain too. The admin feature's catalog also serves as
+# Flask-Admin's "admin" domain (mfo.admin.admin passes its folder as Admin's translations_path):
+# Flask-Admin reads it before its own catalog, so ours fills the strings its French catalog lacks.
+EXTRA_DOMAINS = {"admin": ("admin",)}
+
+
 def compile_all(root: Path = PACKAGE) -> list[str]:
     """Compile every catalog under `root` (.po -> .mo); return one line per catalog."""
     lines = []
     for path in sorted(root.rglob("translations/*/LC_MESSAGES/messages.po")):
         catalog = read_catalog(path, path.parent.parent.name)
-        with open(path.with_suffix(".mo"), "wb") as handle:
-            write_mo(handle, catalog)
+        package = path.parents[3].name
+        for domain in ("messages", *EXTRA_DOMAINS.get(package, ())):
+            with open(path.with_name(f"{domain}.mo"), "wb") as handle:
+                write_mo(handle, catalog)
         translated = sum(1 for m in catalog if m.id and m.string)
         total = sum(1 for m in catalog if m.id)
         lines.append(f"{path.relative_to(ROOT)}: {translated} of {total} translated")

@@ -40,6 +40,7 @@ feature = Feature(
         "user-activated": _l("User activated"),
         "user-deactivated": _l("User deactivated"),
         "user-exported": _l("Users exported"),
+        "invitation-sent": _l("Invitation sent again"),
         "role-created": _l("Role created"),
         "role-updated": _l("Role changed"),
         "role-deleted": _l("Role deleted"),

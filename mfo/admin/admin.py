@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
@@ -10,6 +12,10 @@ from flask_babel import lazy_gettext as _l
 from mfo.admin.access import AccessMixin
 from mfo.features import registry
 from mfo.headers import csp_nonce
+
+# Flask-Admin's own strings that its compiled French catalog lacks (it is older than its sources):
+# marked here so that they are extracted into our catalog, which Flask-Admin reads first.
+FLASK_ADMIN_GAPS = (_l("Failed to create record."), _l("Failed to save record."))
 
 # Flask-Admin's index view owns the blueprint name "admin"; this blueprint only carries the
 # admin package's templates and static files. It is registered before Flask-Admin's own, so its
@@ -35,6 +41,9 @@ def init_admin(app: Flask) -> Admin:
         index_view=SecureIndexView(name=_l("Overview"), url="/admin", endpoint="admin"),
         # Flask-Admin's <script> tags carry this request's CSP nonce (mfo.headers), or the policy blocks them.
         csp_nonce_generator=csp_nonce,
+        # Our catalog, compiled as Flask-Admin's "admin" domain too (tools/catalogs.py), gives the
+        # strings Flask-Admin's own French catalog lacks (FLASK_ADMIN_GAPS).
+        translations_path=str(Path(__file__).parent / "translations"),
     )
     # Views are made inside the app's context: a view may read the app's registry (the audit
     # view's action filter lists every feature's labels, translated when a page is rendered).

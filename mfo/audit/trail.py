@@ -104,13 +104,18 @@ def record(
     return event
 
 
+# Events about an account that its owner sees among their recent sign-ins: failures, and the
+# account being locked (by failures) and unlocked (by an admin).
+SIGN_IN_EVENTS_ABOUT = ("sign-in-failed", "account-locked", "account-unlocked")
+
+
 def sign_ins_of(user, limit: int = 10) -> list[AuditEvent]:
-    """Return the user's most recent sign-ins and failed sign-ins on their account, newest first."""
+    """Return the user's most recent sign-ins, failed sign-ins, locks and unlocks of their account, newest first."""
     query = (
         select(AuditEvent)
         .where(
             ((AuditEvent.action == "sign-in") & (AuditEvent.actor_id == user.id))
-            | ((AuditEvent.action == "sign-in-failed") & (AuditEvent.target == user_target(user)))
+            | (AuditEvent.action.in_(SIGN_IN_EVENTS_ABOUT) & (AuditEvent.target == user_target(user)))
         )
         .order_by(AuditEvent.id.desc())
         .limit(limit)

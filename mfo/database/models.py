@@ -12,7 +12,7 @@ from flask import current_app
 from flask_security import SQLAlchemyUserDatastore
 from flask_security.models import fsqla_v3 as fsqla
 from flask_security.utils import get_message
-from sqlalchemy import DDL, Column, DateTime, ForeignKey, Index, Integer, String, event, text
+from sqlalchemy import DDL, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mfo.database.setup import db
@@ -79,6 +79,11 @@ class User(db.Model, fsqla.FsUserMixin):
     # The 30-second time step of the last second-factor code accepted from this user: a code is
     # accepted once, and neither it nor an older one works again (the security core's Totp).
     tf_totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A password someone else chose (the one-time password of `users bootstrap-admin`): the user
+    # must replace it before anything else once signed in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the pending invitation was sent; cleared when the invitee sets their password.
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def display_name(self) -> str:

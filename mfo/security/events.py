@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_out
 from flask_security import (
     LoginForm,
@@ -18,11 +19,17 @@ from flask_security import (
     wan_deleted,
     wan_registered,
 )
+from wtforms import SubmitField
 
 from mfo.audit.trail import record_now, user_target
 
 # Why a sign-in ended, for the sign-out event (set by mfo.security.sessions before it signs a user out).
 SIGN_OUT_REASON = "mfo_sign_out_reason"
+
+# Flask-Security's sign-in bookkeeping on the user (SECURITY_TRACKABLE), which its password change
+# updates as if it were a sign-in; kept in g during a password change to be put back.
+TRACKED_SIGN_IN = ("last_login_at", "current_login_at", "last_login_ip", "current_login_ip", "login_count")
+_TRACKED_BEFORE_CHANGE = "mfo_tracked_before_change"
 
 
 def _endpoint() -> str | None:
@@ -37,6 +44,9 @@ class AuditedLoginForm(LoginForm):
     unknown accounts, and right passwords refused because the account is inactive, locked or
     unconfirmed. The answer on the page stays the same generic one for all of them.
     """
+
+    # The site says "Sign in", as its links and headings do (Flask-Security's button says "Login").
+    submit = SubmitField(_l("Sign in"))
 
     def validate(self, **kwargs) -> bool:
         """Validate the sign-in; record a refusal that no other hook records."""
@@ -57,9 +67,24 @@ class AuditedLoginForm(LoginForm):
         return valid
 
 
+def _keep_sign_in_record() -> None:
+    """Note the user's sign-in bookkeeping before a password change, which re-signs them in."""
+    if request.endpoint == "security.change_password" and request.method == "POST" and current_user.is_authenticated:
+        g.setdefault(_TRACKED_BEFORE_CHANGE, {name: getattr(current_user, name) for name in TRACKED_SIGN_IN})
+
+
 def _signed_in(sender: Flask, user, authn_via=None, **_extra) -> None:
-    """Record a completed sign-in (after every factor)."""
+    """Record a completed sign-in (after every factor); a password change is not one.
+
+    Flask-Security signs the user in again after a password change (a new session for the new
+    identity key) and sends the same signal, marked "change": that is neither recorded as a sign-in
+    nor left in the user's last and previous sign-in times (the view commits what is put back).
+    """
     via = list(authn_via or [])
+    if via == ["change"]:
+        for name, value in g.pop(_TRACKED_BEFORE_CHANGE, {}).items():
+            setattr(user, name, value)
+        return
     if not via and session.get("tf_user_id"):
         # Flask-Security names no mechanism when a two-factor sign-in completes.
         via = ["password", "second factor"]
@@ -125,3 +150,4 @@ def init_audit_events(app: Flask) -> None:
     """Connect the receivers to this app's signals (failed sign-ins: see mfo.security.lockout)."""
     for signal, receiver in RECEIVERS:
         signal.connect(receiver, app)
+    app.before_request(_keep_sign_in_record)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
 from flask_security import password_reset, user_authenticated, user_failed_authn
+from flask_security.recoverable import generate_reset_link
 from flask_security.tf_plugin import tf_clean_session
-from flask_security.utils import naive_utcnow
-from sqlalchemy import ColumnElement
+from flask_security.utils import naive_utcnow, send_mail
+from sqlalchemy import ColumnElement, update
 
 from mfo.audit.trail import record, user_target
 from mfo.database import db
@@ -58,7 +61,8 @@ def record_failure(user: User) -> None:
     """Count one failed sign-in; the failure that reaches the threshold locks the account.
 
     Failures while the account is locked are not counted, so an attacker cannot stretch a lock
-    (or pile up a count for after it) by hammering a locked account.
+    (or pile up a count for after it) by hammering a locked account. The owner is told by email,
+    once per lock; the sign-in page still answers as for any wrong password.
     """
     if threshold() <= 0 or is_locked(user):
         return
@@ -66,14 +70,49 @@ def record_failure(user: User) -> None:
     # its form fails to validate, so commit here (the attribute is then re-read from the database).
     user.failed_logins = type(user).failed_logins + 1
     db.session.commit()
-    if user.failed_logins >= threshold():
-        lock_user(user)
+    if user.failed_logins >= threshold() and _lock_once(user):
         record(
             "account-locked",
             target=user_target(user),
             details={"failures": threshold(), "until": user.locked_until.isoformat(timespec="seconds")},
         )
         db.session.commit()
+        notify_locked(user)
+
+
+def _lock_once(user: User) -> bool:
+    """Lock the account unless it is locked already; tell whether this call locked it.
+
+    Two failures arriving together may both reach the threshold: the condition in the UPDATE
+    lets only one of them lock (and so record and email) it.
+    """
+    until = now() + cool_off()
+    locked = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.locked_until.is_(None) | (User.locked_until <= now()))
+        .values(locked_until=until, failed_logins=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(user)
+    return bool(locked)
+
+
+def notify_locked(user: User) -> None:
+    """Email the owner that their account is locked and until when, in their language when it is
+    known, with a link to choose a new password (which also ends the lock)."""
+    languages = current_app.config["MFO_LANGUAGES"]
+    locale = user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        reset_link = generate_reset_link(user)[0] if current_app.config.get("SECURITY_RECOVERABLE") else None
+        send_mail(
+            _("Your mfo account is locked for a while"),
+            user.email,
+            "security/email/account_locked",
+            user=user,
+            until=format_datetime(user.locked_until, "medium"),
+            failures=threshold(),
+            reset_link=reset_link,
+        )
 
 
 def _failed_sign_in(sender: Flask, user: User, auth_type: str, tfa: bool = False, **_extra) -> None:

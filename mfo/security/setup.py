@@ -10,8 +10,10 @@ from mfo.database.models import user_datastore
 from mfo.security.caching import init_caching
 from mfo.security.commands import init_commands
 from mfo.security.events import AuditedLoginForm, init_audit_events
+from mfo.security.first_sign_in import init_first_sign_in
 from mfo.security.input import init_input_checks
 from mfo.security.lockout import init_lockout
+from mfo.security.messages import init_messages
 from mfo.security.mfa import OnceOnlyTotp, init_mfa
 from mfo.security.ratelimit import init_ratelimits
 from mfo.security.sessions import init_sessions
@@ -35,9 +37,11 @@ def init_security(app: Flask) -> Security:
     """
     # Each second-factor code is accepted once per user (Flask-Security accepts it for minutes).
     security = Security(app, user_datastore, login_form=AuditedLoginForm, totp_cls=OnceOnlyTotp)
+    init_messages(app)
     user_registered.connect(_give_default_role, app)
     init_audit_events(app)
     init_mfa(app)
+    init_first_sign_in(app)
     init_ratelimits(app)
     init_lockout(app)
     init_sessions(app)

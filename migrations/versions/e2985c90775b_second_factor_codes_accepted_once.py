@@ -1,7 +1,7 @@
 """second-factor codes accepted once: the user's last accepted time step
 
 Revision ID: e2985c90775b
-Revises: b9fc3d4cbe50
+Revises: 9fc18b7ebba6
 Create Date: 2026-11-27 14:56:57.540181
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e2985c90775b'
-down_revision = 'b9fc3d4cbe50'
+down_revision = '9fc18b7ebba6'
 branch_labels = None
 depends_on = None
 

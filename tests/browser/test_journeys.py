@@ -84,10 +84,11 @@ def test_admin_sets_up_mfa_with_an_authenticator_app(page, live_server, app):
     page.click("#submit")
     page.wait_for_load_state()
     screenshot(page, "mfa-setup")
-    key = re.search(r"<div>([A-Z2-7]{4}(?:-[A-Z2-7]{4})+)</div>", page.content()).group(1).replace("-", "")
+    key = page.locator("#authr-key").inner_text().replace("-", "")
     page.fill("#code", TOTP(key=key, format="base32").generate().token)
     page.click("form[name=two_factor_verify_code_form] [type=submit]")
     page.wait_for_load_state()
+    assert page.url.endswith("/mf-recovery-codes")  # recovery codes are offered at once
     page.goto("/admin/")
     assert page.url.endswith("/admin/")
     screenshot(page, "admin-dashboard")
@@ -129,8 +130,9 @@ def test_passkey_as_second_factor(page, live_server, app):
     assert page.locator("#nav-user").inner_text() == "keyholder@example.org"
 
 
-def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
-    """An admin (with MFA) invites a staff user; they set a password from the email, sign in, and are refused the admin."""
+def test_an_invitation_is_accepted_end_to_end(page, live_server, app):
+    """An admin invites a staff user, who shows as invited; the emailed link opens "Set your password", the new
+    password signs in, the invited mark goes, and the admin area stays closed to staff."""
     create_user("chair@example.org", ("admin",))
     sign_in_with_code(page, "chair@example.org")
 
@@ -144,19 +146,24 @@ def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
     screenshot(page, "admin-new-user")
     page.click("input[type=submit][value=Save]")
     page.wait_for_url("**/admin/user/")
-    assert "cellist@example.org" in page.content()
+    row = page.locator("tr", has_text="cellist@example.org")
+    assert row.locator(".badge", has_text="invited").count() == 1
     screenshot(page, "admin-users")
     page.click("#sign-out-form button")
     page.wait_for_load_state()
 
     invitation = next(m for m in reversed(live_server.outbox) if m.to == ["cellist@example.org"])
-    page.goto(re.search(r"http://\S+/reset/\S+", invitation.body).group(0))
+    assert invitation.subject == "You are invited to mfo, the Music Festival Organizer"
+    page.goto(re.search(r"http://\S+/account/invitation/\S+", invitation.body).group(0))
+    assert page.locator("h1").inner_text() == "Set your password"
+    screenshot(page, "invitation")
     page.fill("#password", PASSWORD)
     page.fill("#password_confirm", PASSWORD)
     page.click("#submit")
-    page.wait_for_load_state()
-    if page.locator("#nav-user").count() == 0:
-        sign_in(page, "cellist@example.org")
+    page.wait_for_url("**/login")
+    assert "Your password is set" in page.content()
+    sign_in(page, "cellist@example.org")
+    page.wait_for_selector("#nav-user")
     assert page.locator("#nav-user").inner_text() == "cellist@example.org"
     assert page.locator("#site-nav >> text=Admin").count() == 0
     response = page.goto("/admin/")
@@ -166,6 +173,70 @@ def test_admin_invites_staff_who_cannot_open_the_admin(page, live_server, app):
     page.click("#sign-out-form button")
     page.wait_for_load_state()
     assert page.locator("#nav-user").count() == 0
+
+    sign_in_with_code(page, "chair@example.org")
+    page.goto("/admin/user/")
+    assert page.locator("tr", has_text="cellist@example.org").locator(".badge").count() == 0
+
+
+def test_the_first_admin_changes_the_one_time_password_at_the_first_sign_in(page, live_server):
+    """`users bootstrap-admin` prints a one-time password: the first sign-in sets up a second factor (the top bar
+    shows the half-done sign-in), offers recovery codes, then holds every page until the password is changed."""
+    result = live_server.app.test_cli_runner().invoke(args=["users", "bootstrap-admin", "--email", "founder@example.org"])
+    assert result.exit_code == 0, result.output
+    one_time = re.search(r"password: (\S+)", result.output).group(1)
+
+    sign_in(page, "founder@example.org", one_time)
+    page.wait_for_url("**/tf-setup")
+    assert page.locator("#nav-pending-sign-in").inner_text() == "Finishing sign-in for founder@example.org"
+    assert page.locator("#site-nav >> text=Register").count() == 0
+    assert "opens the admin area" in page.locator("#mfa-required-reason").inner_text()
+    page.check("input[value=authenticator]")
+    page.click("#submit")
+    page.wait_for_load_state()
+    key = page.locator("#authr-key").inner_text().replace("-", "")
+    page.fill("#code", TOTP(key=key, format="base32").generate().token)
+    page.click("form[name=two_factor_verify_code_form] [type=submit]")
+    page.wait_for_url("**/mf-recovery-codes")
+    screenshot(page, "recovery-codes-offered")
+    page.click("#generate_new_codes")
+    page.wait_for_load_state()
+    assert page.locator("#recovery-codes li").count() > 0
+    screenshot(page, "recovery-codes")
+    page.click("#recovery-codes-done")
+    page.wait_for_url("**/change")
+    assert page.locator("#forced-change").count() == 1
+    page.goto("/admin/")
+    assert page.url.endswith("/change")  # held until the password is changed
+    screenshot(page, "forced-password-change")
+    page.fill("#password", one_time)
+    page.fill("#new_password", PASSWORD)
+    page.fill("#new_password_confirm", PASSWORD)
+    page.click("#submit")
+    page.wait_for_load_state()
+    page.goto("/admin/")
+    assert page.url.endswith("/admin/")
+
+
+def test_the_two_factor_pages_at_sign_in(page, live_server, app):
+    """The code page and its "cannot enter a code?" options, in the site's look; a code by email signs in."""
+    create_user("bassoon@example.org", ("admin",))
+    sign_in(page, "bassoon@example.org")
+    page.wait_for_url("**/tf-validate**")
+    assert page.locator("#nav-pending-sign-in").count() == 1
+    rescue = page.locator("form[name=two_factor_rescue_form]")
+    assert rescue.locator("fieldset input[type=radio]").count() >= 2
+    screenshot(page, "tf-validate")
+    page.check("input[name=help_setup][value=email]")
+    page.click("form[name=two_factor_rescue_form] [type=submit]")
+    page.wait_for_url("**/tf-rescue**")
+    assert page.locator("#rescue-done").count() == 1
+    screenshot(page, "tf-rescue")
+    message = next(m for m in reversed(live_server.outbox) if m.to == ["bassoon@example.org"])
+    page.fill("#code", re.search(r"\b(\d{6})\b", message.body).group(1))
+    page.click("form[name=two_factor_verify_code_form] [type=submit]")
+    page.wait_for_selector("#nav-user")
+    assert page.locator("#nav-user").inner_text() == "bassoon@example.org"
 
 
 def test_admin_pages_run_under_the_csp_and_confirmations_still_work(page, live_server, app):
@@ -215,10 +286,10 @@ def test_admin_pages_run_under_the_csp_and_confirmations_still_work(page, live_s
     assert user_datastore.find_user(email="resting@example.org").active is False
     screenshot(page, "admin-bulk-action")
 
-    # The audit trail recorded the delete and the bulk action, and shows them in the same look.
+    # The audit trail recorded the delete and the bulk action, and shows them in words, in the same look.
     page.goto("/admin/audit/")
-    assert page.locator("td", has_text="user-deleted").count() == 1
-    assert page.locator("td", has_text="user-deactivated").count() == 1
+    assert page.locator("td", has_text="User deleted").count() == 1
+    assert page.locator("td", has_text="User deactivated").count() == 1
     screenshot(page, "audit-trail")
     page.goto("/account/security")
     assert page.locator("#recent-sign-ins td", has_text="Signed in").count() >= 1

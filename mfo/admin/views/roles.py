@@ -25,11 +25,15 @@ from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
 from mfo.features import registry
 from mfo.permissions import declared_permissions, permissions_of
+from mfo.security.roles import role_description
 
 
 def permission_choices() -> list[tuple[str, str]]:
     """Return every declared permission as a (name, "name: description") choice, in this request's language."""
-    return [(name, f"{name}: {description}") for name, description in sorted(declared_permissions().items())]
+    return [
+        (name, _("%(permission)s: %(description)s", permission=name, description=description))
+        for name, description in sorted(declared_permissions().items())
+    ]
 
 
 class RoleForm(AdminForm):
@@ -68,6 +72,12 @@ def _format_permissions(view, context, model, name) -> str:
     return ", ".join(sorted(model.get_permissions()))
 
 
+def _format_description(view, context, model, name) -> str:
+    """Show a role's description, a built-in role's in the reader's language."""
+    del view, context, name
+    return role_description(model) or ""
+
+
 def _format_user_count(view, context, model, name) -> int:
     """Show how many users hold the role."""
     del view, context, name
@@ -98,7 +108,11 @@ class RoleView(SecureModelView):
     column_searchable_list = ["name", "description"]
     column_sortable_list = ["name"]
     column_default_sort = "name"
-    column_formatters = {"permissions": _format_permissions, "user_count": _format_user_count}
+    column_formatters = {
+        "permissions": _format_permissions,
+        "user_count": _format_user_count,
+        "description": _format_description,
+    }
     column_formatters_export = {"permissions": _format_permissions, "user_count": _format_user_count}
     form = RoleForm
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, request
+from flask import current_app, flash, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter
 from flask_admin.form.widgets import Select2Widget
@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from flask_security.confirmable import send_confirmation_instructions
 from flask_security.proxies import _security
-from flask_security.recoverable import generate_reset_link
 from flask_security.utils import hash_password, naive_utcnow, send_mail
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -36,15 +36,21 @@ from mfo.admin.views.base import AdminForm, SecureModelView, format_datetime, re
 from mfo.audit.trail import record, user_target
 from mfo.database import db
 from mfo.database.models import Role, User, user_datastore
+from mfo.security.invitations import invitation_token, lifetime, start_invitation
 from mfo.security.lockout import is_locked, locked_clause, unlock_user
 from mfo.security.mfa import reset_mfa
+from mfo.security.roles import role_description
 from mfo.security.sessions import end_all_sessions
 
 
 def role_choices() -> list[tuple[str, str]]:
-    """Return every role as a (name, "name: description") choice."""
-    roles = db.session.scalars(select(Role).order_by(Role.name))
-    return [(role.name, f"{role.name}: {role.description}" if role.description else role.name) for role in roles]
+    """Return every role as a (name, "name: description") choice, built-in descriptions translated."""
+    choices = []
+    for role in db.session.scalars(select(Role).order_by(Role.name)):
+        description = role_description(role)
+        label = _("%(role)s: %(description)s", role=role.name, description=description) if description else role.name
+        choices.append((role.name, label))
+    return choices
 
 
 def role_names(user: User) -> list[str]:
@@ -201,6 +207,30 @@ class LockedFilter(YesNoFilter):
         return locked_clause()
 
 
+class InvitedFilter(YesNoFilter):
+    """Users invited who have not set their password yet, or the others."""
+
+    def __init__(self) -> None:
+        """Filter on the time of the pending invitation."""
+        super().__init__(User.invited_at, _l("Invited"))
+
+    def condition(self):
+        """Invited: an invitation is pending."""
+        return User.invited_at.is_not(None)
+
+
+def _format_invited(view, context, model, name) -> Markup | str:
+    """Show a badge on users whose invitation is pending (until they set their password)."""
+    del context, name
+    if model.invited_at is None:
+        return ""
+    sent = format_datetime(view, model.invited_at, "invited_at")
+    return Markup('<span class="badge badge-info" title="%s">%s</span>') % (
+        _("Invitation sent %(time)s (UTC)", time=sent),
+        _("invited"),
+    )
+
+
 def _format_locked(view, context, model, name) -> str:
     """Show until when an account is locked, or nothing when it is not locked now."""
     del context, name
@@ -219,13 +249,13 @@ class UserView(SecureModelView):
     read_permission = USER_READ
     write_permission = USER_WRITE
 
-    column_list = ["email", "name", "roles", "active", "confirmed_at", "current_login_at", "locked_until"]
+    column_list = ["email", "name", "roles", "active", "invited_at", "confirmed_at", "current_login_at", "locked_until"]
     column_details_list = [
         "email",
         "name",
-        "username",
         "roles",
         "active",
+        "invited_at",
         "confirmed_at",
         "current_login_at",
         "last_login_at",
@@ -250,11 +280,13 @@ class UserView(SecureModelView):
         "create_datetime": _l("Created"),
         "locked_until": _l("Locked until"),
         "failed_logins": _l("Failed sign-ins"),
+        "invited_at": _l("Invitation"),
     }
-    column_searchable_list = ["email", "username", "name"]
+    # Users sign in with their email address: nobody has a username, so it is not searched.
+    column_searchable_list = ["email", "name"]
     column_sortable_list = ["email", "name", "active", "confirmed_at", "current_login_at"]
     column_default_sort = "email"
-    column_formatters = {"roles": _format_roles, "locked_until": _format_locked}
+    column_formatters = {"roles": _format_roles, "locked_until": _format_locked, "invited_at": _format_invited}
     column_formatters_export = {"roles": _format_roles}
     form = UserEditForm
 
@@ -265,6 +297,7 @@ class UserView(SecureModelView):
             BooleanEqualFilter(User.active, _l("Active")),
             ConfirmedFilter(),
             LockedFilter(),
+            InvitedFilter(),
         ]
         return super().get_filters()
 
@@ -354,6 +387,8 @@ class UserView(SecureModelView):
                 # An invitation is sent to this address, and only its link sets a password.
                 confirmed_at=naive_utcnow() if invited else None,
             )
+            if invited:
+                start_invitation(user)
             return user
 
         user = self.save(create)
@@ -411,6 +446,7 @@ class UserView(SecureModelView):
             user.roles = [role for role in (user_datastore.find_role(n) for n in sorted(new_roles)) if role]
         if form.new_password.data:
             user.password = hash_password(form.new_password.data)
+            user.invited_at = None  # the password is set: the invitation's link no longer works
             end_all_sessions(user)  # whoever knew the old password is signed out
         if deactivating:
             user.active = False
@@ -440,15 +476,16 @@ class UserView(SecureModelView):
         check_keeps_an_admin([model])
 
     def send_invitation(self, user: User) -> None:
-        """Email the user a link to set their password (Flask-Security's reset-password token)."""
-        link, _token = generate_reset_link(user)
+        """Email the user the link of their current invitation, to the "Set your password" page."""
+        link = url_for("account.accept_invitation", token=invitation_token(user), _external=True)
         send_mail(
             _("You are invited to mfo, the Music Festival Organizer"),
             user.email,
             "admin/email/invitation",
             user=user,
+            inviter=current_user.display_name,
             invitation_link=link,
-            within=format_timedelta(current_app.config["SECURITY_RESET_PASSWORD_WITHIN"]),
+            within=format_timedelta(lifetime()),
         )
 
     # --- bulk actions
@@ -458,10 +495,11 @@ class UserView(SecureModelView):
         wanted = [n for n in (record_id(i) for i in ids) if n is not None]
         return list(db.session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
 
-    def _bulk(self, ids, check, change, done_message, check_all=None, event: str = "") -> None:
+    def _bulk(self, ids, check, change, done_message, check_all=None, event: str = "") -> list[User]:
         """Check every selected user first; change all of them, or none if any is refused.
 
         Every change is recorded in the audit trail as `event`, with the user's values before and after.
+        Return the users changed (none when refused).
         """
         users = self._selected(ids)
         try:
@@ -471,13 +509,14 @@ class UserView(SecureModelView):
                 check_all(users)
         except Refused as refusal:
             flash(str(refusal), "error")
-            return
+            return []
         for user in users:
             before = self.audit_snapshot(user)
             change(user)
             record(event, target=user_target(user), details={"changes": self.audit_changes(before, self.audit_snapshot(user))})
         db.session.commit()
         flash(done_message(len(users)), "success")
+        return users
 
     @action("activate", _l("Activate"), _l("Activate the selected users?"))
     def action_activate(self, ids) -> None:
@@ -547,3 +586,27 @@ class UserView(SecureModelView):
             lambda n: ngettext("%(count)s account was unlocked.", "%(count)s accounts were unlocked.", n, count=n),
             event="account-unlocked",
         )
+
+    @action(
+        "resend_invitation",
+        _l("Send the invitation again"),
+        _l("Send a new invitation to the selected users? The links sent before stop working."),
+    )
+    def action_resend_invitation(self, ids) -> None:
+        """Send invited users a new link (theirs expired or got lost); the older links stop working."""
+
+        def check(user: User) -> None:
+            """Refuse users who have accepted (they have a password) and better-privileged users."""
+            check_may_manage(current_user, user)
+            if user.invited_at is None:
+                raise Refused(_("%(email)s is not waiting for an invitation.", email=user.email))
+
+        invited = self._bulk(
+            ids,
+            check,
+            start_invitation,
+            lambda n: ngettext("%(count)s invitation was sent.", "%(count)s invitations were sent.", n, count=n),
+            event="invitation-sent",
+        )
+        for user in invited:  # after the commit: each email carries its committed invitation
+            self.send_invitation(user)
