@@ -54,7 +54,7 @@ serve: install  ## production: migrate, sync roles, run gunicorn (MFO_BIND, MFO_
 	$(FLASK) roles sync
 	$(BIN)/gunicorn --config gunicorn.conf.py "mfo:create_app()"
 
-bench: install  ## seed 1,000 then 100,000 users, serve with gunicorn, drive with wrk; writes docs/performance.md
+bench: install  ## on SQLite and PostgreSQL: seed 1,000 then 100,000 users, serve mfo and a Django admin with gunicorn, drive with wrk; writes docs/performance.md
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -1,12 +1,16 @@
-"""`make bench`: seed 1,000 then 100,000 users, serve with gunicorn, drive with wrk, write docs/performance.md.
+"""`make bench`: on SQLite and PostgreSQL, seed 1,000 then 100,000 users in mfo and in a Django admin, drive both with wrk.
 
-Everything talks to 127.0.0.1 only; every wrk run is bounded (-d seconds) and the script stops by itself.
+Each server runs alone under gunicorn with the same worker count; the report (docs/performance.md) puts
+mfo beside Django's admin, measured in the same run. Everything talks to 127.0.0.1 only; every wrk run
+is bounded (-d seconds) and the script stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
+import math
 import os
 import re
 import shutil
@@ -21,7 +25,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-Pass-2026"
 ADMIN_EMAIL = "admin@bench.example"
 STAFF_EMAIL = "staff@bench.example"
+DJANGO_ADMIN = "admin"  # the Django peer's superuser
 WARM_UP_SECONDS = 3  # unmeasured wrk run before each measured one
+WORKERS = 2  # gunicorn sync workers, for mfo and Django alike
+PAGE_SIZE = 100  # rows a page of the two admin user lists that are compared
+DATABASES = ("sqlite", "postgresql")  # SQLite first: it is what a newcomer runs
+DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PEER_VENV = ROOT / "bench" / ".venv-django"
+PEER_REQUIREMENTS = ROOT / "bench" / "requirements-django.txt"
+DJANGO_VERSION = re.search(r"^Django==(\S+)", PEER_REQUIREMENTS.read_text(), re.MULTILINE).group(1)
 SECRETS = {
     "FLASK_SECRET_KEY": "bench-secret-key",
     "FLASK_SECURITY_PASSWORD_SALT": "bench-password-salt",
@@ -41,24 +54,44 @@ SECRETS = {
 
 @dataclass
 class Scenario:
-    """One measured request: its name, path, who makes it, and (for POSTs) a wrk Lua script."""
+    """One measured request: its name, path, who makes it, which server answers, and whether it is the sign-in POST."""
 
     name: str
     path: str
-    who: str | None = None  # None: anonymous; "admin" or "staff": signed in
+    who: str | None = None  # None: anonymous; "admin", "staff" (mfo) or "django" (the peer's superuser)
     post: bool = False
+    server: str = "mfo"  # "mfo" or "django"
 
 
+ACCOUNT = "/account/ (signed in)"
+ADMIN_LIST_50 = "/admin/user/ 50 rows (admin)"
+ADMIN_LIST = f"/admin/user/ {PAGE_SIZE} rows (admin)"
+HEALTHZ = "/healthz (anonymous)"
+DJANGO_INDEX = "Django /admin/ index (superuser)"
+DJANGO_LIST = f"Django /admin/auth/user/ {PAGE_SIZE} rows (superuser)"
+
+# In the order they run (and are listed). Django's stock admin, on the same machine, database and
+# worker count, is measured together with the mfo page it is compared with (see PAIRS).
 SCENARIOS = [
     Scenario("home (public)", "/"),
-    Scenario("/account/ (signed in)", "/account/", "staff"),
-    Scenario("/admin/user/ 50 rows (admin)", "/admin/user/?page_size=50", "admin"),
-    Scenario("user search (admin)", "/admin/user/?search=user0004&page_size=50", "admin"),
-    Scenario("sign-in POST", "/login", None, post=True),
     # The cheapest request through the whole stack (every hook, one SQL query, no template, no
     # user): how far below bare Flask the stack itself sits before any page does its own work.
-    Scenario("/healthz (anonymous)", "/healthz"),
+    Scenario(HEALTHZ, "/healthz"),
+    Scenario(ADMIN_LIST_50, "/admin/user/?page_size=50", "admin"),
+    Scenario("user search (admin)", "/admin/user/?search=user0004&page_size=50", "admin"),
+    Scenario(ACCOUNT, "/account/", "staff"),
+    Scenario(DJANGO_INDEX, "/admin/", "django", server="django"),
+    Scenario(ADMIN_LIST, f"/admin/user/?page_size={PAGE_SIZE}", "admin"),
+    Scenario(DJANGO_LIST, "/admin/auth/user/", "django", server="django"),
+    # Last: the argon2-bound POSTs still queued when wrk stops would slow the next row.
+    Scenario("sign-in POST", "/login", None, post=True),
 ]
+
+# mfo's page -> the Django page it is compared with. The two are measured in alternating rounds
+# (mfo, Django, mfo, Django), each round a share of the row's seconds, so that whatever else the
+# machine does meanwhile weighs on both alike.
+PAIRS = {ACCOUNT: DJANGO_INDEX, ADMIN_LIST: DJANGO_LIST}
+ROUNDS = 2
 
 
 @dataclass
@@ -93,7 +126,9 @@ def run_wrk(url: str, seconds: int, connections: int, headers: list[str], script
         command += ["-H", header]
     if script:
         command += ["-s", str(script)]
-    return parse_wrk(subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout)
+    return parse_wrk(
+        subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    )
 
 
 def parse_wrk(output: str) -> Result:
@@ -110,19 +145,26 @@ def parse_wrk(output: str) -> Result:
 
 
 @contextmanager
-def database() -> Iterator[str]:
-    """A throw-away PostgreSQL database when one answers on 127.0.0.1:5432, else a SQLite file."""
-    server = os.environ.get("MFO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    engine = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            name = f"mfo_bench_{uuid.uuid4().hex[:10]}"
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    except sqlalchemy.exc.OperationalError:
-        engine.dispose()
-        with tempfile.TemporaryDirectory() as folder:
+def database(kind: str) -> Iterator[str]:
+    """A throw-away database of this kind: a SQLite file in a temporary folder, or a new PostgreSQL database.
+
+    Whatever happens in the block, the folder is removed and the PostgreSQL database dropped.
+    """
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="mfo-bench-") as folder:
             yield f"sqlite:///{folder}/bench.sqlite"
         return
+    server = os.environ.get("MFO_BENCH_POSTGRES_URL", POSTGRES_SERVER)
+    engine = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"mfo_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    except sqlalchemy.exc.OperationalError as error:
+        engine.dispose()
+        raise SystemExit(
+            f"PostgreSQL does not answer at {server} ({error.orig}); run with --databases sqlite"
+        ) from error
     try:
         yield sqlalchemy.make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -146,10 +188,81 @@ def bench_env(database_url: str, port: int) -> dict[str, str]:
             "FLASK_MFO_BASE_URL": f"http://127.0.0.1:{port}",
             "FLASK_MFO_ALLOW_PLAIN_HTTP": "true",
             "MFO_BIND": f"127.0.0.1:{port}",
-            "MFO_WORKERS": "2",
+            "MFO_WORKERS": str(WORKERS),
         }
     )
     return env
+
+
+def peer_python() -> Path:
+    """The benchmark's own interpreter for the Django peer: a virtual environment made from the pinned requirements.
+
+    It is made again whenever the requirements file changes; Django never enters the project's environment.
+    """
+    python = PEER_VENV / "bin" / "python"
+    stamp = PEER_VENV / "requirements.installed"
+    wanted = PEER_REQUIREMENTS.read_text()
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        print(f"making the Django peer's environment in {PEER_VENV.relative_to(ROOT)} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEER_VENV)], check=True, timeout=300)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(PEER_REQUIREMENTS),
+            ],
+            check=True,
+            timeout=900,
+        )
+        stamp.write_text(wanted)
+    return python
+
+
+def peer_env(database_url: str, port: int) -> dict[str, str]:
+    """The environment the Django peer runs with: its settings, its own database, the same bind and workers as mfo."""
+    url = sqlalchemy.make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DJANGO_", "PYTHON"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.django_peer.settings",
+            "DJANGO_PEER_DATABASE_URL": url.render_as_string(hide_password=False),
+            "DJANGO_PEER_LIST_PER_PAGE": str(PAGE_SIZE),
+            "PYTHONPATH": str(ROOT),
+            "MFO_BIND": f"127.0.0.1:{port}",
+            "MFO_WORKERS": str(WORKERS),
+        }
+    )
+    return env
+
+
+def prepare_peer(python: Path, env: dict[str, str]) -> None:
+    """Create the Django peer's tables (Django's own migrations)."""
+    subprocess.run(
+        [str(python), "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300
+    )
+
+
+def seed_peer(python: Path, env: dict[str, str], total: int) -> None:
+    """Make sure the Django peer holds its superuser and `total` bench users (bulk inserts, one password hash)."""
+    command = [
+        str(python),
+        "-m",
+        "bench.django_peer.seed",
+        "--users",
+        str(total),
+        "--password",
+        PASSWORD,
+        "--admin",
+        DJANGO_ADMIN,
+    ]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=600)
 
 
 def make_bench_app(env: dict[str, str]):
@@ -201,10 +314,10 @@ def totp_now(app, email: str) -> str:
         return _security.totp_factory.generate_totp_password(user.tf_totp_secret)
 
 
-def csrf_token(page: str) -> str:
-    """Return the first CSRF token on a page, whatever the order of the input's attributes."""
+def csrf_token(page: str, name: str = "csrf_token") -> str:
+    """Return the first CSRF token on a page (field `name`), whatever the order of the input's attributes."""
     for tag in re.findall(r"<input[^>]*>", page):
-        if 'name="csrf_token"' in tag:
+        if f'name="{name}"' in tag:
             return re.search(r'value="([^"]+)"', tag).group(1)
     raise ValueError("no CSRF token on the page")
 
@@ -247,26 +360,52 @@ def sign_in(base: str, app, email: str) -> Browser:
     return browser
 
 
+def sign_in_django(base: str) -> Browser:
+    """Sign in to the Django peer's admin through its login form, as its superuser."""
+    browser = Browser(base)
+    token = csrf_token(browser.get("/admin/login/"), "csrfmiddlewaretoken")
+    browser.submit(
+        "/admin/login/",
+        {"username": DJANGO_ADMIN, "password": PASSWORD, "next": "/admin/", "csrfmiddlewaretoken": token},
+    )
+    assert "Log out" in browser.get("/admin/"), "could not sign in to the Django peer"
+    return browser
+
+
 def sign_in_script(folder: Path, base: str) -> Path:
     """A wrk Lua script that POSTs the sign-in form (staff user, right password) with a valid CSRF token."""
     browser = Browser(base)
-    body = urllib.parse.urlencode({"email": STAFF_EMAIL, "password": PASSWORD, "csrf_token": csrf_token(browser.get("/login"))})
+    body = urllib.parse.urlencode(
+        {"email": STAFF_EMAIL, "password": PASSWORD, "csrf_token": csrf_token(browser.get("/login"))}
+    )
     script = folder / "sign_in.lua"
     script.write_text(
         'wrk.method = "POST"\n'
         f'wrk.body = "{body}"\n'
         'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-        f'wrk.headers["Cookie"] = "{browser.cookie_header()[len("Cookie: "):]}"\n'
+        f'wrk.headers["Cookie"] = "{browser.cookie_header()[len("Cookie: ") :]}"\n'
     )
     return script
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], app_spec: str, port: int) -> Iterator[str]:
-    """Run gunicorn (2 workers) with the project's gunicorn.conf.py until the block ends."""
+def gunicorn(
+    env: dict[str, str], app_spec: str, port: int, python: Path | None = None, ready: str = "/healthz"
+) -> Iterator[str]:
+    """Run gunicorn (WORKERS sync workers, the project's gunicorn.conf.py) from `python`'s environment until the block ends.
+
+    The server is ready when `ready` answers 200.
+    """
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - a file, not a pipe (a full pipe would block the server); closed below
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), app_spec],
+        # No control socket: its default path is shared, and two servers run at once.
+        [
+            str(Path(python or sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--no-control-socket",
+            app_spec,
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -278,7 +417,7 @@ def gunicorn(env: dict[str, str], app_spec: str, port: int) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(base + ("/healthz" if app_spec.startswith("mfo") else "/"), timeout=2)
+                urllib.request.urlopen(base + ready, timeout=2)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -292,7 +431,7 @@ def gunicorn(env: dict[str, str], app_spec: str, port: int) -> Iterator[str]:
         log.seek(0)
         text = log.read()
         log.close()
-        Path(tempfile.gettempdir(), "mfo-bench-gunicorn.log").write_text(text)
+        Path(tempfile.gettempdir(), f"mfo-bench-gunicorn-{app_spec.split(':')[0]}.log").write_text(text)
         failures = [line for line in text.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception|Shutdown)\b", line)]
         if failures:
             print(f"gunicorn logged {len(failures)} exceptions: {sorted(set(failures))[:5]}", file=sys.stderr)
@@ -328,166 +467,420 @@ def count_queries(app, client_email: str | None, path: str) -> int:
 def _sign_in_test_client(app, client, email: str) -> None:
     """Sign a Flask test client in through the forms."""
     response = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client.get("/login").get_data(True))}
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client.get("/login").get_data(True))},
     )
     if "/tf-validate" in response.headers.get("Location", ""):
         page = client.get("/tf-validate").get_data(True)
         client.post("/tf-validate", data={"code": totp_now(app, email), "csrf_token": csrf_token(page)})
 
 
-def measure(sizes: list[int], seconds: int, connections: int) -> dict:
-    """Run every scenario at every size, plus the bare Flask hello, and return the results."""
-    from bench.seed import seed_users
+def combine(rounds: list[Result]) -> Result:
+    """One result for rounds of equal length: mean throughput, mean p50, the worst p99, every error."""
+    return Result(
+        sum(r.rps for r in rounds) / len(rounds),
+        sum(r.p50_ms for r in rounds) / len(rounds),
+        max(r.p99_ms for r in rounds),
+        sum(r.errors for r in rounds),
+    )
 
-    results: dict = {"sizes": sizes, "runs": {}, "queries_by_page_size": {}}
-    with database() as database_url, tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = bench_env(database_url, port)
-        app = make_bench_app(env)
-        prepare(app)
-        results["database"] = sqlalchemy.make_url(database_url).get_backend_name()
-        for size in sizes:
-            print(f"seeding to {size:,} users ...", flush=True)
-            seed_users(app, size, PASSWORD)
-            with gunicorn(env, "mfo:create_app()", port) as base:
-                clients = {"admin": sign_in(base, app, ADMIN_EMAIL), "staff": sign_in(base, app, STAFF_EMAIL)}
-                script = sign_in_script(Path(folder), base)
-                for scenario in SCENARIOS:
-                    headers = [clients[scenario.who].cookie_header()] if scenario.who else []
-                    body = script if scenario.post else None
-                    # A short unmeasured run first: it fills the connection pools and caches, and lets
-                    # the requests still queued from the previous scenario (the slow sign-in POSTs) drain.
-                    run_wrk(base + scenario.path, WARM_UP_SECONDS, connections, headers, body)
-                    result = run_wrk(base + scenario.path, seconds, connections, headers, body)
-                    email = {"admin": ADMIN_EMAIL, "staff": STAFF_EMAIL}.get(scenario.who or "")
-                    if not scenario.post:
-                        result.queries = count_queries(app, email, scenario.path)
-                    results["runs"][(scenario.name, size)] = result
-                    print(
-                        f"  {scenario.name:32} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  queries {result.queries}  errors {result.errors}",
-                        flush=True,
-                    )
-            results["queries_by_page_size"][size] = {
-                n: count_queries(app, ADMIN_EMAIL, f"/admin/user/?page_size={n}") for n in (10, 50, 100)
-            }
-        with app.app_context():
-            from mfo.database import db
 
-            db.engine.dispose()
-        with gunicorn(env, "bench.hello:app", port) as base:
-            run_wrk(base + "/", WARM_UP_SECONDS, connections, [])
-            results["hello"] = run_wrk(base + "/", seconds, connections, [])
-            print(f"  {'bare Flask hello':32} {results['hello'].rps:9.1f} req/s", flush=True)
+def drive(
+    bases: dict[str, str], clients: dict[str, Browser], script: Path, seconds: int, connections: int, warm_up: int
+) -> dict[str, Result]:
+    """Run wrk on each scenario, in order, against its server: an unmeasured warm-up, then the measured run.
+
+    A compared pair (PAIRS) is warmed up together, then measured in ROUNDS alternating rounds.
+    """
+    by_name = {scenario.name: scenario for scenario in SCENARIOS}
+    peers = set(PAIRS.values())
+
+    def run(scenario: Scenario, duration: int) -> Result:
+        """One wrk run of the scenario."""
+        headers = [clients[scenario.who].cookie_header()] if scenario.who else []
+        body = script if scenario.post else None
+        return run_wrk(bases[scenario.server] + scenario.path, duration, connections, headers, body)
+
+    results = {}
+    for scenario in SCENARIOS:
+        if scenario.name in peers:
+            continue  # measured with its mfo page
+        group = [scenario] + ([by_name[PAIRS[scenario.name]]] if scenario.name in PAIRS else [])
+        # A short unmeasured run first: it fills the connection pools and caches, and lets the
+        # requests still queued from the previous scenario drain.
+        for member in group:
+            run(member, warm_up)
+        if len(group) == 1:
+            results[scenario.name] = run(scenario, seconds)
+            continue
+        rounds: dict[str, list[Result]] = {member.name: [] for member in group}
+        for _ in range(ROUNDS):
+            for member in group:
+                rounds[member.name].append(run(member, math.ceil(seconds / ROUNDS)))
+        results.update({name: combine(measured) for name, measured in rounds.items()})
     return results
 
 
-def report(results: dict, seconds: int, connections: int, command: str) -> str:
-    """Render docs/performance.md: the table, the ratios against the targets, and how it was measured."""
-    small, large = results["sizes"][0], results["sizes"][-1]
-    runs, hello = results["runs"], results["hello"]
+def show(name: str, result: Result) -> None:
+    """Print one measured row as it comes."""
+    queries = "" if result.queries is None else result.queries
+    print(
+        f"  {name:44} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms  "
+        f"queries {queries!s:>3}  errors {result.errors}",
+        flush=True,
+    )
+
+
+def measure_database(kind: str, sizes: list[int], seconds: int, connections: int, warm_up: int, python: Path) -> dict:
+    """Every scenario at every size on one kind of database, mfo and the Django peer each in a throw-away database."""
+    from bench.seed import seed_users
+
+    results: dict = {"runs": {}, "queries_by_page_size": {}}
+    with database(kind) as mfo_url, database(kind) as django_url, tempfile.TemporaryDirectory() as folder:
+        port, peer_port = free_port(), free_port()
+        env = bench_env(mfo_url, port)
+        django = peer_env(django_url, peer_port)
+        app = make_bench_app(env)
+        prepare(app)
+        prepare_peer(python, django)
+        try:
+            for size in sizes:
+                print(f"{DATABASE_LABELS[kind]}: seeding to {size:,} users in mfo and in Django ...", flush=True)
+                seed_users(app, size, PASSWORD)
+                seed_peer(python, django, size)
+                # Both servers are up together; the one not under load waits idle, using no CPU.
+                with (
+                    gunicorn(env, "mfo:create_app()", port) as base,
+                    gunicorn(
+                        django, "bench.django_peer.wsgi:application", peer_port, python, ready="/admin/login/"
+                    ) as peer_base,
+                ):
+                    clients = {
+                        "admin": sign_in(base, app, ADMIN_EMAIL),
+                        "staff": sign_in(base, app, STAFF_EMAIL),
+                        "django": sign_in_django(peer_base),
+                    }
+                    script = sign_in_script(Path(folder), base)
+                    measured = drive({"mfo": base, "django": peer_base}, clients, script, seconds, connections, warm_up)
+                for scenario in SCENARIOS:
+                    result = measured[scenario.name]
+                    if scenario.server == "mfo" and not scenario.post:
+                        email = {"admin": ADMIN_EMAIL, "staff": STAFF_EMAIL}.get(scenario.who or "")
+                        result.queries = count_queries(app, email, scenario.path)
+                    results["runs"][(scenario.name, size)] = result
+                    show(scenario.name, result)
+                results["queries_by_page_size"][size] = {
+                    n: count_queries(app, ADMIN_EMAIL, f"/admin/user/?page_size={n}") for n in (10, 50, 100)
+                }
+        finally:
+            with app.app_context():
+                from mfo.database import db
+
+                db.engine.dispose()
+    return results
+
+
+def measure(databases: list[str], sizes: list[int], seconds: int, connections: int, warm_up: int) -> dict:
+    """Run every scenario on every database at every size, plus the bare Flask hello once, and return the results."""
+    started = time.monotonic()
+    python = peer_python()
+    results: dict = {
+        "sizes": sizes,
+        "databases": {},
+        "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+        # Other work on the machine slows whatever rows it overlaps: say how busy it was.
+        "load_average": [os.getloadavg()[0]],
+    }
+    for kind in databases:
+        results["databases"][kind] = measure_database(kind, sizes, seconds, connections, warm_up, python)
+    port = free_port()
+    with gunicorn(bench_env("sqlite://", port), "bench.hello:app", port, ready="/") as base:
+        run_wrk(base + "/", warm_up, connections, [])
+        results["hello"] = run_wrk(base + "/", seconds, connections, [])
+        show("bare Flask hello", results["hello"])
+    results["minutes"] = (time.monotonic() - started) / 60
+    results["load_average"].append(os.getloadavg()[0])
+    return results
+
+
+# What profiling found (in-process CPU time per request: `python -m bench.profile` for mfo, Django's
+# test client for the peer), written into the report under the measured ratios.
+FINDINGS = [
+    "Profiled on 2026-11-27, in-process (no server, no wrk), CPU time per request:",
+    "",
+    "- **The SQLite fix.** Flask-Admin loaded the `roles` column with a join: it wrapped the page of",
+    "  users in a subquery and LEFT JOINed `(roles_users JOIN role)` to it, and SQLite materialized that",
+    "  join whole (every link row) and built an automatic index on it for every request. Now the page's",
+    "  users are read alone (`ORDER BY email LIMIT`, served by the email index) and their roles by",
+    "  `roles_users`' primary key in one more query (`selectinload`): 6 queries a page whatever its size,",
+    "  the same plan on both databases (tested in tests/test_bench.py with SQLite's query plan).",
+    "- **Row buttons.** Rendering Flask-Admin's view, edit and delete macros again for each row was more",
+    "  than half of the list's time (about 50 of 80 ms for 100 rows at 5,000 users). Each button is now",
+    "  rendered once per page and copied with each row's id, and whether the user may write is decided",
+    "  once per request, not per button: about 35 ms for the same page, the HTML byte for byte the same.",
+    "  Every row's edit and delete buttons still ask whether the user may change that user.",
+    "- **What is left on the list** (100 rows at 100,000 users on SQLite, about 46 ms): about 70% is",
+    "  Flask-Admin's list template: each row renders three scoped blocks and eight cells, and each of the",
+    "  page's 7,500 or so output chunks is passed up through eight nested blocks and templates (the list,",
+    "  mfo's layout, Flask-Admin's master and base templates); the queries (the count of all users, the",
+    "  page, the roles) about 20%; the per-row guard about 10%. Django's changelist of the same 100 users",
+    "  costs 40 to 50 ms, about 90% of it rendering its templates (the rows' cells and each row's checkbox",
+    "  widget through the form renderer), its count a small part. The two lists cost about the same: the",
+    "  3x target cannot be reached by trimming mfo's queries or checks; it would take a list template",
+    "  that renders a row without the nested blocks (a change to the admin's templates), and both lists",
+    "  would still count all users for the pager.",
+    "- **/account/** costs 2.5 to 3.5 ms, Django's admin index 4 to 5.5 ms (its session row, its user,",
+    "  the recent-actions log, the app list): 1.5 to 2x in-process. Of mfo's time, about a third renders the",
+    "  templates, a third is Flask-Principal's identity with the user and roles loaded through the ORM,",
+    "  the rest the session, the headers and the other hooks. Under gunicorn and wrk every request also",
+    "  pays the server's and the load generator's own fixed cost on the same 2 cores (bare Flask is the",
+    "  ceiling), which narrows the ratio between two cheap pages. A cheaper /account/ would have to come",
+    "  from its own templates and the request hooks, which no admin change touches.",
+    "- **Noise.** The machine is shared with other work (see the load average above): rows measured while",
+    "  it runs slow down, by half at times. A compared pair is measured in alternating rounds so that it",
+    "  weighs on both pages alike, but the throughput kept and the list's p50 compare rows measured",
+    "  minutes apart, and are the most exposed. Four complete runs on 2026-11-27, on a machine busy to",
+    "  varying degrees, put mfo's list at 0.9x to 1.6x Django's changelist at 100,000 users, and",
+    "  /account/ at 1.2x to 2.5x Django's index, on either database.",
+    "- **Tried before** (2026-11-23, PostgreSQL): loading the roles in the user's own query, dropping",
+    "  `pool_pre_ping`, caching each user's permission set per request: no measurable gain, or one not",
+    "  worth what it costs (pre-ping lets the first requests after a database restart succeed); the",
+    "  session cookie is re-signed at most once a minute instead of on every request (kept).",
+]
+
+
+def ratio(runs: dict, name: str, peer: str, size: int) -> float:
+    """Throughput of scenario `name` over that of scenario `peer`, both at `size` users."""
+    return runs[(name, size)].rps / runs[(peer, size)].rps
+
+
+def targets(kind: str, sizes: list[int], by_database: dict) -> list[tuple[str, str, bool]]:
+    """The targets on one database: (what, measured, met)."""
+    small, large = sizes[0], sizes[-1]
+    runs, queries = by_database["runs"], by_database["queries_by_page_size"]
+    on = f"on {DATABASE_LABELS[kind]}"
+    list_vs_django = ratio(runs, ADMIN_LIST, DJANGO_LIST, large)
+    account_vs_django = ratio(runs, ACCOUNT, DJANGO_INDEX, large)
+    keep = runs[(ACCOUNT, large)].rps / runs[(ACCOUNT, small)].rps
+    latency = runs[(ADMIN_LIST_50, large)].p50_ms / runs[(ADMIN_LIST_50, small)].p50_ms
+    flat = all(len(set(by_size.values())) == 1 for by_size in queries.values())
+    return [
+        (
+            f"admin user list ({PAGE_SIZE} rows) >= 3x Django's user changelist ({PAGE_SIZE} rows) at {large:,} users {on}",
+            f"{list_vs_django:.2f}x",
+            list_vs_django >= 3.0,
+        ),
+        (
+            f"/account/ >= 2x Django's signed-in admin index at {large:,} users {on}",
+            f"{account_vs_django:.2f}x",
+            account_vs_django >= 2.0,
+        ),
+        (
+            f"signed-in page keeps >= 80% of its throughput from {small:,} to {large:,} users {on}",
+            f"{keep:.0%}",
+            keep >= 0.8,
+        ),
+        (f"admin user list p50 at {large:,} users within 2x of {small:,} {on}", f"{latency:.2f}x", latency <= 2.0),
+        (
+            f"SQL queries per admin list page do not grow with rows shown (10 / 50 / 100 rows) {on}",
+            "; ".join(
+                f"{size:,} users: " + " / ".join(str(v) for v in by_size.values()) for size, by_size in queries.items()
+            ),
+            flat,
+        ),
+    ]
+
+
+def table(sizes: list[int], by_database: dict, hello: Result) -> list[str]:
+    """One database's results as a Markdown table, mfo's rows first, then Django's, then bare Flask for reference."""
     lines = [
-        "# Performance",
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` on this project's machine "
-        f"(2 cores), {results['database']} database, gunicorn with 2 sync workers, wrk with 2 threads and "
-        f"{connections} connections for {seconds} s per row after an unmeasured {WARM_UP_SECONDS} s run, everything on "
-        "127.0.0.1. Rate limits are off "
-        "during the run (they would turn the load into 429s); everything else is the production configuration.",
-        "",
         "| request | users | requests/s | p50 ms | p99 ms | SQL queries | non-2xx/3xx or socket errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for scenario in SCENARIOS:
-        for size in results["sizes"]:
-            r = runs[(scenario.name, size)]
+        for size in sizes:
+            r = by_database["runs"][(scenario.name, size)]
             queries = "" if r.queries is None else str(r.queries)
-            lines.append(f"| {scenario.name} | {size:,} | {r.rps:.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {queries} | {r.errors} |")
-    lines.append(f"| bare Flask hello | - | {hello.rps:.1f} | {hello.p50_ms:.2f} | {hello.p99_ms:.2f} | 0 | {hello.errors} |")
+            lines.append(
+                f"| {scenario.name} | {size:,} | {r.rps:.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {queries} | {r.errors} |"
+            )
+    lines.append(
+        f"| bare Flask hello (reference) | - | {hello.rps:.1f} | {hello.p50_ms:.2f} | {hello.p99_ms:.2f} | 0 | {hello.errors} |"
+    )
+    return lines
 
-    account = "/account/ (signed in)"
-    admin_list = "/admin/user/ 50 rows (admin)"
-    keep = runs[(account, large)].rps / runs[(account, small)].rps
-    vs_hello = runs[(account, large)].rps / hello.rps
-    healthz = runs[("/healthz (anonymous)", large)].rps
-    healthz_vs_hello = healthz / hello.rps
-    # Time per request (1 / throughput): what the hooks add to bare Flask, and what the page adds to the hooks.
-    page_vs_hooks = (1 / runs[(account, large)].rps - 1 / healthz) / (1 / healthz - 1 / hello.rps)
-    latency = runs[(admin_list, large)].p50_ms / runs[(admin_list, small)].p50_ms
-    queries = results["queries_by_page_size"]
-    flat = all(len(set(by_size.values())) == 1 for by_size in queries.values())
-    targets = [
-        (f"signed-in page keeps >= 80% of its throughput from {small:,} to {large:,} users", f"{keep:.0%}", keep >= 0.8),
-        ("signed-in page reaches >= 40% of bare-Flask throughput", f"{vs_hello:.0%}", vs_hello >= 0.4),
-        (f"admin user list p50 at {large:,} users within 2x of {small:,}", f"{latency:.2f}x", latency <= 2.0),
-        (
-            "SQL queries per admin list page do not grow with rows shown (10 / 50 / 100 rows)",
-            "; ".join(f"{size:,} users: " + " / ".join(str(v) for v in by_size.values()) for size, by_size in queries.items()),
-            flat,
-        ),
+
+def report(results: dict, seconds: int, connections: int, command: str, warm_up: int = WARM_UP_SECONDS) -> str:
+    """Render docs/performance.md: a table per database, the targets with their ratios, and how it was measured."""
+    sizes, hello = results["sizes"], results["hello"]
+    large = sizes[-1]
+    databases = results["databases"]
+    labels = " and ".join(DATABASE_LABELS[kind] for kind in databases)
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {results['measured_at']} UTC by `{command}` on this project's machine "
+        f"(2 cores) on {labels}; the whole run took {results['minutes']:.1f} min. mfo and a stock Django "
+        f"{DJANGO_VERSION} admin (`bench/django_peer/`) each run under gunicorn with {WORKERS} sync workers, on a "
+        "throw-away database of its own holding the same number of users; both servers are up together and "
+        "wrk loads one at a time (the other waits idle), with 2 threads and "
+        f"{connections} connections for {seconds} s per row after an unmeasured {warm_up} s run, everything on "
+        f"127.0.0.1. Each Django row and the mfo row it is compared with are measured in {ROUNDS} alternating rounds "
+        "(throughput and p50: the rounds' mean; p99: the worst round's). mfo's rate limits "
+        "are off during the run (they would turn the load into 429s); everything else is the production "
+        "configuration. Django runs with DEBUG off, its default middleware, database-backed sessions and "
+        "persistent database connections.",
+        "",
     ]
-    lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {value} | {'yes' if ok else 'NO'} |" for name, value, ok in targets]
+    if "load_average" in results:
+        began, ended = results["load_average"]
+        lines += [
+            f"The machine's load average was {began:.1f} over the minute before the run and {ended:.1f} over its last "
+            "minute, which includes the benchmark's own server and wrk (about 2): other work on the machine slows "
+            "the rows it overlaps.",
+            "",
+        ]
+    for kind, by_database in databases.items():
+        lines += [f"## {DATABASE_LABELS[kind]}", ""] + table(sizes, by_database, hello) + [""]
+    lines += ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    for kind, by_database in databases.items():
+        lines += [
+            f"| {name} | {value} | {'yes' if ok else 'NO'} |" for name, value, ok in targets(kind, sizes, by_database)
+        ]
     lines += [
         "",
-        "The sign-in POST is bound by argon2 password hashing (the production cost, on purpose); it is",
-        "listed to show that cost, not to be compared with page views.",
+        "The admin lists are compared at the same page size: mfo's user list and Django's user changelist,",
+        f"{PAGE_SIZE} rows each, signed in with full rights. The signed-in page is compared with Django's",
+        "cheapest signed-in admin page, its index. The sign-in POST is bound by argon2 password hashing (the",
+        "production cost, on purpose); it is listed to show that cost, not to be compared with page views.",
+        "Bare Flask (a constant string, no database) is measured once and shown in each table as the ceiling",
+        "of the stack; it is no longer a target.",
         "",
         "## Where the time goes",
         "",
-        "`/healthz` runs every request hook (CSRF, security headers and CSP nonce,",
-        "Flask-Principal's identity, the MFA and session-limit checks, the request log) and one SQL query,",
-        f"with nobody signed in and no template: it reaches {healthz_vs_hello:.0%} of bare Flask in this run, the",
-        f"signed-in page {vs_hello:.0%}. In time per request (one over throughput), what a signed-in page adds on",
-        "top of those hooks (the session cookie, the user and their roles, the identity's needs, a form and its",
-        f"CSRF token, a page rendered in the site layout) costs {page_vs_hooks:.1f} times what the hooks add to bare Flask.",
-        "",
-        "`python -m bench.profile /account/` profiles the signed-in page in-process with cProfile, and",
-        "a sampling profiler (py-spy) on a gunicorn worker under wrk showed the same split: rendering the templates about a",
-        "third (the layout's nav, language switcher and sign-out forms, the profile form, about 14",
-        "translated strings through Flask-Babel), Flask-Principal's identity with the user and roles",
-        "loaded through the ORM about a quarter, the view's form, the session cookie, the headers and",
-        "gunicorn's own writing of the response the rest. No part dominates.",
-        "",
-        "What was tried on 2026-11-23, in separate runs with the same gunicorn and wrk settings on PostgreSQL:",
-        "",
-        "- Loading the roles in the user's own query (a join; one round trip instead of two): no",
-        "  measurable change (three alternating runs each, 513 to 572 req/s either way); not kept.",
-        "- Dropping `pool_pre_ping` (one round trip less per request): about 7% more in one run; not",
-        "  kept, because pre-ping is what lets the first requests after a database restart succeed",
-        "  instead of failing (see docs/soak.md).",
-        "- Caching each user's permission set per request: no measurable gain on `/account/` and at",
-        "  most 5 to 10% on the admin list (27 ms in-process for 50 rows, mostly Flask-Admin's row",
-        "  templates); not kept.",
-        "- The session cookie is re-signed at most once a minute instead of on every request (kept).",
-        "",
-        f"The hooks alone, with nobody signed in and no page, reach {healthz_vs_hello:.0%} of bare Flask; reaching 40%",
-        "on a signed-in page would mean dropping parts of the security stack from signed-in pages or caching",
-        "the signed-in user across requests (which delays deactivation and role changes): neither is worth",
-        "it for an admin used by a festival's staff.",
-        "",
-        "Run it again with `make bench` (installs wrk from Debian's packages when missing). Options:",
-        "`python -m bench.run --sizes 1000,100000 --seconds 10 --connections 16`.",
-        "",
     ]
+    for kind, by_database in databases.items():
+        runs = by_database["runs"]
+        lines.append(
+            f"- {DATABASE_LABELS[kind]}, {large:,} users: mfo's list {ratio(runs, ADMIN_LIST, DJANGO_LIST, large):.2f}x "
+            f"Django's, /account/ {ratio(runs, ACCOUNT, DJANGO_INDEX, large):.2f}x Django's index; /healthz (every "
+            f"request hook, one query, no page) reaches {runs[(HEALTHZ, large)].rps / hello.rps:.0%} of bare Flask, "
+            f"/account/ {runs[(ACCOUNT, large)].rps / hello.rps:.0%}."
+        )
+    lines += (
+        [""]
+        + FINDINGS
+        + [
+            "",
+            "Run it again with `make bench` (installs wrk from Debian's packages when missing, and Django in",
+            "`bench/.venv-django` from `bench/requirements-django.txt`). Options: `python -m bench.run",
+            "--databases sqlite,postgresql --sizes 1000,100000 --seconds 10 --warm-up 3 --connections 16`.",
+            "",
+        ]
+    )
     return "\n".join(lines)
+
+
+def to_json(results: dict) -> dict:
+    """The results as JSON-ready data (scenario rows as lists), to render the report again later."""
+    return {
+        **results,
+        "hello": asdict(results["hello"]),
+        "databases": {
+            kind: {
+                "runs": [[name, size, asdict(result)] for (name, size), result in by_database["runs"].items()],
+                "queries_by_page_size": {
+                    str(size): {str(n): q for n, q in by_n.items()}
+                    for size, by_n in by_database["queries_by_page_size"].items()
+                },
+            }
+            for kind, by_database in results["databases"].items()
+        },
+    }
+
+
+def from_json(data: dict) -> dict:
+    """The results back from to_json's data."""
+    return {
+        **data,
+        "hello": Result(**data["hello"]),
+        "databases": {
+            kind: {
+                "runs": {(name, size): Result(**result) for name, size, result in by_database["runs"]},
+                "queries_by_page_size": {
+                    int(size): {int(n): q for n, q in by_n.items()}
+                    for size, by_n in by_database["queries_by_page_size"].items()
+                },
+            }
+            for kind, by_database in data["databases"].items()
+        },
+    }
 
 
 def main() -> int:
     """Parse options, measure, print and write docs/performance.md; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--databases", default=",".join(DATABASES), help="comma-separated: sqlite, postgresql")
     parser.add_argument("--sizes", default="1000,100000", help="comma-separated user counts, ascending")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per row")
+    parser.add_argument(
+        "--warm-up", type=int, default=WARM_UP_SECONDS, help="unmeasured wrk run before each row, seconds"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument(
+        "--results",
+        default=str(Path(tempfile.gettempdir()) / "mfo-bench-results.json"),
+        help="raw results written here",
+    )
+    parser.add_argument(
+        "--render", metavar="RESULTS", help="only write the report again from a results file of an earlier run"
+    )
     args = parser.parse_args()
+    # A stop from outside (timeout, Ctrl-C) unwinds like an error, so the servers are stopped and
+    # the throw-away databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        text = report(
+            from_json(saved["results"]), saved["seconds"], saved["connections"], saved["command"], saved["warm_up"]
+        )
+        Path(args.out).write_text(text)
+        print(text)
+        return 0 if "| NO |" not in text else 1
     if not shutil.which("wrk"):
         print("wrk is not installed: `make bench` installs it (apt-get install wrk)", file=sys.stderr)
         return 2
+    databases = [d for d in args.databases.split(",") if d]
+    unknown = set(databases) - set(DATABASES)
+    if unknown:
+        parser.error(f"unknown databases: {', '.join(sorted(unknown))}")
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = measure(sizes, args.seconds, args.connections)
-    command = "make bench" if args.sizes == "1000,100000" else f"python -m bench.run --sizes {args.sizes}"
-    text = report(results, args.seconds, args.connections, command)
+    results = measure(databases, sizes, args.seconds, args.connections, args.warm_up)
+    defaults = (args.databases, args.sizes, args.seconds, args.warm_up, args.connections) == (
+        ",".join(DATABASES),
+        "1000,100000",
+        10,
+        WARM_UP_SECONDS,
+        16,
+    )
+    command = (
+        "make bench"
+        if defaults
+        else (
+            f"python -m bench.run --databases {args.databases} --sizes {args.sizes} --seconds {args.seconds} "
+            f"--warm-up {args.warm_up} --connections {args.connections}"
+        )
+    )
+    saved = {
+        "results": to_json(results),
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "command": command,
+        "warm_up": args.warm_up,
+    }
+    Path(args.results).write_text(json.dumps(saved, indent=1))
+    text = report(results, args.seconds, args.connections, command, args.warm_up)
     Path(args.out).write_text(text)
     print(text)
     return 0 if "| NO |" not in text else 1
