@@ -39,6 +39,9 @@ def main() -> None:
             "FLASK_RATELIMIT_ENABLED": "false",
             "FLASK_MFO_LOG_LEVEL": "WARNING",
             "FLASK_MFO_REQUIRE_MFA_FOR_ADMIN": "false",
+            # The test client asks for localhost over http.
+            "FLASK_MFO_BASE_URL": "http://localhost",
+            "FLASK_MFO_ALLOW_PLAIN_HTTP": "true",
         }
     )
     from flask_security.utils import hash_password, naive_utcnow

@@ -10,12 +10,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mfo import features as installed
-from mfo.config import load_config
+from mfo.config import load_config, log_start_warnings
 from mfo.database import db
 from mfo.database.setup import configure_sqlite, end_sessions_safely, no_queries_while_building
 from mfo.extensions import babel, csrf, limiter, mail, migrate
 from mfo.feature import Feature
 from mfo.headers import init_headers
+from mfo.hosts import Application, init_hosts
 
 
 def create_app(config: dict | None = None, features: Sequence[str] = installed.FEATURES) -> Flask:
@@ -24,7 +25,7 @@ def create_app(config: dict | None = None, features: Sequence[str] = installed.F
     `config` overrides every other source of settings; `features` lists the feature packages to
     install, in order (default: mfo.features.FEATURES). The core services always come first.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Application(__name__, instance_relative_config=True)
     if not (config or {}).get("TESTING"):
         load_dotenv()
     load_config(app, config)
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None, features: Sequence[str] = installed.F
     declared = installed.load(modules)
     with no_queries_while_building(guard=app.debug or app.testing):
         register_request_log(app)  # first, so its timer starts before any other hook runs
+        log_start_warnings(app)
         register_extensions(app, modules)
         register_features(app, declared)
         register_errorhandlers(app)
@@ -61,6 +63,9 @@ def register_extensions(app: Flask, modules: Sequence[str]) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    # Both put their hook first: the headers' (the CSP nonce) ends up ahead of the host check's,
+    # so even the 400 page for a forged Host carries its nonce.
+    init_hosts(app)
     init_headers(app)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Config, Flask
 from flask.helpers import get_debug_flag
@@ -21,6 +23,13 @@ MINUTE_SETTINGS = ("SECURITY_FRESHNESS", "SECURITY_FRESHNESS_GRACE_PERIOD")
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
+# Hosts a development or test server answers to without MFO_BASE_URL (`make run` serves on
+# 127.0.0.1, the browser tests on localhost). Any other Host header gets 400, in every mode: a
+# page that rebinds its own DNS name to 127.0.0.1 cannot drive a developer's server either.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+log = logging.getLogger(__name__)
+
 
 class DefaultConfig:
     """Defaults for every setting; each one can be overridden by a FLASK_-prefixed variable."""
@@ -31,7 +40,19 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
-    PREFERRED_URL_SCHEME = "http"
+    PREFERRED_URL_SCHEME = "http"  # MFO_BASE_URL's scheme when that is set
+
+    # --- The site's address. Emailed links (password reset, confirmation, invitations) are built
+    # on it whatever Host header a request carries, and requests naming any other host get 400:
+    # a forged Host cannot put its own address in a reset link. Required in production, e.g.
+    # https://festival.example.org (no path); SERVER_NAME, PREFERRED_URL_SCHEME and TRUSTED_HOSTS
+    # are derived from it. Other names the site answers to (www., an old name) go in
+    # MFO_HOST_ALIASES: they are served, but links still name the base URL.
+    MFO_BASE_URL: str | None = None
+    MFO_HOST_ALIASES: list[str] = []
+    # Production sends the session and remember-me cookies over HTTPS only. A site served over
+    # plain http (a closed network, a test server) must say so here; a warning is logged at start.
+    MFO_ALLOW_PLAIN_HTTP = False
 
     # --- Database (the SQLite default is filled in by load_config: it lives in the instance folder)
     SQLALCHEMY_DATABASE_URI: str | None = None
@@ -127,8 +148,6 @@ class DefaultConfig:
     # happens in between (remember-me included).
     MFO_IDLE_TIMEOUT_MINUTES = 30
     MFO_SESSION_MAX_HOURS = 12
-    # Served over HTTPS: cookies are sent over HTTPS only and URLs are built with https://.
-    MFO_HTTPS = False
     MFO_FORCE_HTTPS = False  # also redirect http:// requests to https:// (usually the proxy's job)
     # Flask-Security's own inline scripts (passkey pages) read their CSP nonce from g under this name.
     SECURITY_SCRIPT_NONCE_KEY = "csp_nonce"
@@ -223,10 +242,7 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     for name in ("SECURITY_EMAIL_SENDER", "SECURITY_TWO_FACTOR_RESCUE_MAIL"):
         if not app.config.get(name):
             app.config[name] = app.config["MAIL_DEFAULT_SENDER"]
-    if app.config["MFO_HTTPS"]:
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
-        app.config["PREFERRED_URL_SCHEME"] = "https"
+    _site_address(app, development)
     # A remember-me cookie never outlives the absolute session lifetime (mfo.security.sessions
     # also checks the lifetime on the server, since a copied cookie ignores its expiry date).
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(hours=float(app.config["MFO_SESSION_MAX_HOURS"])))
@@ -235,6 +251,75 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             app.config[name] = timedelta(minutes=float(value))
     app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"] = _identity_attributes(app.config["SECURITY_USER_IDENTITY_ATTRIBUTES"])
+
+
+def _site_address(app: Flask, development: bool) -> None:
+    """Derive the site's address settings from MFO_BASE_URL, and decide whether cookies are Secure.
+
+    Production needs the base URL (links in emails cannot follow the request's Host header) and
+    HTTPS, unless MFO_ALLOW_PLAIN_HTTP says otherwise. Development and tests may go without both.
+    """
+    config = app.config
+    base = config.get("MFO_BASE_URL")
+    aliases = config.get("MFO_HOST_ALIASES") or []
+    if isinstance(aliases, str):  # FLASK_MFO_HOST_ALIASES=www.example.org,old.example.org (not JSON)
+        aliases = aliases.split(",")
+    aliases = [str(host).strip().lower() for host in aliases if str(host).strip()]
+    local = list(LOCAL_HOSTS) if development else []
+    if not base:
+        if not development:
+            raise RuntimeError(
+                "FLASK_MFO_BASE_URL is not set: mfo refuses to start outside debug or testing without "
+                "the address people reach it at, e.g. FLASK_MFO_BASE_URL=https://festival.example.org "
+                "(emailed links are built on it; see dotenv_example)."
+            )
+        config["TRUSTED_HOSTS"] = [*local, *aliases]
+        https = False
+    else:
+        parts = urlsplit(str(base))
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or parts.password
+        ):
+            raise RuntimeError(
+                f"FLASK_MFO_BASE_URL={base} is not a site address: give the scheme and host only, "
+                "e.g. https://festival.example.org or http://127.0.0.1:8000 (no path)."
+            )
+        # SERVER_NAME makes every link built with _external=True name this host, whatever Host
+        # the request came with; TRUSTED_HOSTS refuses requests for hosts that are not ours.
+        config["SERVER_NAME"] = parts.netloc.lower()
+        config["PREFERRED_URL_SCHEME"] = parts.scheme
+        config["TRUSTED_HOSTS"] = [parts.hostname, *aliases, *local]
+        https = parts.scheme == "https"
+    if development:
+        secure = https
+    else:
+        plain = bool(config["MFO_ALLOW_PLAIN_HTTP"])
+        if not https and not plain:
+            raise RuntimeError(
+                f"FLASK_MFO_BASE_URL={base} is not https: production sends its cookies over HTTPS only. "
+                "Serve the site over HTTPS, or set FLASK_MFO_ALLOW_PLAIN_HTTP=true to accept plain http."
+            )
+        secure = not plain
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def log_start_warnings(app: Flask) -> None:
+    """Log, at every start, the settings that leave a production site weaker than its defaults.
+
+    Called once the app's logging is set up, so the warning is a line of mfo's log like any other.
+    """
+    if not (app.debug or app.testing) and app.config["MFO_ALLOW_PLAIN_HTTP"]:
+        log.warning(
+            "FLASK_MFO_ALLOW_PLAIN_HTTP is set: session and remember-me cookies are sent over plain "
+            "http, where anyone on the network path can read them and take over the sessions."
+        )
 
 
 def _identity_attributes(attributes: list[dict]) -> list[dict]:

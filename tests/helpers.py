@@ -41,7 +41,11 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, second_fact
 
 
 def totp_code(email: str) -> str:
-    """Return the code the user's authenticator app shows now (needs an app context)."""
+    """Return a code the user's authenticator app shows now, or soon (needs an app context).
+
+    Each code is accepted once: when this user's code for the current 30 seconds was used
+    already (a test signing in twice), return the next step's, which the validity window accepts.
+    """
     from flask_security.proxies import _security
 
     from mfo.database import db
@@ -49,7 +53,9 @@ def totp_code(email: str) -> str:
 
     db.session.expire_all()
     user = user_datastore.find_user(email=email)
-    return _security.totp_factory.generate_totp_password(user.tf_totp_secret)
+    totp = _security.totp_factory._totp.from_source(user.tf_totp_secret)
+    step = max(totp.generate().counter, (user.tf_totp_last_step or -1) + 1)
+    return totp.generate(time=step * totp.period).token
 
 
 def logout(client: FlaskClient):

@@ -468,6 +468,19 @@ def test_a_deleted_record_lists_its_values_with_labels(app, users, admin_client)
     assert "Name: Leaving Soon" in html and "Email: leaving@example.org" in html and "fs_uniquifier" not in html
 
 
+def test_the_last_code_step_is_recorded_but_never_shown(app, users, admin_client, client_for):
+    """A deleted user who signed in with a code: their last accepted code step is in the event, not on the page."""
+    from tests.admin_helpers import delete_record
+
+    client_for("organizer")  # signs in with an authenticator code
+    assert fresh_user(users["organizer"]).tf_totp_last_step is not None
+    delete_record(admin_client, "user", user_id(users["organizer"]))
+    event = events("user-deleted")[-1]
+    assert "tf_totp_last_step" in details(event)["before"]
+    html = page(admin_client.get(f"/admin/audit/details/?id={event.id}"))
+    assert "tf_totp_last_step" not in html and "Tf totp last step" not in html
+
+
 def test_the_browser_is_named_for_people(app, users, admin_client, anon_client):
     """The details page and the account's recent sign-ins say "Firefox on Windows" (ua-parser), the full string in a tooltip."""
     anon_client.environ_base["HTTP_USER_AGENT"] = FIREFOX_ON_WINDOWS

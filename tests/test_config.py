@@ -16,13 +16,16 @@ from dotenv import dotenv_values
 from flask import Config, Flask
 
 from mfo import create_app
-from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config, load_environment
+from mfo.config import REQUIRED_SECRETS, DefaultConfig, load_config, load_environment, log_start_warnings
 from mfo.database import db
+from mfo.hosts import Application
 from tests.conftest import TEST_CONFIG, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = sorted(name for name in vars(DefaultConfig) if name.isupper())
 SECRETS = {"SECRET_KEY": "k", "SECURITY_PASSWORD_SALT": "s", "SECURITY_TOTP_SECRETS": {"1": "t"}}
+# What production needs besides its secrets: the address people reach the site at.
+PRODUCTION = {**SECRETS, "MFO_BASE_URL": "https://festival.example.org"}
 # `# FLASK_NAME=value` (a default) or `FLASK_NAME=` (a secret to fill in) in dotenv_example.
 DOTENV_LINE = re.compile(r"^(?:# )?FLASK_([A-Z0-9_]+)=(.*)$", re.MULTILINE)
 
@@ -40,7 +43,7 @@ def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def instance(bare_env: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Point create_app's instance folder into tmp_path and keep a developer's .env out of the test."""
     folder = tmp_path / "instance"
-    bare_env.setattr("mfo.app.Flask", functools.partial(Flask, instance_path=str(folder)))
+    bare_env.setattr("mfo.app.Application", functools.partial(Application, instance_path=str(folder)))
     bare_env.setattr("mfo.app.load_dotenv", lambda: False)
     return folder
 
@@ -116,14 +119,14 @@ def test_a_dotenv_copied_from_the_example_starts_development_and_guards_producti
 def test_environment_overrides_are_parsed_as_json_or_kept_as_text(bare_env, tmp_path):
     """FLASK_ variables override defaults: numbers, booleans and objects as JSON, anything else as text."""
     bare_env.setenv("FLASK_MFO_LOCKOUT_THRESHOLD", "3")
-    bare_env.setenv("FLASK_MFO_HTTPS", "true")
+    bare_env.setenv("FLASK_MFO_ALLOW_PLAIN_HTTP", "true")
     bare_env.setenv("FLASK_SECURITY_TOTP_SECRETS", '{"1": "from-the-environment"}')
     bare_env.setenv("FLASK_SECURITY_TWO_FACTOR_ENABLED_METHODS", '["authenticator"]')
     bare_env.setenv("FLASK_MAIL_SERVER", "smtp.example.org")
     bare_env.setenv("FLASK_MFO_RATELIMIT_SIGNIN", "3 per minute")
     app = configured(tmp_path, TESTING=True)
     assert app.config["MFO_LOCKOUT_THRESHOLD"] == 3
-    assert app.config["MFO_HTTPS"] is True
+    assert app.config["MFO_ALLOW_PLAIN_HTTP"] is True
     assert app.config["SECURITY_TOTP_SECRETS"] == {"1": "from-the-environment"}
     assert app.config["SECURITY_TWO_FACTOR_ENABLED_METHODS"] == ["authenticator"]
     assert app.config["MAIL_SERVER"] == "smtp.example.org"
@@ -134,7 +137,7 @@ def test_environment_overrides_are_parsed_as_json_or_kept_as_text(bare_env, tmp_
 def test_booleans_are_booleans_whatever_their_case(bare_env, tmp_path, raw, expected):
     """FLASK_SECURITY_REGISTERABLE=False switches registration off: not the truthy string "False"."""
     bare_env.setenv("FLASK_SECURITY_REGISTERABLE", raw)
-    assert configured(tmp_path, **SECRETS).config["SECURITY_REGISTERABLE"] is expected
+    assert configured(tmp_path, **PRODUCTION).config["SECURITY_REGISTERABLE"] is expected
 
 
 @pytest.mark.parametrize("raw", ["0", "false", "False", "no", ""])
@@ -203,10 +206,11 @@ def test_production_refuses_to_start_without_secrets_and_names_the_missing_one(i
 
 
 def test_secrets_from_the_environment_satisfy_production(bare_env, tmp_path):
-    """With the three secrets in FLASK_ variables the production configuration loads, using them."""
+    """With the three secrets (and the base URL) in FLASK_ variables the production configuration loads, using them."""
     bare_env.setenv("FLASK_SECRET_KEY", "key-from-env")
     bare_env.setenv("FLASK_SECURITY_PASSWORD_SALT", "salt-from-env")
     bare_env.setenv("FLASK_SECURITY_TOTP_SECRETS", '{"1": "totp-from-env"}')
+    bare_env.setenv("FLASK_MFO_BASE_URL", "https://festival.example.org")
     app = configured(tmp_path)
     assert (app.config["SECRET_KEY"], app.config["SECURITY_PASSWORD_SALT"]) == ("key-from-env", "salt-from-env")
     assert app.config["SECURITY_TOTP_SECRETS"] == {"1": "totp-from-env"}
@@ -242,7 +246,7 @@ def test_given_secrets_are_not_replaced_by_generated_ones(bare_env, tmp_path):
 def test_defaults_depend_on_the_mode(bare_env, tmp_path):
     """Registration is on in development and off in production; mail goes to the console, memory or SMTP."""
     development = configured(tmp_path, DEBUG=True)
-    production = configured(tmp_path, **SECRETS)
+    production = configured(tmp_path, **PRODUCTION)
     testing = configured(tmp_path, TESTING=True)
     assert development.config["SECURITY_REGISTERABLE"] is True
     assert testing.config["SECURITY_REGISTERABLE"] is True
@@ -252,8 +256,8 @@ def test_defaults_depend_on_the_mode(bare_env, tmp_path):
         "locmem",
         "smtp",
     )
-    assert configured(tmp_path, **SECRETS, MAIL_BACKEND="console").config["MAIL_BACKEND"] == "console"
-    assert configured(tmp_path, **SECRETS, SECURITY_REGISTERABLE=True).config["SECURITY_REGISTERABLE"] is True
+    assert configured(tmp_path, **PRODUCTION, MAIL_BACKEND="console").config["MAIL_BACKEND"] == "console"
+    assert configured(tmp_path, **PRODUCTION, SECURITY_REGISTERABLE=True).config["SECURITY_REGISTERABLE"] is True
 
 
 def test_senders_fall_back_to_the_default_sender(bare_env, tmp_path):
@@ -273,15 +277,92 @@ def test_minutes_become_durations(bare_env, tmp_path):
     assert default.config["SECURITY_FRESHNESS"] == timedelta(minutes=DefaultConfig.SECURITY_FRESHNESS)
 
 
-def test_https_makes_cookies_secure_and_links_https(bare_env, tmp_path):
-    """MFO_HTTPS turns on Secure session and remember-me cookies and https links; off by default."""
-    bare_env.setenv("FLASK_MFO_HTTPS", "true")
-    app = configured(tmp_path, TESTING=True)
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+# --- The site's address and HTTPS
+
+
+def test_production_refuses_to_start_without_the_base_url_and_names_it(bare_env, tmp_path):
+    """With its secrets but no MFO_BASE_URL, production stops and says which variable to set."""
+    with pytest.raises(RuntimeError, match="FLASK_MFO_BASE_URL is not set"):
+        configured(tmp_path, **SECRETS)
+    with pytest.raises(RuntimeError, match="FLASK_MFO_BASE_URL is not set"):
+        configured(tmp_path, **SECRETS, MFO_BASE_URL="")
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["festival.example.org", "ftp://festival.example.org", "https://festival.example.org/mfo", "https://x@festival.example.org", "https://"],
+)
+def test_a_base_url_that_is_not_a_site_address_is_refused(bare_env, tmp_path, base):
+    """The base URL is a scheme and a host (and port): anything else stops the app, naming the variable."""
+    with pytest.raises(RuntimeError, match="FLASK_MFO_BASE_URL=.* is not a site address"):
+        configured(tmp_path, **SECRETS, MFO_BASE_URL=base)
+
+
+def test_the_base_url_sets_the_server_name_the_scheme_and_the_trusted_hosts(bare_env, tmp_path):
+    """SERVER_NAME, PREFERRED_URL_SCHEME and TRUSTED_HOSTS come from MFO_BASE_URL; aliases are trusted too."""
+    app = configured(tmp_path, **PRODUCTION, MFO_HOST_ALIASES=["WWW.festival.example.org"])
+    assert app.config["SERVER_NAME"] == "festival.example.org"
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
-    bare_env.delenv("FLASK_MFO_HTTPS")
-    plain = configured(tmp_path, TESTING=True)
-    assert not plain.config.get("SESSION_COOKIE_SECURE") and plain.config["PREFERRED_URL_SCHEME"] == "http"
+    assert app.config["TRUSTED_HOSTS"] == ["festival.example.org", "www.festival.example.org"]
+    with_port = configured(tmp_path, **SECRETS, MFO_BASE_URL="http://10.0.0.5:8000/", MFO_ALLOW_PLAIN_HTTP=True)
+    assert with_port.config["SERVER_NAME"] == "10.0.0.5:8000"
+    assert with_port.config["PREFERRED_URL_SCHEME"] == "http"
+    assert with_port.config["TRUSTED_HOSTS"] == ["10.0.0.5"]
+
+
+def test_host_aliases_may_be_given_as_plain_text(bare_env, tmp_path):
+    """FLASK_MFO_HOST_ALIASES=a,b (not JSON) names two hosts, not one per character."""
+    bare_env.setenv("FLASK_MFO_HOST_ALIASES", "www.festival.example.org, old.example.org")
+    app = configured(tmp_path, **PRODUCTION)
+    assert app.config["TRUSTED_HOSTS"] == ["festival.example.org", "www.festival.example.org", "old.example.org"]
+
+
+def test_development_and_tests_trust_localhost_without_a_base_url(bare_env, tmp_path):
+    """Without a base URL, `make run` and the tests answer on localhost and 127.0.0.1 only (plus aliases)."""
+    development = configured(tmp_path, DEBUG=True, MFO_HOST_ALIASES=["mfo.lan"])
+    assert development.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", "mfo.lan"]
+    testing = configured(tmp_path, TESTING=True, MFO_BASE_URL="https://festival.example.org")
+    assert testing.config["TRUSTED_HOSTS"] == ["festival.example.org", "localhost", "127.0.0.1"]
+
+
+def test_production_cookies_are_secure_by_default(bare_env, tmp_path):
+    """In production the session and remember-me cookies are Secure without any setting."""
+    app = configured(tmp_path, **PRODUCTION)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["MFO_ALLOW_PLAIN_HTTP"] is False
+
+
+def test_production_over_plain_http_needs_the_opt_out(bare_env, tmp_path):
+    """An http:// base URL in production stops the app unless MFO_ALLOW_PLAIN_HTTP says so."""
+    with pytest.raises(RuntimeError, match="FLASK_MFO_ALLOW_PLAIN_HTTP=true"):
+        configured(tmp_path, **SECRETS, MFO_BASE_URL="http://festival.example.org")
+
+
+def test_the_plain_http_opt_out_drops_secure_and_warns_at_start(bare_env, tmp_path, caplog):
+    """MFO_ALLOW_PLAIN_HTTP=true (from the environment) sends cookies without Secure, with a warning logged at start."""
+    bare_env.setenv("FLASK_MFO_ALLOW_PLAIN_HTTP", "true")
+    app = configured(tmp_path, **SECRETS, MFO_BASE_URL="http://festival.example.org")
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["REMEMBER_COOKIE_SECURE"] is False
+    with caplog.at_level("WARNING", logger="mfo.config"):
+        log_start_warnings(app)
+    (warning,) = [r for r in caplog.records if r.name == "mfo.config"]
+    assert warning.levelname == "WARNING" and "FLASK_MFO_ALLOW_PLAIN_HTTP" in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="mfo.config"):
+        log_start_warnings(configured(tmp_path, **PRODUCTION, MFO_ALLOW_PLAIN_HTTP=False))
+        log_start_warnings(configured(tmp_path, DEBUG=True, MFO_ALLOW_PLAIN_HTTP=True))
+    assert not [r for r in caplog.records if r.name == "mfo.config"]
+
+
+def test_development_and_tests_stay_on_http(bare_env, tmp_path):
+    """Development and tests may serve http without any setting (and with no warning); an https base URL makes cookies Secure."""
+    for mode in ({"DEBUG": True}, {"TESTING": True}):
+        plain = configured(tmp_path, **mode)
+        assert plain.config["SESSION_COOKIE_SECURE"] is False and plain.config["PREFERRED_URL_SCHEME"] == "http"
+        https = configured(tmp_path, **mode, MFO_BASE_URL="https://localhost")
+        assert https.config["SESSION_COOKIE_SECURE"] is True and https.config["REMEMBER_COOKIE_SECURE"] is True
 
 
 def test_remember_me_never_outlives_the_session_lifetime(bare_env, tmp_path):

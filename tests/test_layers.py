@@ -30,13 +30,14 @@ CORE_ALLOWED = {
     "mfo.permissions": {"mfo.features", "mfo.feature"},
     "mfo.audit": {"mfo.database", "mfo.feature"},
     "mfo.headers": {"mfo.extensions"},
+    "mfo.hosts": set(),
     "mfo.i18n": set(),
     "mfo.request_log": set(),
     "mfo.errors": {"mfo.database"},
     "mfo.security": {"mfo.audit", "mfo.database", "mfo.extensions", "mfo.feature", "mfo.features", "mfo.permissions"},
     "mfo.app": {
         "mfo.config", "mfo.database", "mfo.extensions", "mfo.feature", "mfo.features", "mfo.headers",
-        "mfo.i18n", "mfo.errors", "mfo.request_log",
+        "mfo.hosts", "mfo.i18n", "mfo.errors", "mfo.request_log",
     },
 }
 

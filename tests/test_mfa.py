@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from passlib.totp import TOTP
+from sqlalchemy import select
 
+from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.database.models import user_datastore
 from mfo.security.mfa import reset_mfa
@@ -129,6 +132,138 @@ def test_recovery_code_signs_in_once(app, admin_client, users):
     login(third, users["admin"], second_factor=False)
     post_form(third, "/mf-recovery", {"code": codes[0]}, token_from="/mf-recovery")
     assert third.get("/admin/").status_code == 302
+
+
+# --- each code is accepted once
+
+
+def code_at(secret: str, step: int) -> str:
+    """Return the code an authenticator shows at this 30-second step, for a secret as stored in the database."""
+    from flask_security.proxies import _security
+
+    totp = _security.totp_factory._totp.from_source(secret)
+    return totp.generate(time=step * totp.period).token
+
+
+def current_step(secret: str) -> int:
+    """Return the authenticator's current 30-second step."""
+    from flask_security.proxies import _security
+
+    return _security.totp_factory._totp.from_source(secret).generate().counter
+
+
+def refused_code_message() -> str:
+    """Return the message the code form shows for a code it refuses (Flask-Security's, as configured)."""
+    from flask_security.utils import get_message
+    from markupsafe import escape
+
+    return str(escape(get_message("TWO_FACTOR_INVALID_TOKEN")[0]))
+
+
+def page_of(response) -> str:
+    """Return the response's body as text."""
+    return response.get_data(as_text=True)
+
+
+def sign_in_with_code(app, email: str, code: str):
+    """Sign in with the password, then enter `code` at the second step; return (client, the code step's response)."""
+    client = app.test_client()
+    response = login(client, email, second_factor=False)
+    assert "/tf-validate" in response.headers["Location"]
+    return client, post_form(client, "/tf-validate", {"code": code})
+
+
+def signed_in(client, url: str = "/account/") -> bool:
+    """Tell whether the client is signed in (the page answers 200 rather than sending it to sign in)."""
+    return client.get(url).status_code == 200
+
+
+def test_an_authenticator_code_signs_in_once(app, users):
+    """The attack: a code seen over a shoulder (or phished) is replayed within its validity. Refused; the next code works."""
+    secret = fresh_user(users["admin"]).tf_totp_secret
+    step = current_step(secret)
+    first, response = sign_in_with_code(app, users["admin"], code_at(secret, step))
+    assert response.status_code == 302 and signed_in(first)
+
+    replay, response = sign_in_with_code(app, users["admin"], code_at(secret, step))
+    assert response.status_code == 200 and not signed_in(replay)
+    _wrong, wrong = sign_in_with_code(app, users["admin"], "000000" if code_at(secret, step + 1) != "000000" else "111111")
+    # The generic failure: the same message as a wrong code.
+    assert refused_code_message() in page_of(response) and refused_code_message() in page_of(wrong)
+    # Counted like any wrong code (the lockout counts both), and recorded as a refused code.
+    assert fresh_user(users["admin"]).failed_logins == 2
+    reasons = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "sign-in-failed")).all()
+    assert [json.loads(details)["reason"] for details in reasons] == ["wrong second factor code"] * 2
+    # An older code of the validity window is refused too; the next one signs in.
+    _older, older = sign_in_with_code(app, users["admin"], code_at(secret, step - 1))
+    assert older.status_code == 200
+    later, response = sign_in_with_code(app, users["admin"], code_at(secret, step + 1))
+    assert response.status_code == 302 and signed_in(later)
+    assert fresh_user(users["admin"]).failed_logins == 0
+
+
+@pytest.mark.settings(MFO_LOCKOUT_THRESHOLD=2)
+def test_replayed_codes_lock_the_account_like_wrong_ones(app, users):
+    """Replaying a used code over and over locks the account at the threshold, as wrong codes do."""
+    secret = fresh_user(users["admin"]).tf_totp_secret
+    step = current_step(secret)
+    sign_in_with_code(app, users["admin"], code_at(secret, step))
+    for _ in range(2):
+        sign_in_with_code(app, users["admin"], code_at(secret, step))
+    assert fresh_user(users["admin"]).locked_until is not None
+
+
+def test_the_code_that_confirmed_set_up_does_not_sign_in_again(app, staff_client, users):
+    """The code typed to confirm a new authenticator is used: it cannot sign in afterwards; the next one can."""
+    assert set_up_authenticator(staff_client).status_code == 302
+    user = fresh_user(users["staff"])
+    assert user.tf_primary_method == "authenticator" and user.tf_totp_last_step is not None
+    step = user.tf_totp_last_step
+    _replay, response = sign_in_with_code(app, users["staff"], code_at(user.tf_totp_secret, step))
+    assert response.status_code == 200 and refused_code_message() in page_of(response)
+    later, response = sign_in_with_code(app, users["staff"], code_at(user.tf_totp_secret, step + 1))
+    assert response.status_code == 302 and signed_in(later)
+
+
+def test_setting_up_a_new_authenticator_right_after_signing_in_works(app, admin_client, users):
+    """A code used with the old key does not block the new key's code of the same 30 seconds."""
+    old = fresh_user(users["admin"])
+    assert old.tf_totp_last_step is not None  # the admin signed in with a code just now
+    assert set_up_authenticator(admin_client).status_code == 302
+    new = fresh_user(users["admin"])
+    assert new.tf_totp_secret != old.tf_totp_secret
+
+
+def test_an_emailed_code_signs_in_once(app, outbox):
+    """A code sent by email works once; the same code in a second sign-in is refused."""
+    from flask_security.proxies import _security
+
+    create_user("mailer@example.org", ("staff",))
+    user = fresh_user("mailer@example.org")
+    user.tf_primary_method = "email"
+    user.tf_totp_secret = _security.totp_factory.generate_totp_secret()
+    db.session.commit()
+    client = app.test_client()
+    login(client, "mailer@example.org", second_factor=False)
+    code = re.search(r"\b(\d{6})\b", outbox[-1].body).group(1)
+    assert post_form(client, "/tf-validate", {"code": code}).status_code == 302 and signed_in(client)
+    replay, response = sign_in_with_code(app, "mailer@example.org", code)
+    assert response.status_code == 200 and not signed_in(replay)
+
+
+def test_two_requests_racing_with_one_code_cannot_both_succeed(app, users):
+    """Two sign-ins that both read "no code used yet" before either saved: the database lets only one through."""
+    from flask_security.proxies import _security
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    user = fresh_user(users["admin"])
+    code = code_at(user.tf_totp_secret, current_step(user.tf_totp_secret))
+    factory = _security.totp_factory
+    assert factory.verify_totp(code, user.tf_totp_secret, user, window=120)
+    db.session.commit()
+    # The second request loaded the user before the first one committed.
+    set_committed_value(user, "tf_totp_last_step", None)
+    assert not factory.verify_totp(code, user.tf_totp_secret, user, window=120)
 
 
 def test_mfa_reset_removes_every_second_factor(app, users):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 import mfo.security.sessions as sessions
 from mfo.database import db
 from mfo.database.models import user_datastore
+from tests.conftest import make_app
 from tests.helpers import NEW_PASSWORD, PASSWORD, links_in, login, post_form
 
 EXPIRED = "Your session has expired. Please sign in again."
@@ -142,6 +144,48 @@ def test_sign_out_everywhere_needs_a_signed_in_user(anon_client):
     """An anonymous POST is sent to sign in and changes nothing."""
     response = post_form(anon_client, "/account/sign-out-everywhere", token_from="/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- deactivation
+
+
+def test_deactivating_from_the_command_line_ends_sessions_for_good(app, users):
+    """The attack: a session (and remember-me) cookie kept through `users deactivate` then `users activate`.
+
+    Deactivation suspended it only: the same cookie worked again after reactivation. Now the
+    deactivation rotates the identity key, as the admin's does: the old cookies never work again.
+    """
+    client = app.test_client()
+    login(client, users["staff"], remember="y")
+    stolen = remember_cookies(client)
+    kept = client.get_cookie("session").value
+    assert signed_in(client)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "deactivate", users["staff"]]).exit_code == 0
+    assert not signed_in(client)
+    assert runner.invoke(args=["users", "activate", users["staff"]]).exit_code == 0
+    client.set_cookie("session", kept, domain="localhost")
+    assert not signed_in(client)
+    remembered = app.test_client()
+    give_cookies(remembered, stolen)
+    assert not signed_in(remembered)
+    # The user can sign in again, with a new session.
+    fresh = app.test_client()
+    login(fresh, users["staff"])
+    assert signed_in(fresh)
+
+
+def test_deactivation_anywhere_changes_the_identity_key_once_committed(app, users):
+    """Whatever code deactivates a user (here the datastore, as Flask-Security's command does) rotates the key."""
+    before = uniquifier(users["staff"])
+    user = user_datastore.find_user(email=users["staff"])
+    user_datastore.deactivate_user(user)
+    db.session.commit()
+    assert uniquifier(users["staff"]) != before
+    after_deactivation = uniquifier(users["staff"])
+    user_datastore.activate_user(user_datastore.find_user(email=users["staff"]))
+    db.session.commit()
+    assert uniquifier(users["staff"]) == after_deactivation, "activation needs no new key"
 
 
 # --- password change and reset
@@ -324,18 +368,66 @@ def test_session_cookie_is_http_only_and_same_site_lax(anon_client, users):
             assert "secure" not in attributes, header  # a Secure cookie over http would never come back
 
 
-@pytest.mark.settings(MFO_HTTPS=True)
-def test_cookies_are_secure_over_https(app, users):
-    """With MFO_HTTPS the session and remember-me cookies are sent over HTTPS only."""
+def cookie_attributes(response, name: str) -> list[set[str]]:
+    """Return the attribute names (lower case) of each Set-Cookie header for cookie `name`."""
+    headers = set_cookie_headers(response, name)
+    assert headers, f"sign-in set no {name} cookie"
+    return [{part.strip().split("=")[0].lower() for part in header.split(";")[1:]} for header in headers]
+
+
+def sign_in_over_https(app, email: str):
+    """Sign in with remember-me over HTTPS (with the Referer Flask-WTF checks there) and return the response."""
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
-    # Over HTTPS Flask-WTF also checks the Referer, as a browser sends it for a same-origin form.
-    data = {"email": users["staff"], "password": PASSWORD, "remember": "y"}
+    data = {"email": email, "password": PASSWORD, "remember": "y"}
     response = post_form(client, "/login", data, headers={"Referer": "https://localhost/login"})
     assert response.status_code == 302
+    return response
+
+
+@pytest.mark.settings(MFO_BASE_URL="https://localhost")
+def test_cookies_are_secure_over_https(app, users):
+    """With an https base URL the session and remember-me cookies are sent over HTTPS only."""
+    response = sign_in_over_https(app, users["staff"])
     for name in ("session", "remember_token", sessions.REMEMBER_AT_COOKIE):
-        headers = set_cookie_headers(response, name)
-        assert headers, f"sign-in set no {name} cookie"
-        for header in headers:
-            assert "secure" in {part.strip().lower() for part in header.split(";")}, header
-            assert "httponly" in {part.strip().lower() for part in header.split(";")}, header
+        for attributes in cookie_attributes(response, name):
+            assert {"secure", "httponly"} <= attributes, (name, attributes)
+
+
+@pytest.fixture
+def production_app(app, database_url):
+    """Return a factory of apps in production mode (not testing) on the test database.
+
+    Outside testing the app gives mfo's logger a stderr handler; it is taken off again afterwards.
+    """
+    logger = logging.getLogger("mfo")
+    handlers = list(logger.handlers)
+
+    def make(**settings):
+        return make_app(database_url, shares_context=False, **{"TESTING": False, "MFO_BASE_URL": "https://localhost", **settings})
+
+    yield make
+    logger.handlers[:] = handlers
+
+
+def test_production_cookies_are_secure_without_any_setting(production_app, users):
+    """In production mode the cookies are Secure by default: no setting turns it on."""
+    app = production_app()
+    assert not app.testing and not app.debug
+    with app.app_context():
+        response = sign_in_over_https(app, users["staff"])
+    for name in ("session", "remember_token", sessions.REMEMBER_AT_COOKIE):
+        for attributes in cookie_attributes(response, name):
+            assert "secure" in attributes, (name, attributes)
+
+
+def test_production_over_plain_http_is_an_explicit_choice_with_a_warning(production_app, users, caplog):
+    """MFO_ALLOW_PLAIN_HTTP=true serves cookies without Secure, and says so in the log at start."""
+    with caplog.at_level("WARNING", logger="mfo.config"):
+        app = production_app(MFO_BASE_URL="http://localhost", MFO_ALLOW_PLAIN_HTTP=True)
+    assert any("FLASK_MFO_ALLOW_PLAIN_HTTP" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    with app.app_context():
+        response = login(app.test_client(), users["staff"], remember="y")
+    for name in ("session", "remember_token", sessions.REMEMBER_AT_COOKIE):
+        for attributes in cookie_attributes(response, name):
+            assert "secure" not in attributes, (name, attributes)

@@ -76,6 +76,9 @@ class User(db.Model, fsqla.FsUserMixin):
     # Account lockout (the security core's lockout rules): consecutive failed sign-ins, and the end of a lock.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # The 30-second time step of the last second-factor code accepted from this user: a code is
+    # accepted once, and neither it nor an older one works again (the security core's Totp).
+    tf_totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # A password someone else chose (the one-time password of `users bootstrap-admin`): the user
     # must replace it before anything else once signed in.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

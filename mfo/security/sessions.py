@@ -1,4 +1,4 @@
-"""Session rules: idle timeout, absolute lifetime (remember-me included) and "sign out everywhere"."""
+"""Session rules: idle timeout, absolute lifetime (remember-me included), "sign out everywhere", deactivation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_security import current_user, logout_user, user_authenticated
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import event
 
 from mfo.database.models import User, user_datastore
 from mfo.security.events import SIGN_OUT_REASON
@@ -45,6 +46,18 @@ def end_all_sessions(user: User) -> None:
     caller commits.
     """
     user_datastore.set_uniquifier(user)
+
+
+def _end_sessions_on_deactivation(user: User, value: object, oldvalue: object, _initiator) -> None:
+    """End every session of a user the moment they are deactivated, wherever that happens.
+
+    Flask-Security refuses a deactivated user's cookies, but only while they stay inactive: on
+    reactivation the old cookies would work again. The admin's Users view ended sessions itself;
+    `flask users deactivate` (Flask-Security's command) did not. Hooked on the attribute, every
+    way of deactivating rotates the identity key, in the same transaction as the change.
+    """
+    if oldvalue is True and value is False:
+        end_all_sessions(user)
 
 
 def _remember_at_serializer() -> URLSafeSerializer:
@@ -127,8 +140,11 @@ def _enforce_session_limits() -> None:
 
 
 def init_sessions(app: Flask) -> None:
-    """Stamp sessions at sign-in and check their idle and absolute limits on every request."""
+    """Stamp sessions at sign-in, end them at deactivation, and check their idle and absolute limits on every request."""
     user_authenticated.connect(_stamp_sign_in, app)
+    # A model event, not an app's: listen once, however many apps are built.
+    if not event.contains(User.active, "set", _end_sessions_on_deactivation):
+        event.listen(User.active, "set", _end_sessions_on_deactivation, active_history=True)
     app.before_request(_enforce_session_limits)
     # Registered after Flask-Login's own hook, so it runs before it (Flask runs these in reverse)
     # and still sees the "_remember" mark that hook removes.

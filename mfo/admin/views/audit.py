@@ -33,6 +33,7 @@ HIDDEN_FIELDS = frozenset(
         "failed_logins",
         "login_count",
         "tf_totp_secret",
+        "tf_totp_last_step",
         "us_totp_secrets",
         "mf_recovery_codes",
         "webauthn",

@@ -48,6 +48,34 @@ SECRET_COLUMNS = frozenset(
 )
 
 
+# The highest list page asked for: Flask-Admin reads it as the query's OFFSET (times the page size),
+# which the database refuses beyond its integers (and, on PostgreSQL, below zero).
+MAX_LIST_PAGE = 1_000_000
+
+
+def is_local_path(url: str) -> bool:
+    """Tell whether a return URL is a path on this site: "/..." with no scheme, host, control
+    character, space or backslash (a browser reads "/\\host" and "//host" as another site)."""
+    return (
+        url.startswith("/")
+        and not url.startswith("//")
+        and "\\" not in url
+        and " " not in url
+        and url.isprintable()
+    )
+
+
+def list_page_in_range(value: str | None) -> bool:
+    """Tell whether a list's `page` argument is absent, not a number (Flask-Admin shows page one), or in range."""
+    if value is None:
+        return True
+    try:
+        page = int(value)
+    except ValueError:
+        return True
+    return 0 <= page <= MAX_LIST_PAGE
+
+
 # Columns that change by themselves on every save: not news in the audit trail.
 AUDIT_IGNORED_COLUMNS = frozenset({"update_datetime"})
 
@@ -221,12 +249,26 @@ class SecureModelView(AccessMixin, ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        self.check_parameters()
         if name in self.write_views:
             if not self.may_write():
                 abort(403)
         elif name not in self.read_views:
             abort(403)  # closed by default: an exposed view nobody classified
         return self.check_request(name)
+
+    def check_parameters(self) -> None:
+        """Refuse (400) the parameters Flask-Admin would turn into a crash rather than an answer.
+
+        `url` is where Flask-Admin sends the browser back after a change: it must be a path on this
+        site (Flask-Admin's own check lets a line break through, which the redirect then refuses
+        with a 500). `page` becomes the list query's OFFSET.
+        """
+        url = request.values.get("url")
+        if url is not None and url != "" and not is_local_path(url):
+            abort(400)
+        if not list_page_in_range(request.args.get("page")):
+            abort(400)
 
     def check_request(self, name: str):
         """Return a response that replaces the view (a refusal, a redirect), or None to go on."""
