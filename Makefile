@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app mfo
 HOST ?= 127.0.0.1
 PORT ?= 5000
+DEMO ?= 1
 
 .PHONY: install install-dev lock lint translations messages upgrade run serve bench soak test test-postgres clean
 
@@ -45,8 +46,9 @@ upgrade: install  ## bring the database schema up to date and sync the built-in 
 	FLASK_DEBUG=1 $(FLASK) db upgrade
 	FLASK_DEBUG=1 $(FLASK) roles sync
 
-run: upgrade  ## start the development server on SQLite, creating the first admin if there is none
+run: upgrade  ## start the development server on SQLite: the first admin and the demo festival when there are none (DEMO=0: none)
 	FLASK_DEBUG=1 $(FLASK) users bootstrap-admin
+	if [ "$(DEMO)" != "0" ]; then FLASK_DEBUG=1 $(FLASK) festival demo --if-empty; fi
 	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install  ## production: migrate, sync roles, run gunicorn (MFO_BIND, MFO_WORKERS; secrets and URIs from the environment)

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from mfo.feature import Feature
+from flask import Flask
+from flask_babel import lazy_gettext as _l
 
-feature = Feature(name="demo")
+from mfo.demo.commands import demo
+from mfo.feature import Feature
+from mfo.festival.commands import festival_cli
+
+
+def add_demo_command(app: Flask) -> None:
+    """Add `demo` to the festival feature's `festival` command group."""
+    del app
+    festival_cli.add_command(demo)
+
+
+feature = Feature(
+    name="demo",
+    audit_labels={"demo-loaded": _l("Demo festival loaded")},
+    init_app=add_demo_command,
+)

@@ -1,0 +1,31 @@
+"""`flask --app mfo festival demo`: a realistic demo festival, for trying mfo out and for tests and benchmarks."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from mfo.database import db
+from mfo.demo.services import any_festival, load_demo
+
+
+@click.command("demo")
+@click.option("--entries", default=1200, show_default=True, type=click.IntRange(0, 100_000), help="About how many entries.")
+@click.option("--seed", default=2026, show_default=True, type=int, help="The same seed gives the same festival.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds a festival already (make run uses it).")
+@with_appcontext
+def demo(entries: int, seed: int, if_empty: bool) -> None:
+    """Load a realistic demo festival through the imports and print its slug on the last line."""
+    if if_empty and any_festival():
+        click.echo("A festival exists already; the demo is not loaded.")
+        return
+    loaded = load_demo(entries=entries, seed=seed)
+    db.session.commit()
+    festival = loaded.festival
+    verb = "Created" if loaded.created else "Found"
+    click.echo(f"{verb} the demo festival {festival.name!r}.")
+    for name, plan in (("syllabus", loaded.syllabus), ("entries", loaded.entries)):
+        created = ", ".join(f"{count} {kind}" for kind, count in sorted(plan.created.items())) or "nothing new"
+        left_out = f"; rows left out with a planted error: {', '.join(map(str, plan.excluded))}" if plan.excluded else ""
+        click.echo(f"  {name}: {plan.rows} rows, created {created}{left_out}")
+    click.echo(festival.slug)
