@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from mfo.festival.labels import STATUS_LABELS
-from mfo.festival.services import SLUG_MAX, YEARS
+from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings
 from mfo.festival.values import format_duration, parse_duration, parse_money
 
 
@@ -41,6 +41,20 @@ class FestivalForm(FlaskForm):
     entries_close = DateField(_l("Entries close"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="draft")
     submit = SubmitField(_l("Save"))
+
+    def settings(self) -> FestivalSettings:
+        """Return the settings typed in the form (the slug made from the name when left empty)."""
+        return FestivalSettings(
+            name=self.name.data or "",
+            year=self.year.data,
+            start_date=self.start_date.data,
+            end_date=self.end_date.data,
+            age_cutoff=self.age_cutoff.data,
+            entries_open=self.entries_open.data,
+            entries_close=self.entries_close.data,
+            status=self.status.data,
+            slug=self.slug.data or None,
+        )
 
 
 class ConfirmForm(FlaskForm):

@@ -15,7 +15,6 @@ from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.festival.scoping import current_festival, festival_routes
 from mfo.festival.services import (
     FestivalError,
-    FestivalSettings,
     create_festival,
     current_festival_or_none,
     make_current,
@@ -27,21 +26,6 @@ bp = festival_routes(Blueprint("festival", __name__, url_prefix="/festivals", te
 
 # The page a festival opens on when the reports feature (its dashboard) is installed.
 DASHBOARD_ENDPOINT = "reports.dashboard"
-
-
-def _settings(form: FestivalForm) -> FestivalSettings:
-    """Return the settings typed in the form."""
-    return FestivalSettings(
-        name=form.name.data or "",
-        year=form.year.data,
-        start_date=form.start_date.data,
-        end_date=form.end_date.data,
-        age_cutoff=form.age_cutoff.data,
-        entries_open=form.entries_open.data,
-        entries_close=form.entries_close.data,
-        status=form.status.data,
-        slug=form.slug.data or None,
-    )
 
 
 def _show_errors(form: FestivalForm, error: FestivalError) -> None:
@@ -67,7 +51,7 @@ def new():
     form = FestivalForm()
     if form.validate_on_submit():
         try:
-            festival = create_festival(_settings(form))
+            festival = create_festival(form.settings())
         except FestivalError as error:
             _show_errors(form, error)
         else:
@@ -115,7 +99,7 @@ def edit():
     form = FestivalForm(obj=festival)
     if form.validate_on_submit():
         try:
-            changes = update_festival(festival, _settings(form))
+            changes = update_festival(festival, form.settings())
         except FestivalError as error:
             db.session.rollback()
             _show_errors(form, error)

@@ -18,11 +18,11 @@ from flask_babel import format_decimal, gettext
 from sqlalchemy import func, select
 
 from mfo.database import db
+from mfo.entries.labels import entry_status_label
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry
 from mfo.festival.models import Festival
 from mfo.issues.codes import CODES, ERROR, WARNING
 from mfo.issues.festival import festival_issues
-from mfo.reports.labels import entry_status_label
 from mfo.reports.services import class_statistics
 from mfo.syllabus.models import Discipline, FestivalClass
 

@@ -22,10 +22,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from mfo.audit.trail import record
+from mfo.entries.labels import entry_status_label
 from mfo.festival.models import Festival
 from mfo.festival.values import format_duration
 from mfo.reports.framework import Column, Report
-from mfo.reports.labels import class_type_label, entry_status_label
+from mfo.syllabus.labels import class_type_label
 from mfo.text import neutralise_cell
 
 FORMATS = ("csv", "xlsx")

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, litera
 from sqlalchemy.orm import aliased
 
 from mfo.database import db
+from mfo.entries.labels import STATUS_LABELS as ENTRY_STATUS_LABELS
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.models import Festival
@@ -24,7 +25,7 @@ from mfo.festival.values import format_duration
 from mfo.issues.rules import age_on
 from mfo.people.models import Group, Person, School, group_member
 from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery
-from mfo.reports.labels import CLASS_TYPE_LABELS, ENTRY_STATUS_LABELS
+from mfo.syllabus.labels import CLASS_TYPE_LABELS
 from mfo.syllabus.models import CLASS_TYPES, Discipline, FestivalClass, Level, Piece, SetPiece
 from mfo.syllabus.permissions import SYLLABUS_READ
 from mfo.text import normalise_name

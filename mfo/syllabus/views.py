@@ -13,7 +13,7 @@ from mfo.database import db
 from mfo.festival.forms import FestivalForm
 from mfo.festival.permissions import FESTIVAL_WRITE
 from mfo.festival.scoping import current_festival, festival_blueprint
-from mfo.festival.services import FestivalError, FestivalSettings
+from mfo.festival.services import FestivalError
 from mfo.festival.slots import CLASS_COUNTS, CLASS_PANELS, collect, collect_counts
 from mfo.syllabus.labels import CLASS_TYPE_LABELS
 from mfo.syllabus.models import CLASS_TYPES, FestivalClass
@@ -107,17 +107,7 @@ def roll_over_view():
     form = FestivalForm(obj=None if request.method == "POST" else next_season(festival))
     form.submit.label.text = _("Start next season")
     if form.validate_on_submit():
-        settings = FestivalSettings(
-            name=form.name.data or "",
-            year=form.year.data,
-            start_date=form.start_date.data,
-            end_date=form.end_date.data,
-            age_cutoff=form.age_cutoff.data,
-            entries_open=form.entries_open.data,
-            entries_close=form.entries_close.data,
-            status=form.status.data,
-            slug=form.slug.data or None,
-        )
+        settings = form.settings()
         try:
             new = roll_over(festival, settings)
         except FestivalError as error:
