@@ -100,7 +100,16 @@ class RequestsInFlight:
         try:
             # Flask pops the request's contexts, and so gives back its database connection, before
             # wsgi_app returns (no view here streams its response).
-            return self.wsgi_app(environ, start_response)
+            response = self.wsgi_app(environ, start_response)
+            # The body is read and the response closed here: werkzeug's development server closes
+            # it only after draining the request's socket, which raises when Chromium has already
+            # dropped the connection (a stylesheet it no longer needs), so a static file's handle
+            # was left to the garbage collector and surfaced as a ResourceWarning in a later test.
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
         finally:
             with self.idle:
                 self.count -= 1
