@@ -470,6 +470,19 @@ def money_by(owner: ColumnElement, festival: Festival):
     )
 
 
+def entry_counts(owner: ColumnElement, festival: Festival, **counted: ColumnElement):
+    """Return distinct counts over the festival's active entries, grouped by an entry's (or a performer's) column.
+
+    A subquery with `owner_id` and one column per keyword (`entries=Entry.id` counts distinct
+    entries); the entries' performers are joined when the owner or a count reads them.
+    """
+    statement = select(owner.label("owner_id"), *(func.count(distinct(column)).label(name) for name, column in counted.items()))
+    statement = statement.select_from(Entry)
+    if any(column.table is EntryPerformer.__table__ for column in (owner, *counted.values())):
+        statement = statement.outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
+    return statement.where(Entry.festival_id == festival.id, active(), owner.is_not(None)).group_by(owner).subquery("stats")
+
+
 def person_columns(personal: bool, *, address: bool = False) -> list[ColumnElement]:
     """Return a person's name columns, and their contacts for holders of people-read."""
     columns = [full_name(Person).label("name"), sort_name(Person).label("_name_sort")]
@@ -503,18 +516,7 @@ class TeachersReport(Report):
 
     def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
         """Select the people who teach an active entry of the festival, with their numbers."""
-        stats = (
-            select(
-                Entry.teacher_id.label("person_id"),
-                func.count(distinct(Entry.id)).label("entries"),
-                func.count(distinct(EntryPerformer.person_id)).label("students"),
-                func.count(distinct(Entry.class_id)).label("classes"),
-            )
-            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
-            .where(Entry.festival_id == festival.id, active(), Entry.teacher_id.is_not(None))
-            .group_by(Entry.teacher_id)
-            .subquery("stats")
-        )
+        stats = entry_counts(Entry.teacher_id, festival, entries=Entry.id, students=EntryPerformer.person_id, classes=Entry.class_id)
         money = money_by(Entry.teacher_id, festival)
         statement = (
             select(
@@ -527,7 +529,7 @@ class TeachersReport(Report):
                 money.c.fees,
                 money.c.paid,
             )
-            .join(stats, stats.c.person_id == Person.id)
+            .join(stats, stats.c.owner_id == Person.id)
             .join(money, money.c.owner_id == Person.id)
             .outerjoin(School, School.id == Person.school_id)
         )
@@ -556,17 +558,8 @@ class AccompanistsReport(Report):
 
     def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
         """Select the people who accompany an active entry of the festival, with their numbers."""
-        stats = (
-            select(
-                Entry.accompanist_id.label("person_id"),
-                func.count(distinct(Entry.id)).label("entries"),
-                func.count(distinct(EntryPerformer.person_id)).label("performers"),
-                func.count(distinct(Entry.class_id)).label("class_count"),
-            )
-            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
-            .where(Entry.festival_id == festival.id, active(), Entry.accompanist_id.is_not(None))
-            .group_by(Entry.accompanist_id)
-            .subquery("stats")
+        stats = entry_counts(
+            Entry.accompanist_id, festival, entries=Entry.id, performers=EntryPerformer.person_id, class_count=Entry.class_id
         )
         statement = select(
             Person.id.label("id"),
@@ -574,7 +567,7 @@ class AccompanistsReport(Report):
             stats.c.entries,
             stats.c.performers,
             stats.c.class_count,
-        ).join(stats, stats.c.person_id == Person.id)
+        ).join(stats, stats.c.owner_id == Person.id)
         found = matches(Person.name_key, query.search)
         return statement.where(found) if found is not None else statement
 
@@ -613,19 +606,13 @@ class PerformersReport(Report):
 
     def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
         """Select the people who perform in an active entry of the festival."""
-        stats = (
-            select(EntryPerformer.person_id.label("person_id"), func.count(distinct(Entry.id)).label("entries"))
-            .join(Entry, Entry.id == EntryPerformer.entry_id)
-            .where(Entry.festival_id == festival.id, active())
-            .group_by(EntryPerformer.person_id)
-            .subquery("stats")
-        )
+        stats = entry_counts(EntryPerformer.person_id, festival, entries=Entry.id)
         columns = [Person.id.label("id"), *person_columns(personal, address=True)]
         if personal:
             columns.append(Person.birth_date.label("birth_date"))
         statement = (
             select(*columns, School.name.label("school"), stats.c.entries)
-            .join(stats, stats.c.person_id == Person.id)
+            .join(stats, stats.c.owner_id == Person.id)
             .outerjoin(School, School.id == Person.school_id)
         )
         if "school" in query.filters:
@@ -681,12 +668,7 @@ class GroupsReport(Report):
     def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
         """Select the groups of the festival's active entries."""
         contact = aliased(Person)
-        stats = (
-            select(Entry.group_id.label("group_id"), func.count(distinct(Entry.id)).label("entries"))
-            .where(Entry.festival_id == festival.id, active(), Entry.group_id.is_not(None))
-            .group_by(Entry.group_id)
-            .subquery("stats")
-        )
+        stats = entry_counts(Entry.group_id, festival, entries=Entry.id)
         members = (
             select(group_member.c.group_id.label("group_id"), func.count().label("members"))
             .group_by(group_member.c.group_id)
@@ -704,7 +686,7 @@ class GroupsReport(Report):
                 func.coalesce(members.c.members, 0).label("member_count"),
                 stats.c.entries,
             )
-            .join(stats, stats.c.group_id == Group.id)
+            .join(stats, stats.c.owner_id == Group.id)
             .outerjoin(members, members.c.group_id == Group.id)
             .outerjoin(School, School.id == Group.school_id)
             .outerjoin(contact, contact.id == Group.contact_id)
@@ -752,18 +734,13 @@ class SchoolsReport(Report):
 
     def statement(self, festival: Festival, query: ReportQuery, personal: bool) -> Select:
         """Select the schools of the festival's active entries, with their numbers."""
-        stats = (
-            select(
-                Entry.school_id.label("school_id"),
-                func.count(distinct(Entry.id)).label("entries"),
-                func.count(distinct(EntryPerformer.person_id)).label("performers"),
-                func.count(distinct(Entry.group_id)).label("groups"),
-                func.count(distinct(Entry.teacher_id)).label("teachers"),
-            )
-            .outerjoin(EntryPerformer, EntryPerformer.entry_id == Entry.id)
-            .where(Entry.festival_id == festival.id, active(), Entry.school_id.is_not(None))
-            .group_by(Entry.school_id)
-            .subquery("stats")
+        stats = entry_counts(
+            Entry.school_id,
+            festival,
+            entries=Entry.id,
+            performers=EntryPerformer.person_id,
+            groups=Entry.group_id,
+            teachers=Entry.teacher_id,
         )
         money = money_by(Entry.school_id, festival)
         statement = (
@@ -778,7 +755,7 @@ class SchoolsReport(Report):
                 money.c.fees,
                 money.c.paid,
             )
-            .join(stats, stats.c.school_id == School.id)
+            .join(stats, stats.c.owner_id == School.id)
             .join(money, money.c.owner_id == School.id)
         )
         found = matches(School.key, query.search)
