@@ -1,0 +1,55 @@
+/* Flask-Admin's search-as-you-type fields (Select2 3.5) for the keyboard and screen readers.
+   - The "x" that removes a chosen item (a role, a performer) is an empty link taken out of the tab
+     order: it becomes a named button ("Remove staff") that Tab reaches and Enter or Space press.
+   - The hidden input that takes the focus of a single choice field says role="button", which an
+     input may not be: it is a combobox, collapsed until the list opens.
+   Select2 makes these elements whenever a field is set up or an item is chosen, so new ones are
+   fixed as they appear. The button's name comes from this script tag's data-remove-label, in the
+   page's language, with {choice} for the item's text. */
+(function () {
+  "use strict";
+
+  var template = (document.currentScript && document.currentScript.getAttribute("data-remove-label")) || "Remove {choice}";
+
+  function nameRemoveButton(link) {
+    var choice = link.closest(".select2-search-choice");
+    var text = choice ? choice.textContent.trim() : "";
+    link.setAttribute("tabindex", "0");
+    link.setAttribute("role", "button");
+    link.setAttribute("aria-label", template.replace("{choice}", text));
+  }
+
+  function fixFocusser(input) {
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-expanded", "false");
+  }
+
+  function fix(root) {
+    if (!root.querySelectorAll) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("a.select2-search-choice-close"), nameRemoveButton);
+    Array.prototype.forEach.call(root.querySelectorAll("input.select2-focusser[role=button]"), fixFocusser);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var link = event.target;
+    if (!link.classList || !link.classList.contains("select2-search-choice-close")) { return; }
+    if (event.key !== "Enter" && event.key !== " ") { return; }
+    event.preventDefault();
+    var field = link.closest(".select2-container");
+    link.click();  // Select2's own click handler removes the item
+    var input = field && field.querySelector("input.select2-input");
+    if (input) { input.focus(); }
+  });
+
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      Array.prototype.forEach.call(change.addedNodes, function (node) {
+        if (node.nodeType !== 1) { return; }
+        if (node.matches("a.select2-search-choice-close")) { nameRemoveButton(node); }
+        if (node.matches("input.select2-focusser[role=button]")) { fixFocusser(node); }
+        fix(node);
+      });
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  fix(document);
+})();
