@@ -2,7 +2,9 @@
    - The "x" that removes a chosen item (a role, a performer) is an empty link taken out of the tab
      order: it becomes a named button ("Remove staff") that Tab reaches and Enter or Space press.
    - The hidden input that takes the focus of a single choice field says role="button", which an
-     input may not be: it is a combobox, collapsed until the list opens.
+     input may not be: it is a combobox, collapsed until the list opens. The link drawn over it
+     for the mouse, nameless and out of the tab order, is hidden from screen readers (the input
+     carries the field's label).
    Select2 makes these elements whenever a field is set up or an item is chosen, so new ones are
    fixed as they appear. The button's name comes from this script tag's data-remove-label, in the
    page's language, with {choice} for the item's text. */
@@ -24,10 +26,22 @@
     input.setAttribute("aria-expanded", "false");
   }
 
-  function fix(root) {
-    if (!root.querySelectorAll) { return; }
-    Array.prototype.forEach.call(root.querySelectorAll("a.select2-search-choice-close"), nameRemoveButton);
-    Array.prototype.forEach.call(root.querySelectorAll("input.select2-focusser[role=button]"), fixFocusser);
+  function hideMouseTarget(link) {
+    link.setAttribute("aria-hidden", "true");
+  }
+
+  var FIXES = [
+    ["a.select2-search-choice-close", nameRemoveButton],
+    ["input.select2-focusser[role=button]", fixFocusser],
+    ["a.select2-choice", hideMouseTarget],
+  ];
+
+  function fix(node) {
+    if (node.nodeType !== 1) { return; }
+    FIXES.forEach(function (pair) {
+      if (node.matches(pair[0])) { pair[1](node); }
+      Array.prototype.forEach.call(node.querySelectorAll(pair[0]), pair[1]);
+    });
   }
 
   document.addEventListener("keydown", function (event) {
@@ -41,15 +55,17 @@
     if (input) { input.focus(); }
   });
 
-  new MutationObserver(function (changes) {
-    changes.forEach(function (change) {
-      Array.prototype.forEach.call(change.addedNodes, function (node) {
-        if (node.nodeType !== 1) { return; }
-        if (node.matches("a.select2-search-choice-close")) { nameRemoveButton(node); }
-        if (node.matches("input.select2-focusser[role=button]")) { fixFocusser(node); }
-        fix(node);
-      });
+  // Select2 announces its list opening and closing on the original field (a jQuery event).
+  if (window.jQuery) {
+    window.jQuery(document).on("select2-open select2-close", function (event) {
+      var container = document.getElementById("s2id_" + event.target.id);
+      var input = container && container.querySelector("input.select2-focusser");
+      if (input) { input.setAttribute("aria-expanded", event.type === "select2-open" ? "true" : "false"); }
     });
+  }
+
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) { Array.prototype.forEach.call(change.addedNodes, fix); });
   }).observe(document.documentElement, { childList: true, subtree: true });
-  fix(document);
+  fix(document.documentElement);
 })();
