@@ -78,6 +78,13 @@ def test_every_colour_pair_of_the_palette_meets_aa(text, background):
     assert contrast(text_colour, background_colour) >= 4.5, f"{text} {text_colour} on {background} {background_colour}"
 
 
+@pytest.mark.parametrize("fill", ["--mfo-primary", "--mfo-success", "--mfo-info", "--mfo-muted", "--mfo-danger"])
+def test_chart_bars_stand_out_from_their_track_and_the_page(fill):
+    """The reports' bars are graphics: 3:1 against the grey track and the white page (WCAG 1.4.11)."""
+    colour = palette()[fill]
+    assert contrast(colour, GREY_200) >= 3 and contrast(colour, WHITE) >= 3
+
+
 def test_the_palette_is_defined_once():
     """The colours are custom properties on :root, and the rules use them: no rule repeats a palette colour."""
     css = STYLESHEET.read_text(encoding="utf-8")
