@@ -13,6 +13,7 @@ from mfo.database import db
 from tests.browser.conftest import AccessibilityChecks, axe_source_or_skip
 from tests.browser.test_journeys import sign_in_with_code
 from tests.conftest import create_user
+from tests.festival_helpers import make_class, make_festival
 from tests.reports_helpers import BASE, REPORT_NAMES, build_season
 
 ANONYMOUS_PAGES = ("/", "/login", "/register", "/reset", "/confirm")
@@ -161,3 +162,21 @@ def test_the_check_reports_a_violation_with_its_rule_target_and_summary(browser,
     report = "\n".join(checks.violations)
     assert "image-alt (critical)" in report and "#unnamed" in report
     assert "color-contrast (serious)" in report and "insufficient color contrast of 2.32" in report
+
+
+def test_a_search_and_a_new_inline_record_in_the_admin_pass_axe(page, live_server, app):
+    """The search box and the "x" that clears a search are named; so is the "x" of a set piece added on a class's form."""
+    create_user("keys@example.org", ("admin",))
+    festival_class = make_class(make_festival("spring-2027"), "1203", "Baroque", suffix="A")
+    db.session.commit()
+    sign_in_with_code(page, "keys@example.org")
+
+    page.goto("/admin/user/?search=keys")
+    assert page.get_by_role("textbox", name="Search").input_value() == "keys"
+    assert page.get_by_role("link", name="Clear the search").count() == 1
+
+    page.goto(f"/admin/classes/edit/?id={festival_class.id}")
+    page.click("#set_pieces-button")  # a new, empty set piece, with its "x" to take it away again
+    remove = page.locator("#set_pieces .inline-remove-field").last
+    assert remove.get_attribute("aria-label") == "Delete"
+    page.accessibility.check()  # the form as it is now, with the new record (no new page loaded)

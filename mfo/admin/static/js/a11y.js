@@ -1,12 +1,15 @@
-/* Flask-Admin's search-as-you-type fields (Select2 3.5) for the keyboard and screen readers.
+/* Flask-Admin's forms for the keyboard and screen readers, as their scripts build them.
+   Search-as-you-type fields (Select2 3.5):
    - The "x" that removes a chosen item (a role, a performer) is an empty link taken out of the tab
      order: it becomes a named button ("Remove staff") that Tab reaches and Enter or Space press.
    - The hidden input that takes the focus of a single choice field says role="button", which an
      input may not be: it is a combobox, collapsed until the list opens. The link drawn over it
      for the mouse, nameless and out of the tab order, is hidden from screen readers (the input
      carries the field's label).
-   Select2 makes these elements whenever a field is set up or an item is chosen, so new ones are
-   fixed as they appear. The button's name comes from this script tag's data-remove-label, in the
+   Inline records added with "Add ..." (a class's set pieces): Flask-Admin's script gives their
+   fields new ids but leaves their labels pointing at the old ones, so no field had a label.
+   These elements are made whenever a field is set up, an item chosen or a record added, so new
+   ones are fixed as they appear. The button's name comes from this script tag's data-remove-label, in the
    page's language, with {choice} for the item's text. */
 (function () {
   "use strict";
@@ -30,7 +33,18 @@
     link.setAttribute("aria-hidden", "true");
   }
 
+  // label for="position" in a new record whose field is now id="set_pieces-0-position".
+  function relabelInlineRecord(record) {
+    Array.prototype.forEach.call(record.querySelectorAll("label[for]"), function (label) {
+      var target = label.getAttribute("for");
+      if (document.getElementById(target)) { return; }
+      var field = document.getElementById(record.id + "-" + target);
+      if (field && record.contains(field)) { label.setAttribute("for", field.id); }
+    });
+  }
+
   var FIXES = [
+    [".inline-field.fresh[id]", relabelInlineRecord],
     ["a.select2-search-choice-close", nameRemoveButton],
     ["input.select2-focusser[role=button]", fixFocusser],
     ["a.select2-choice", hideMouseTarget],
