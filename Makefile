@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# axe-core for the browser tests' accessibility checks, at the version tests/browser/package-lock.json pins.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 FLASK := $(BIN)/flask --app mfo
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -25,7 +27,15 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 
 install: $(VENV)/.installed translations  ## create .venv and install the runtime requirements
 
-install-dev: $(VENV)/.installed-dev translations  ## install the test requirements too
+install-dev: $(VENV)/.installed-dev translations $(AXE)  ## install the test requirements too (and axe-core with npm, when npm is there)
+
+# Without npm the browser tests' accessibility checks are skipped (and fail where services are required, as in CI).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm is not installed: the browser tests cannot check accessibility (apt-get install npm)" >&2; \
+	fi
 
 lock: install-dev  ## regenerate requirements.txt and requirements-dev.txt from pyproject.toml (pip-tools; add --upgrade with ARGS)
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links $(ARGS) \
@@ -70,4 +80,4 @@ test-postgres: install-dev  ## run the whole suite again against a throw-away Po
 	MFO_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tests/browser/node_modules

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
+import flask_admin
 from flask import Blueprint, Flask
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from mfo.admin.access import AccessMixin
 from mfo.features import registry
@@ -17,10 +20,25 @@ from mfo.headers import csp_nonce
 # marked here so that they are extracted into our catalog, which Flask-Admin reads first.
 FLASK_ADMIN_GAPS = (_l("Failed to create record."), _l("Failed to save record."))
 
+# Flask-Admin's templates for our theme, which ours that change only a block or two extend as
+# "flask_admin/admin/...": under its own name a template would extend itself.
+FLASK_ADMIN_TEMPLATES = Path(flask_admin.__file__).parent / "templates" / "bootstrap4"
+
+
+class AdminTemplates(Blueprint):
+    """A blueprint whose templates come first, with Flask-Admin's own reachable under "flask_admin/"."""
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:  # type: ignore[override]
+        """Load our templates, then Flask-Admin's under the "flask_admin/" prefix."""
+        ours = FileSystemLoader(Path(self.root_path) / str(self.template_folder))
+        return ChoiceLoader([ours, PrefixLoader({"flask_admin": FileSystemLoader(FLASK_ADMIN_TEMPLATES)})])
+
+
 # Flask-Admin's index view owns the blueprint name "admin"; this blueprint only carries the
 # admin package's templates and static files. It is registered before Flask-Admin's own, so its
 # templates (our copies of Flask-Admin's) are found first.
-bp = Blueprint("mfo_admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/assets")
+bp = AdminTemplates("mfo_admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/assets")
 
 
 class SecureIndexView(AccessMixin, AdminIndexView):

@@ -96,7 +96,7 @@ def test_admin_sets_up_mfa_with_an_authenticator_app(page, live_server, app):
 
 def test_passkey_as_second_factor(page, live_server, app):
     """A user registers a passkey (Chromium's virtual authenticator), then signs in with password + passkey."""
-    cdp = page.context.new_cdp_session(page)
+    cdp = page.context.new_cdp_session(page.main_frame)  # the page itself is wrapped by the accessibility checks
     cdp.send("WebAuthn.enable")
     cdp.send(
         "WebAuthn.addVirtualAuthenticator",

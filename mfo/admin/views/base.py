@@ -284,6 +284,15 @@ class SecureModelView(AccessMixin, ModelView):
         number = record_id(id)
         return None if number is None else db.session.get(self.model, number)
 
+    # --- the list, for people who do not see the table
+
+    def row_label(self, row) -> str:
+        """Return how the list names a row (its select box says "Select <this>"): the record's own name, else its first column."""
+        if type(row).__str__ is not object.__str__:
+            return str(row)
+        column = self.get_list_columns()[0][0]
+        return str(getattr(row, column, "") or f"#{self.get_pk_value(row)}")
+
     # --- the audit trail: every change, with its before and after values
 
     def audit_name(self) -> str:
