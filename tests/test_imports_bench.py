@@ -146,3 +146,17 @@ def test_a_run_survives_its_trip_through_json():
 
     original = run(5000, preview=3.5)
     assert from_data(json.loads(json.dumps(asdict(original)))) == original
+
+
+def test_the_report_can_be_written_again_from_saved_results(tmp_path):
+    """--render writes the page from a results file, and exits 1 when the saved run missed a target."""
+    import json
+
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(results()))
+    out = tmp_path / "report.md"
+    assert festival_bench.main(["--render", str(saved), "--out", str(out)]) == 0
+    assert out.read_text() == festival_bench.render(results())
+    saved.write_text(json.dumps(results(classes_ms=400.0)))
+    assert festival_bench.main(["--render", str(saved), "--out", str(out)]) == 1
+    assert "| 400 ms | NO |" in out.read_text()
