@@ -143,8 +143,8 @@ def write_files(folder: Path, rows: int, seed: int = SEED) -> dict[str, Path]:
 # --- The steps, inside an app context -------------------------------------------------------------------------------
 
 
-def demo_festival(rows: int, seed: int = SEED):
-    """Create the demo season's festival (inside an app context, committed) and return it."""
+def empty_festival(seed: int = SEED):
+    """Create the demo season's festival, without classes or entries (inside an app context, committed); return it."""
     from mfo.database import db
     from mfo.demo.generator import generate
     from mfo.demo.services import demo_festival as find_or_create
@@ -266,7 +266,7 @@ def measure_import(database: str, rows: int, fmt: str, files: dict[str, Path], u
     from mfo.festival.models import Festival
     from mfo.imports.services import import_file, read_file
 
-    festival_id = demo_festival(rows).id
+    festival_id = empty_festival().id
     festival = db.session.get(Festival, festival_id)
     _batch, plan = import_file(festival, "syllabus", files["syllabus"].name, files["syllabus"].read_bytes(), from_cli=True)
     if not plan.can_apply:
