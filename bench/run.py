@@ -796,6 +796,9 @@ def report(results: dict, seconds: int, connections: int, command: str, warm_up:
             "`bench/.venv-django` from `bench/requirements-django.txt`). Options: `python -m bench.run",
             "--databases sqlite,postgresql --sizes 1000,100000 --seconds 10 --warm-up 3 --connections 16`.",
             "",
+            "The festival's pages and imports are measured next, by the same `make bench` (or alone by",
+            "`make bench-festival`): see [festival-performance.md](festival-performance.md).",
+            "",
         ]
     )
     return "\n".join(lines)

@@ -39,7 +39,7 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     for the Issues page.
     """
     demo = generate(entries=entries, seed=seed)
-    festival, created = _festival(demo)
+    festival, created = demo_festival(demo)
     syllabus = rows_to_csv(SYLLABUS_HEADERS, demo.syllabus_rows)
     entry_file = rows_to_csv(ENTRY_HEADERS, demo.entry_rows)
     _batch, syllabus_plan = import_file(festival, "syllabus", "demo-syllabus.csv", syllabus, leave_out_errors=True, from_cli=True)
@@ -53,7 +53,7 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     return DemoLoad(festival, created, syllabus_plan, entries_plan)
 
 
-def _festival(demo: DemoFestival) -> tuple[Festival, bool]:
+def demo_festival(demo: DemoFestival) -> tuple[Festival, bool]:
     """Return the demo's festival (by its slug) and whether it was created now."""
     festival = db.session.scalar(select(Festival).where(Festival.slug == demo.slug_hint))
     if festival is not None:
