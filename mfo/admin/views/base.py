@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from defusedcsv import csv as defused_csv
 from flask import Response, abort, flash, g, has_request_context, request, stream_with_context
@@ -160,6 +161,14 @@ class RowAction(template.BaseListRowAction):
         return Markup(self._rendered.replace(self.ROW_ID, row_id))
 
 
+class ListRow(NamedTuple):
+    """A record as a list row: its id, its (column, value) cells, and its buttons (None when the list shows none)."""
+
+    id: object
+    cells: list[tuple[str, object]]
+    buttons: Markup | None
+
+
 class SecureModelView(AccessMixin, ModelView):
     """A ModelView that needs admin-access plus `<resource>-read` to look and `<resource>-write` to change."""
 
@@ -250,6 +259,16 @@ class SecureModelView(AccessMixin, ModelView):
         value = formatter(self, context, model, name) if formatter is not None else rec_getattr(model, name)
         type_formatter = self._list_type_formatter(type(value))
         return value if type_formatter is None else type_formatter(self, value, name)
+
+    @pass_context
+    def list_row(self, context, actions, model) -> ListRow:
+        """Return what the lean list template shows of a record: its id, its cells, its buttons (one call per row)."""
+        row_id = self.get_pk_value(model)
+        cells = [(name, self.get_list_value(context, model, name)) for name, _label in self._list_columns]
+        buttons = None
+        if actions is not None:
+            buttons = Markup("".join(str(action.render_ctx(context, row_id, model)) for action in actions))
+        return ListRow(row_id, cells, buttons)
 
     def _list_type_formatter(self, kind: type):
         """Return the first of column_type_formatters that applies to values of this type, as Flask-Admin picks it."""
