@@ -162,9 +162,10 @@ class RowAction(template.BaseListRowAction):
 
 
 class ListRow(NamedTuple):
-    """A record as a list row: its id, its (column, value) cells, and its buttons (None when the list shows none)."""
+    """A record as a list row: its id, its name, its (column, value) cells, and its buttons (None when the list shows none)."""
 
     id: object
+    label: str
     cells: list[tuple[str, object]]
     buttons: Markup | None
 
@@ -262,13 +263,13 @@ class SecureModelView(AccessMixin, ModelView):
 
     @pass_context
     def list_row(self, context, actions, model) -> ListRow:
-        """Return what the lean list template shows of a record: its id, its cells, its buttons (one call per row)."""
+        """Return what the lean list template shows of a record: its id, name, cells and buttons (one call per row)."""
         row_id = self.get_pk_value(model)
         cells = [(name, self.get_list_value(context, model, name)) for name, _label in self._list_columns]
         buttons = None
         if actions is not None:
             buttons = Markup("".join(str(action.render_ctx(context, row_id, model)) for action in actions))
-        return ListRow(row_id, cells, buttons)
+        return ListRow(row_id, self.row_label(model), cells, buttons)
 
     def _list_type_formatter(self, kind: type):
         """Return the first of column_type_formatters that applies to values of this type, as Flask-Admin picks it."""
@@ -348,6 +349,15 @@ class SecureModelView(AccessMixin, ModelView):
         """Return the record with this id, or None (also for ids that are not whole numbers)."""
         number = record_id(id)
         return None if number is None else db.session.get(self.model, number)
+
+    # --- the list, for people who do not see the table
+
+    def row_label(self, row) -> str:
+        """Return how the list names a row (its select box says "Select <this>"): the record's own name, else its first column."""
+        if type(row).__str__ is not object.__str__:
+            return str(row)
+        column = self._list_columns[0][0]  # get_list_columns(), as Flask-Admin keeps it: asked for every row
+        return str(getattr(row, column, "") or f"#{self.get_pk_value(row)}")
 
     # --- the audit trail: every change, with its before and after values
 
