@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from defusedcsv import csv as defused_csv
 from flask import Response, abort, flash, g, has_request_context, request, stream_with_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.model import template, typefmt
+from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_security import current_user
 from flask_wtf import FlaskForm
@@ -159,6 +161,15 @@ class RowAction(template.BaseListRowAction):
         return Markup(self._rendered.replace(self.ROW_ID, row_id))
 
 
+class ListRow(NamedTuple):
+    """A record as a list row: its id, its name, its (column, value) cells, and its buttons (None when the list shows none)."""
+
+    id: object
+    label: str
+    cells: list[tuple[str, object]]
+    buttons: Markup | None
+
+
 class SecureModelView(AccessMixin, ModelView):
     """A ModelView that needs admin-access plus `<resource>-read` to look and `<resource>-write` to change."""
 
@@ -236,11 +247,66 @@ class SecureModelView(AccessMixin, ModelView):
         del record
         return self.may_write()
 
+    @pass_context
+    def get_list_value(self, context, model, name: str):
+        """Return a list cell's value as Flask-Admin does (column formatter, else the attribute, then its type's formatter).
+
+        Called for every cell of the page: the type formatter is looked up once per type, not
+        tried type by type for each cell; columns with choices take Flask-Admin's own path.
+        """
+        if self._column_choices_map.get(name):
+            return super().get_list_value(context, model, name)
+        formatter = self.column_formatters.get(name)
+        value = formatter(self, context, model, name) if formatter is not None else rec_getattr(model, name)
+        type_formatter = self._list_type_formatter(type(value))
+        return value if type_formatter is None else type_formatter(self, value, name)
+
+    @pass_context
+    def list_row(self, context, actions, model) -> ListRow:
+        """Return what the lean list template shows of a record: its id, name, cells and buttons (one call per row)."""
+        row_id = self.get_pk_value(model)
+        cells = [(name, self.get_list_value(context, model, name)) for name, _label in self._list_columns]
+        buttons = None
+        if actions is not None:
+            buttons = Markup("".join(str(action.render_ctx(context, row_id, model)) for action in actions))
+        return ListRow(row_id, self.row_label(model), cells, buttons)
+
+    def _list_type_formatter(self, kind: type):
+        """Return the first of column_type_formatters that applies to values of this type, as Flask-Admin picks it."""
+        cache = self.__dict__.setdefault("_list_type_formatters", {})
+        if kind not in cache:
+            cache[kind] = next((f for t, f in self.column_type_formatters.items() if issubclass(kind, t)), None)
+        return cache[kind]
+
+    def record_change_key(self, record) -> object:
+        """Return what may_change_record's answer for this record depends on: records with the same key get the same answer.
+
+        The record's id by default; a view whose rule reads less of the record may return less, so that
+        one answer serves many rows of a page.
+        """
+        return self.get_pk_value(record)
+
     def get_list_row_actions(self):
         """Return the row buttons, each rendered once per page; edit and delete only on records the user may change."""
         guarded = (template.EditRowAction, template.EditPopupRowAction, template.DeleteRowAction)
+        # Edit and delete ask about the same row, and rows with the same key get the same answer:
+        # each row is asked about once and each key decided once per page (the actions are made anew
+        # for every list page, and so are these memos; the page's records live as long as they do).
+        by_row: dict[int, bool] = {}
+        by_key: dict[object, bool] = {}
+
+        def may_change(record) -> bool:
+            """Tell whether the current user may change this record, deciding each key once."""
+            row = id(record)
+            if row not in by_row:
+                key = self.record_change_key(record)
+                if key not in by_key:
+                    by_key[key] = self.may_change_record(record)
+                by_row[row] = by_key[key]
+            return by_row[row]
+
         return [
-            RowAction(action, self._primary_key, self.may_change_record if isinstance(action, guarded) else None)
+            RowAction(action, self._primary_key, may_change if isinstance(action, guarded) else None)
             for action in super().get_list_row_actions()
         ]
 
@@ -290,7 +356,7 @@ class SecureModelView(AccessMixin, ModelView):
         """Return how the list names a row (its select box says "Select <this>"): the record's own name, else its first column."""
         if type(row).__str__ is not object.__str__:
             return str(row)
-        column = self.get_list_columns()[0][0]
+        column = self._list_columns[0][0]  # get_list_columns(), as Flask-Admin keeps it: asked for every row
         return str(getattr(row, column, "") or f"#{self.get_pk_value(row)}")
 
     # --- the audit trail: every change, with its before and after values

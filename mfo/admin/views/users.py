@@ -133,8 +133,8 @@ class RoleOptions:
         return True
 
     def __iter__(self):
-        """Yield (name, name) for every role."""
-        return iter([(name, name) for name, _label in role_choices()])
+        """Yield (name, name) for every role (names only: the descriptions are not shown here)."""
+        return iter([(name, name) for name in db.session.scalars(select(Role.name).order_by(Role.name))])
 
 
 class RoleFilter(BaseSQLAFilter):
@@ -345,6 +345,10 @@ class UserView(SecureModelView):
     def may_change_record(self, record) -> bool:
         """Offer edit and delete only on users holding no permission the current user lacks."""
         return self.may_write() and may_manage(current_user, record)
+
+    def record_change_key(self, record) -> object:
+        """Whether a user may be changed depends on their roles only (may_manage): users with the same roles share the answer."""
+        return frozenset(role.id for role in record.roles)
 
     # --- checks before any view runs
 
