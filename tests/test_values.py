@@ -31,6 +31,7 @@ from mfo.festival.values import (
     split_list,
     split_person_name,
 )
+from mfo.imports.forms import _ROWS as IMPORT_ROW_NUMBERS
 from mfo.text import normalise_name
 
 
@@ -472,6 +473,7 @@ CAPPED_PARSERS = {
 PATTERNS = {name: value for name, value in vars(values).items() if isinstance(value, re.Pattern)} | {
     "festival address": SLUG_PATTERN,
     "permission name": PERMISSION_NAME,
+    "import row numbers": IMPORT_ROW_NUMBERS,
 }
 
 
