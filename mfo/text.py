@@ -1,9 +1,13 @@
-"""Text helpers with no dependencies: keys for matching what people type, and spreadsheet cells that stay text."""
+"""Text helpers that need nothing else of mfo: keys for matching what people type, and CSV cells that stay text."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from defusedcsv import csv as defused_csv
 
 
 def plain(text: str) -> str:
@@ -20,13 +24,42 @@ def normalise_name(text: str) -> str:
     return " ".join(word for word in re.split(r"[\W_]+", plain(text or "")) if word)
 
 
-# Cells a spreadsheet would read as a formula. defusedcsv neutralises = + - @ | %; tab and
-# carriage return are added here (OWASP's list), so every one of them starts with a quote.
-FORMULA_STARTS = ("\t", "\r")
+# Where a spreadsheet may start a cell inside one of ours: at its start, and after any character some spreadsheet
+# splits an unquoted line at (",", the ";" of French regional settings, tab) or ends a row at (CR, LF). A cell
+# starting there with = + - @ | % (defusedcsv's list), after spaces or quotes, is read as a formula; so is one
+# starting with tab or CR (OWASP's list) after a "," ";" or line break. Each such place gets a quote. Spaces and
+# quotes never touch the separators they follow, so the pattern reads a cell in one pass whatever its length.
+_FORMULA_START = re.compile(r"""(?:^|(?<=[,;\t\r\n]))[ "]*(?=[=+\-@|%])|(?:^|(?<=[,;\n]))(?=[\t\r])""")
+# A plain number ("-12.50", "1,234") is data, not a formula: it keeps its value (defusedcsv's exception).
+_NUMBER = re.compile(r"-?[\d.,]+")
 
 
 def neutralise_cell(value: object) -> object:
-    """Return a CSV cell that a spreadsheet will not run as a formula (tab and CR; defusedcsv does the rest)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Return a CSV cell that no spreadsheet will run as a formula, whichever separator it splits lines at.
+
+    "=1+1" gives "'=1+1", "x;=2*3" gives "x;'=2*3", "a, -b" gives "a, '-b"; numbers and other text are unchanged.
+    """
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    return _FORMULA_START.sub(lambda match: match.group(0) + "'", value)
+
+
+class SafeCsvWriter:
+    """A CSV writer (defusedcsv's, the csv module's options) whose every cell goes through neutralise_cell."""
+
+    def __init__(self, stream: Any, **options: Any) -> None:
+        self._writer = defused_csv.writer(stream, **options)
+
+    def writerow(self, row: Iterable[object]) -> Any:
+        """Write one row of neutralised cells; return what the stream's write returned (a streamed line)."""
+        return self._writer.writerow([neutralise_cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        """Write rows of neutralised cells."""
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(stream: Any, **options: Any) -> SafeCsvWriter:
+    """Return the writer every CSV mfo produces goes through: no cell of it can run as a formula."""
+    return SafeCsvWriter(stream, **options)

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from mfo.admin.views.base import neutralise_cell
 from mfo.database import db
 from mfo.permissions import role_permissions
+from mfo.text import neutralise_cell
 from tests.admin_helpers import add_role, fresh_user
 from tests.conftest import create_user
 
@@ -67,6 +67,21 @@ def test_formulas_in_role_fields_are_neutralised(app, admin_client, users):
     add_role("sheet", set(), description="=1+1")
     [row] = [row for row in read_csv(admin_client.get("/admin/role/export/csv/")) if row["Name"] == "sheet"]
     assert row["Description"] == "'=1+1"
+
+
+@pytest.mark.parametrize("read_with", [",", ";"])
+def test_a_formula_after_a_separator_is_neutralised(app, admin_client, users, read_with):
+    """A name such as "x;=2*3" would be the cells "x" and "=2*3" where spreadsheets split at ";": read with either
+    separator, no field of the export starts with = + - @ tab or CR."""
+    for number, name in enumerate(["x;=2*3", "x,=2*3", "Ann; +1+2", "a, -2+3", "ok;@SUM(A1:A9)", "x;\t=1+1"]):
+        create_user(f"split{number}@example.org", ("end-user",), name=name)
+    add_role("split", set(), description="roles; =1+1")
+    for url in ("/admin/user/export/csv/", "/admin/role/export/csv/"):
+        text = admin_client.get(url).get_data(as_text=True)
+        assert "=" in text
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=read_with):
+            for field in row:
+                assert not field.startswith(("=", "+", "-", "@", "\t", "\r")), (url, field)
 
 
 def test_plain_values_and_numbers_are_untouched():

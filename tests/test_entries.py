@@ -170,6 +170,21 @@ def test_a_wrong_amount_is_refused_and_nothing_changes(season, users, organizer_
     assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-updated")).all()
 
 
+def test_a_huge_amount_is_refused_as_too_long_at_once(season, users, organizer_client):
+    """10,000 spaces between a digit and a letter (which made the money parser backtrack for hours) are refused as too
+    long, in the page's language, and the entry is unchanged."""
+    url = f"/festivals/spring-2027/entries/{season['ann']}"
+    attack = {"status": "accepted", "amount_paid": "1" + " " * 10_000 + "x"}
+    response = post_form(organizer_client, f"{url}/update", attack, token_from=url)
+    assert response.status_code == 400
+    assert "Too long: write at most 50 characters." in page(response)
+    post_form(organizer_client, "/language", {"locale": "fr", "next": url})
+    french = post_form(organizer_client, f"{url}/update", attack, token_from=url)
+    assert french.status_code == 400 and "Trop long\u00a0: écrivez au plus 50 caractères." in page(french)
+    db.session.expire_all()
+    assert (db.session.get(Entry, season["ann"]).status, db.session.get(Entry, season["ann"]).amount_paid) == ("submitted", 0)
+
+
 def test_crafted_posts_are_refused(season, users, staff_client, organizer_client):
     """Staff (entries-read only) get 403; a POST without its CSRF token is a 400; another festival's entry is a 404."""
     url = f"/festivals/spring-2027/entries/{season['ann']}"

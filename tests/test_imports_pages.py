@@ -181,6 +181,18 @@ def test_a_batch_can_be_cancelled_before_it_is_applied(app, organizer_client):
     assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "import-discarded"
 
 
+def test_the_history_names_who_imported_only_to_people_readers(app, users, organizer_client, staff_client):
+    """The "Who" column shows an organizer's account email to whoever holds people-read, and hides it from staff."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    for client, shown in ((organizer_client, True), (staff_client, False)):
+        history = page(client.get(imports_url()))
+        row = re.search(rf'<tr data-batch="{batch_id}">.*?</tr>', history, re.S).group(0)
+        assert ("organizer@example.org" in history) is shown
+        who = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[1].strip()
+        assert who == ("organizer@example.org" if shown else "•••")
+
+
 def test_the_templates_download_as_csv_and_xlsx(app, staff_client):
     """Both templates, in both formats, have the documented headers in order."""
     small_festival()

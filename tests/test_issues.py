@@ -208,6 +208,32 @@ def test_staff_see_that_contacts_differ_but_not_what_they_are(app, users, staff_
     assert "(hidden)" in page(staff_client.get("/festivals/spring-2027/issues/"))
 
 
+def test_staff_see_that_a_performer_is_too_young_or_old_but_not_their_age(app, users, staff_client, organizer_client):
+    """An age on the cut-off date is personal data: hidden without people-read, on the Issues page and the entry's panel."""
+    festival = clean_festival()
+    too_young(festival)
+    too_old(festival)
+    db.session.commit()
+    expected = {
+        "age-too-young": ("Tiny Tot is 6 on the cut-off date", "Tiny Tot is (hidden) on the cut-off date"),
+        "age-too-old": ("Tall Teen is 16 on the cut-off date", "Tall Teen is (hidden) on the cut-off date"),
+    }
+    for client, shown in ((organizer_client, True), (staff_client, False)):
+        html = page(client.get("/festivals/spring-2027/issues/"))
+        for code, (with_age, without_age) in expected.items():
+            item = re.search(rf'<li class="list-group-item" data-code="{code}".*?</li>', html, re.S).group(0)
+            assert (with_age in item) is shown and (without_age in item) is not shown
+            assert not shown or "(hidden)" not in item
+            entry_id = re.search(r'data-record="entry-(\d+)"', item).group(1)
+            entry_page = page(client.get(f"/festivals/spring-2027/entries/{entry_id}"))
+            assert f'data-code="{code}"' in entry_page
+            assert (with_age in entry_page) is shown and (without_age in entry_page) is not shown
+        if not shown:
+            # No other trace of the ages: the messages' numbers are the classes' limits, not the performers' ages.
+            messages = " ".join(re.findall(r'<div class="issue-message">(.*?)</div>', html, re.S))
+            assert not re.search(r"\b(6|16)\b", messages)
+
+
 def test_the_page_reads_the_festival_in_the_same_number_of_queries_whatever_its_size(app, users, organizer_client):
     """The validator loads classes, entries, performers, pieces and people in a fixed number of queries (10 or 600 entries:
     past the few hundred ids a relationship loader reads at a time)."""

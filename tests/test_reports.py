@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -304,6 +305,24 @@ def test_formulas_in_csv_exports_are_inert(app, staff_client):
     assert len(titles) == len(FORMULAS)
     for title in titles:
         assert title.startswith("'"), repr(title)
+
+
+@pytest.mark.parametrize("read_with", [",", ";"])
+def test_a_formula_after_a_separator_is_inert_whatever_the_spreadsheets_separator(app, staff_client, read_with):
+    """A title such as "x;=2*3" would be the cells "x" and "=2*3" where spreadsheets split at ";": read with either
+    separator, no field of any report's CSV starts with = + - @ tab or CR."""
+    from tests.festival_helpers import make_class, make_festival
+
+    hidden = ["x;=2*3", "x,=2*3", "Bach; +1+2", "a, -2+3", "ok;@SUM(A1:A9)", "x;\t=1+1", 'x;"=1+1"']
+    make_class(make_festival(), "1", "Set pieces", set_pieces=[(title, f"Composer;={i}") for i, title in enumerate(hidden)])
+    db.session.commit()
+    for name in REPORT_NAMES:
+        text = staff_client.get(f"{BASE}/reports/{name}.csv").get_data(as_text=True).lstrip("\ufeff")
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=read_with):
+            for field in row:
+                assert not field.startswith(("=", "+", "-", "@", "\t", "\r")), (name, field)
+    titles = [row["Title"] for row in csv_rows(staff_client.get(f"{BASE}/reports/repertoire.csv"))]
+    assert sorted(title.replace("'", "") for title in titles) == sorted(title.replace("'", "") for title in hidden)
 
 
 def test_a_formula_in_a_piece_title_is_inert_in_both_exports(season, organizer_client):

@@ -1,13 +1,23 @@
-"""Parsing the text of imported cells: durations, dates, yes/no, money, numbers, lists, pieces, codes and names."""
+"""Parsing the text of imported cells: durations, dates, yes/no, money, numbers, lists, pieces, codes and names.
+
+The last tests attack the parsers with 10,000 characters shaped to make a pattern backtrack: they would hang on a
+pattern whose whitespace or digits can match in many ways (such a money pattern took 114 s on 2,000 spaces).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 
+from mfo.features import PERMISSION_NAME
+from mfo.festival import values
+from mfo.festival.services import SLUG_PATTERN
 from mfo.festival.values import (
+    MAX_VALUE_LENGTH,
+    ValueTooLong,
     format_duration,
     normalise_email,
     normalise_phone,
@@ -21,6 +31,7 @@ from mfo.festival.values import (
     split_list,
     split_person_name,
 )
+from mfo.imports.forms import _ROWS as IMPORT_ROW_NUMBERS
 from mfo.text import normalise_name
 
 
@@ -201,6 +212,9 @@ def test_parse_bool_refuses(text: str) -> None:
         ("1.234,50", "1234.50"),
         ("1 234,50", "1234.50"),
         ("1\u202f234,50 €", "1234.50"),
+        ("1\u00a0234\u00a0567,50 CAD", "1234567.50"),
+        ("CAD 1 234", "1234.00"),
+        ("€ 12,50", "12.50"),
         ("1'234.50", "1234.50"),
         ("1,234", "1234.00"),
         ("1,234,567.89", "1234567.89"),
@@ -243,6 +257,8 @@ def test_parse_money_accepts(text: str, amount: str | None) -> None:
         ("1,2.50", "not an amount"),
         ("twelve", "not an amount"),
         ("$", "not an amount"),
+        ("1  234", "not an amount"),
+        ("12 $ $", "not an amount"),
         ("12 XYZ", "not an amount"),
     ],
 )
@@ -424,3 +440,91 @@ def test_normalise_phone_refuses_text_without_digits() -> None:
 def test_split_person_name(text: str, names: tuple[str, str]) -> None:
     """A comma means "Last, First"; otherwise the last word is the last name."""
     assert split_person_name(text) == names
+
+
+# 10,000 characters shaped to make a pattern backtrack: long runs of whitespace, digits or separators that several
+# parts of a pattern could share, each ending in a character that no pattern accepts there.
+SIZE = 10_000
+WORST_SHAPES = {
+    "spaces after a digit": "1" + " " * SIZE + "x",
+    "spaces after a unit": "1h" + " " * SIZE + "x",
+    "spaces after a currency": "$" + " " * SIZE + "1x",
+    "spaces after a sign": "-" + " " * SIZE + "1x",
+    "spaces after a mark": "1'" + " " * SIZE + "x",
+    "spaces before a symbol": "1" + " " * SIZE + "!",
+    "digits": "1" * SIZE + "x",
+    "digits and spaces": "1 " * (SIZE // 2) + "x",
+    "digits and dashes": "1" + " -" * (SIZE // 2) + "!",
+    "digits and colons": "1:" * (SIZE // 2) + "x",
+    "digits and dots": "1." * (SIZE // 2) + "x",
+    "digits and commas": "1," * (SIZE // 2) + "x",
+    "fraction of a second": "2015-03-04T10:30:00." + "1" * SIZE + "x",
+    "words and hyphens": "a-" * (SIZE // 2) + "!",
+}
+CAPPED_PARSERS = {
+    "duration": parse_duration,
+    "date": parse_date,
+    "yes/no": parse_bool,
+    "money": parse_money,
+    "whole number": parse_int,
+    "class code": parse_class_code,
+}
+# Every compiled pattern of values.py (found, so a new one is attacked too) and the others that read what people type.
+PATTERNS = {name: value for name, value in vars(values).items() if isinstance(value, re.Pattern)} | {
+    "festival address": SLUG_PATTERN,
+    "permission name": PERMISSION_NAME,
+    "import row numbers": IMPORT_ROW_NUMBERS,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(WORST_SHAPES))
+@pytest.mark.parametrize("kind", sorted(CAPPED_PARSERS))
+def test_a_value_longer_than_any_valid_one_is_refused_before_parsing(kind: str, shape: str) -> None:
+    """10,000 characters of the worst shape are refused as too long (no pattern runs), with the limit in the error."""
+    with pytest.raises(ValueTooLong, match=f"too long: at most {MAX_VALUE_LENGTH} characters") as refused:
+        CAPPED_PARSERS[kind](WORST_SHAPES[shape])
+    assert refused.value.limit == MAX_VALUE_LENGTH
+    assert isinstance(refused.value, ValueError)  # callers that catch ValueError still refuse it
+
+
+@pytest.mark.parametrize("kind", sorted(CAPPED_PARSERS))
+def test_the_cap_counts_the_value_not_the_spaces_around_it(kind: str) -> None:
+    """Spaces around a value do not count; one character over the cap is refused, whatever it is."""
+    parse = CAPPED_PARSERS[kind]
+    padded = {"duration": "4:05", "date": "2015-03-04", "yes/no": "yes", "money": "12.50", "whole number": "12",
+              "class code": "1203A"}[kind]
+    assert parse(" " * SIZE + padded + " " * SIZE) is not None
+    with pytest.raises(ValueTooLong):
+        parse("1" * (MAX_VALUE_LENGTH + 1))
+
+
+def test_a_whole_number_as_long_as_the_cap_is_read() -> None:
+    """The cap refuses only what is longer than it: 50 digits are still a number."""
+    assert parse_int("1" + "0" * (MAX_VALUE_LENGTH - 1)) == 10 ** (MAX_VALUE_LENGTH - 1)
+
+
+@pytest.mark.parametrize("shape", sorted(WORST_SHAPES))
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_no_pattern_backtracks_on_10000_characters(name: str, shape: str) -> None:
+    """Without the cap, each pattern still refuses the worst shapes in one pass (a catastrophic one would hang here)."""
+    pattern = PATTERNS[name]
+    text = WORST_SHAPES[shape]
+    # No pattern accepts a trailing "!", so each must try (and give up) every way it has to match the rest.
+    assert pattern.fullmatch(text + "!") is None
+    assert pattern.fullmatch(text + " !") is None
+
+
+@pytest.mark.parametrize("shape", sorted(WORST_SHAPES))
+def test_the_uncapped_parsers_read_10000_characters(shape: str) -> None:
+    """Lists, pieces, emails, phone numbers and names have no cap: their patterns are read in one pass."""
+    text = WORST_SHAPES[shape]
+    try:
+        assert len(parse_set_pieces(text)) == 1  # one piece: the text has no semicolon or line break
+    except ValueError as refused:  # "- ..." is a composer without a title
+        assert "has no title" in str(refused)
+    assert split_list(text) == [text.strip()]
+    with pytest.raises(ValueError, match="not an email address"):
+        normalise_email(text)
+    assert split_person_name(text)[0] or split_person_name(text)[1]
+    if any(char.isdigit() for char in text):
+        assert normalise_phone(text).strip("+").isdigit()

@@ -11,7 +11,7 @@ from wtforms.widgets import TextInput
 
 from mfo.festival.labels import STATUS_LABELS
 from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings
-from mfo.festival.values import format_duration, parse_duration, parse_money
+from mfo.festival.values import ValueTooLong, format_duration, parse_duration, parse_money
 
 
 def _strip(value):
@@ -63,6 +63,11 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+def too_long(error: ValueTooLong) -> str:
+    """Return, in the page's language, that a typed value is longer than any valid one."""
+    return _("Too long: write at most %(count)s characters.", count=error.limit)
+
+
 class DurationField(Field):
     """A duration typed as m:ss, minutes or "4 min" and kept in seconds; shown as m:ss."""
 
@@ -79,6 +84,8 @@ class DurationField(Field):
         if valuelist and valuelist[0].strip():
             try:
                 self.data = parse_duration(valuelist[0])
+            except ValueTooLong as error:
+                raise ValueError(too_long(error)) from None
             except ValueError:
                 # The parser's reason is English; the form speaks the page's language. A plain string, not a
                 # lazy one: Flask-Admin shows a field's errors only when they are strings.
@@ -101,5 +108,7 @@ class MoneyField(Field):
         if valuelist and valuelist[0].strip():
             try:
                 self.data = parse_money(valuelist[0])
+            except ValueTooLong as error:
+                raise ValueError(too_long(error)) from None
             except ValueError:
                 raise ValueError(_("Not an amount of money: write it like 12.50.")) from None

@@ -3,7 +3,8 @@
 Every parser takes the cell's text (as read_table returns it: stripped, formulas as text, workbook dates as ISO text)
 and raises ValueError with a short English reason when the text is not a valid value; the caller turns it into an
 issue for the organizer. Parsers of optional values return None for a blank cell; parse_class_code, which has no
-meaning when blank, refuses it.
+meaning when blank, refuses it. A duration, date, yes/no, amount, whole number or class code longer than
+MAX_VALUE_LENGTH is refused with ValueTooLong before any pattern reads it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 MAX_DURATION = 10 * 60 * 60  # seconds; no performance in a festival lasts longer
+# Characters, once stripped; the longest valid values ("2015-03-04T10:30:00.000000+01:00", "1 234 567,50 CAD",
+# "1 hour 5 minutes 30 seconds") are well within it. A form field or a cell may hold far more.
+MAX_VALUE_LENGTH = 50
 
+# In every pattern a run of whitespace has one way to match: each \s* sits between two tokens that cannot be
+# whitespace, never beside another \s* or inside a repetition that also takes spaces. A failing match then backtracks
+# over each run once, not over every way to share it out (tests/test_values.py runs each on 10,000 characters).
 _CLOCK = re.compile(r"(?:(\d+)\s*:\s*)?(\d+)\s*:\s*(\d+)")
 _MINUTES = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:m|mn|mins?|minutes?)?")
 _FEET_INCHES = re.compile(r"(\d+)\s*['’′]\s*(?:(\d+)\s*(?:\"|''|”|″|’’)?)?")
@@ -34,16 +41,34 @@ _FALSE = frozenset({"no", "n", "false", "0", "non", "faux"})
 _CENT = Decimal("0.01")
 _MINUS = "-−–"  # hyphen-minus, minus sign, and the en dash that word processors put in its place
 _CURRENCY = r"(?:[A-Za-z]{0,2}[$€£¥]|CAD|USD|EUR|GBP|AUD|NZD|CHF)"
+# Whitespace is matched only right after a sign or a currency, or as one thousands separator between digits (the
+# number needs a digit after each separator), so a run of spaces has exactly one way to match: "1" followed by
+# thousands of spaces and a letter is refused in one pass, not after trying every way to share the spaces out.
 _MONEY = re.compile(
-    rf"(?P<sign1>[{_MINUS}])?\s*(?:{_CURRENCY}\s*)?(?P<sign2>[{_MINUS}])?\s*"
-    rf"(?P<number>\d[\d\s.,'’]*?)\s*(?:{_CURRENCY})?\s*(?P<sign3>[{_MINUS}])?",
+    rf"(?:(?P<sign1>[{_MINUS}])\s*)?(?:{_CURRENCY}\s*(?:(?P<sign2>[{_MINUS}])\s*)?)?"
+    rf"(?P<number>\d+(?:[\s.,'’]\d+)*)(?:\s*{_CURRENCY})?(?:\s*(?P<sign3>[{_MINUS}]))?",
     re.IGNORECASE,
 )
 
 _INTEGER = re.compile(r"[+-]?\d+(?:[.,]0+)?")
-_CLASS_CODE = re.compile(r"(\d+)(?:\s*[-.]?\s*([A-Za-z]))?")
+# Spaces before the letter are matched by one \s* only, after the dash or dot by another.
+_CLASS_CODE = re.compile(r"(\d+)(?:\s*(?:[-.]\s*)?([A-Za-z]))?")
 _PIECE_SEPARATOR = re.compile(r"(?:^|\s)[-–—](?:\s|$)")
 _LIST_SEPARATORS = re.compile(r"[;\n]")
+
+class ValueTooLong(ValueError):
+    """A value longer than any valid one, refused before it is parsed; `limit` is the most characters allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"too long: at most {limit} characters")
+        self.limit = limit
+
+def _short(text: str) -> str:
+    """Return the text stripped, refusing it (ValueTooLong) when it is longer than any valid value."""
+    value = text.strip()
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValueTooLong(MAX_VALUE_LENGTH)
+    return value
 
 def parse_duration(text: str) -> int | None:
     """Return a duration in whole seconds, or None for a blank cell.
@@ -53,7 +78,7 @@ def parse_duration(text: str) -> int | None:
     Refuses negative, zero and unreadable durations, minutes or seconds of 60 or more after a larger unit, and more
     than ten hours.
     """
-    value = text.strip()
+    value = _short(text)
     if not value:
         return None
     if value[0] in _MINUS:
@@ -110,7 +135,7 @@ def parse_date(text: str) -> dt.date | None:
     (04/03/2015, 4/3/2015, 04-03-2015, 04.03.2015). A two-digit year is refused as ambiguous, and so are dates that do
     not exist (31/02/2015).
     """
-    value = text.strip()
+    value = _short(text)
     if not value:
         return None
     hint = ""
@@ -137,7 +162,7 @@ def parse_bool(text: str) -> bool | None:
 
     Accepts, in any case: yes/no, y/n, true/false, 1/0, x (a ticked box: yes), oui/non, vrai/faux.
     """
-    value = text.strip().casefold()
+    value = _short(text).casefold()
     if not value:
         return None
     if value in _TRUE:
@@ -154,7 +179,7 @@ def parse_money(text: str) -> Decimal | None:
     12 CAD). A lone comma followed by exactly three digits is a thousands separator (1,234 is 1234.00). Refuses
     negative amounts and more than two decimals.
     """
-    value = text.strip()
+    value = _short(text)
     if not value:
         return None
     if value.startswith("(") and value.endswith(")"):
@@ -199,7 +224,7 @@ def _split_amount(number: str) -> tuple[str, str]:
 
 def parse_int(text: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     """Return a whole number within the bounds given, or None for a blank cell ("12.0" from a workbook is 12)."""
-    value = text.strip()
+    value = _short(text)
     if not value:
         return None
     if not _INTEGER.fullmatch(value):
@@ -243,7 +268,7 @@ def parse_class_code(text: str) -> tuple[str, str]:
 
     "1203A", "1203 a", "1203-A" and "1203.A" give ("1203", "A"); "1203" gives ("1203", ""). A blank code is refused.
     """
-    value = text.strip()
+    value = _short(text)
     if not value:
         raise ValueError("the class number is missing")
     match = _CLASS_CODE.fullmatch(value)

@@ -4,7 +4,8 @@ Who may do what: the history and the blank templates need festival-read; everyth
 import (its mapping, preview, confirmation, undo) needs festival-read and the write permission of
 its kind (syllabus-write for a syllabus, entries-write for entries). A batch of another festival is
 a 404, whatever its id. Values that are personal data (birth dates, emails, phone numbers) are left
-out of the issues shown to whoever does not hold people-read.
+out of the issues shown to whoever does not hold people-read, and so is the account email of who
+made each import in the history.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def _upload_form() -> UploadForm:
 
 
 def _history(page: int) -> tuple[list[Any], int]:
-    """Return a page of the festival's imports, newest first, with who uploaded each, and the number of pages."""
+    """Return a page of the festival's imports, newest first, with who uploaded each (hidden without people-read), and the page count."""
     festival = current_festival()
     total = db.session.scalar(select(func.count(ImportBatch.id)).where(ImportBatch.festival_id == festival.id)) or 0
     rows = db.session.execute(
@@ -111,6 +112,9 @@ def _history(page: int) -> tuple[list[Any], int]:
         .limit(HISTORY_SIZE)
         .offset((page - 1) * HISTORY_SIZE)
     ).all()
+    if not current_user.has_permission(PEOPLE_READ):
+        # An organizer's account email is personal data: whoever may not read people sees that someone did it.
+        rows = [(batch, HIDDEN if email else email) for batch, email in rows]
     return rows, max(1, math.ceil(total / HISTORY_SIZE))
 
 

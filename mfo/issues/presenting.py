@@ -1,7 +1,8 @@
 """Showing issues to people: personal data left out for those without people-read, records named and linked.
 
-A contact-mismatch quotes a person's email or phone number, given and on file: those are personal
-data, so without people-read the message says that they differ without saying what they are.
+A contact-mismatch quotes a person's email or phone number, given and on file, and an age check
+quotes a performer's age on the cut-off date: those are personal data (the reports treat age as
+such), so without people-read the message says what is wrong without saying what they are.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from mfo.people.permissions import PEOPLE_READ
 from mfo.syllabus.models import FestivalClass
 
 # Message values that are personal data, by issue code.
-PERSONAL_PARAMS = {"contact-mismatch": ("given", "known")}
+PERSONAL_PARAMS = {"contact-mismatch": ("given", "known"), "age-too-young": ("age",), "age-too-old": ("age",)}
 HIDDEN = _l("(hidden)")
 MANY = 500
 

@@ -1,9 +1,9 @@
 """A report's rows as CSV or XLSX, where no cell can ever run as a formula, and as text on the page.
 
-CSV goes through defusedcsv (= + - @ | % get a leading quote) and mfo.text.neutralise_cell (tab and
-carriage return too). In XLSX every text cell is written as a string cell, never a formula, so a
-title such as =HYPERLINK(...) stays that text; numbers, money, dates and durations are typed
-cells a spreadsheet can add up.
+CSV goes through mfo.text.csv_writer: a quote goes before = + - @ | % tab and CR wherever a
+spreadsheet may start a cell, after a "," or ";" inside a value too. In XLSX every text cell is
+written as a string cell, never a formula, so a title such as =HYPERLINK(...) stays that text;
+numbers, money, dates and durations are typed cells a spreadsheet can add up.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from defusedcsv import csv as defused_csv
 from flask_babel import format_date, format_decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,7 +26,7 @@ from mfo.festival.models import Festival
 from mfo.festival.values import format_duration
 from mfo.reports.framework import Column, Report
 from mfo.syllabus.labels import class_type_label
-from mfo.text import neutralise_cell
+from mfo.text import csv_writer
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {
@@ -88,10 +87,10 @@ def display_value(column: Column, value: Any) -> str:
 def to_csv(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *, bom: bool = True) -> bytes:
     """Return the rows as CSV in UTF-8 (with a byte-order mark, so spreadsheets read accents right)."""
     buffer = io.StringIO()
-    writer = defused_csv.writer(buffer)
-    writer.writerow([neutralise_cell(str(column.label)) for column in columns])
+    writer = csv_writer(buffer)
+    writer.writerow([str(column.label) for column in columns])
     for row in rows:
-        writer.writerow([neutralise_cell(plain_value(column, row.get(column.key))) for column in columns])
+        writer.writerow([plain_value(column, row.get(column.key)) for column in columns])
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from defusedcsv import csv as defused_csv
 from flask import Response, abort, flash, g, has_request_context, request, stream_with_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
@@ -25,7 +24,7 @@ from werkzeug.utils import secure_filename
 from mfo.admin.access import AccessMixin
 from mfo.audit.trail import REDACTED, record
 from mfo.database import db
-from mfo.text import neutralise_cell  # one rule for every CSV the site writes (the reports use it too)
+from mfo.text import csv_writer  # one rule for every CSV the site writes (the reports use it too)
 
 log = logging.getLogger(__name__)
 
@@ -493,7 +492,7 @@ class SecureModelView(AccessMixin, ModelView):
         return without_secrets(super().get_export_columns())
 
     def _export_csv(self, return_url):
-        """Stream the CSV export through defusedcsv, so no cell is run as a formula."""
+        """Stream the CSV export through mfo's CSV writer, so no cell is run as a formula."""
         del return_url
         count, _data = self._export_data()
         # Who took a copy of what (and with which search and filters) is part of the trail. The
@@ -516,14 +515,14 @@ class SecureModelView(AccessMixin, ModelView):
                 """Return the written line."""
                 return value
 
-        writer = defused_csv.writer(Echo())
+        writer = csv_writer(Echo())
         columns = self._export_columns
 
         def generate():
             """Yield the header, then one line per record."""
-            yield writer.writerow([neutralise_cell(str(label)) for _name, label in columns])
+            yield writer.writerow([str(label) for _name, label in columns])
             for row in data:
-                yield writer.writerow([neutralise_cell(self.get_export_value(row, name)) for name, _label in columns])
+                yield writer.writerow([self.get_export_value(row, name) for name, _label in columns])
 
         filename = secure_filename(self.get_export_name(export_type="csv"))
         return Response(
