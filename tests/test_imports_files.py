@@ -315,3 +315,14 @@ def test_a_nul_character_is_refused_in_every_encoding(app, organizer_client, nam
     before = table_counts()
     assert_refused(upload(organizer_client, data), "not in an encoding we recognise")
     assert table_counts() == before
+
+
+def test_a_file_kept_before_the_limits_were_lowered_is_refused_on_its_mapping_page(app, organizer_client):
+    """The mapping page reads the kept file within today's limits: over them, it says so instead of failing."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, grid(10, 5)))
+    app.config.update(MFO_IMPORT_MAX_ROWS=5)
+    response = organizer_client.get(imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 302
+    shown = page(organizer_client.get(response.headers["Location"]))
+    assert "has more than 5 rows of data" in shown
