@@ -9,6 +9,7 @@ import zipfile
 from typing import Any
 
 import openpyxl
+import openpyxl.reader.excel
 import pytest
 from flask_babel.speaklater import LazyString
 
@@ -155,6 +156,34 @@ SMALL = Limits(rows=3, columns=2)
 def csv_of(lines: list[str]) -> bytes:
     """Return CSV bytes of these lines."""
     return ("\n".join(lines) + "\n").encode()
+
+
+def with_shared_strings(data: bytes, count: int) -> bytes:
+    """Return a copy of a workbook given a shared-strings part of `count` one-letter strings, as Excel writes them."""
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    strings = (
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "<si><t>a</t></si>" * count
+        + "</sst>"
+    )
+    override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{content_type}"/></Types>'
+    data = rewrite_part(data, "[Content_Types].xml", lambda xml: xml.replace("</Types>", override))
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", strings)
+    return buffer.getvalue()
+
+
+def test_shared_strings_past_the_cells_the_limits_allow_are_refused_before_openpyxl_reads_them() -> None:
+    """A sheet of 4 rows by 2 columns uses at most 8 distinct strings: a ninth is a workbook too large to import."""
+    base = xlsx([["a", "b"], ["1", "2"]])
+    assert len(read_table(with_shared_strings(base, 8), "e.xlsx", limits=SMALL)) == 1
+    assert error_of(with_shared_strings(base, 9), "e.xlsx", limits=SMALL).code == "too-large"
+    # A small upload of a million strings (openpyxl takes over a minute to read them): refused at the default limits'
+    # two million cells only if over them, so here with limits of 100 by 100 it is refused at the 10,101st string.
+    bomb = with_shared_strings(base, 1_000_000)
+    assert len(bomb) < 100_000
+    assert error_of(bomb, "e.xlsx", limits=Limits(rows=100, columns=100)).code == "too-large"
 
 
 def test_rows_past_the_limit_are_refused_without_reading_the_rest() -> None:
@@ -575,28 +604,36 @@ def test_the_sheet_named_like_the_import_is_read() -> None:
 
 
 class _ClosingSpy:
-    """Wraps openpyxl.load_workbook and records whether each workbook it opened was closed."""
+    """Wraps openpyxl's ExcelReader (load_workbook's steps) and records whether each workbook it opened was closed."""
 
     def __init__(self) -> None:
         """Start with no workbook opened."""
         self.opened: list[Any] = []
         self.closed = 0
-        self.real = openpyxl.load_workbook
+        self.real = openpyxl.reader.excel.ExcelReader
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Open the workbook for real, checking the options, and count its close()."""
+        """Make the reader for real, checking the options, and count the close() of the workbook it reads."""
         assert kwargs == {"read_only": True, "data_only": False}
-        workbook = self.real(*args, **kwargs)
-        real_close = workbook.close
+        reader = self.real(*args, **kwargs)
+        real_read = reader.read
 
-        def close() -> None:
-            """Count the close, then close the workbook for real."""
-            self.closed += 1
-            real_close()
+        def read() -> None:
+            """Read the workbook for real, then watch its close()."""
+            real_read()
+            workbook = reader.wb
+            real_close = workbook.close
 
-        workbook.close = close
-        self.opened.append(workbook)
-        return workbook
+            def close() -> None:
+                """Count the close, then close the workbook for real."""
+                self.closed += 1
+                real_close()
+
+            workbook.close = close
+            self.opened.append(workbook)
+
+        reader.read = read
+        return reader
 
 
 @pytest.mark.parametrize(
@@ -608,7 +645,7 @@ def test_the_workbook_is_opened_read_only_and_always_closed(
 ) -> None:
     """Read-only workbooks keep their zip open: it is closed after reading, and after an error too."""
     spy = _ClosingSpy()
-    monkeypatch.setattr(openpyxl, "load_workbook", spy)
+    monkeypatch.setattr(openpyxl.reader.excel, "ExcelReader", spy)
     if code is None:
         read_table(xlsx(rows), "entries.xlsx")
     else:
