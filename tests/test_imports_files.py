@@ -232,7 +232,7 @@ def test_a_workbook_that_unpacks_past_the_limits_is_refused(app, organizer_clien
     data = buffer.getvalue()
     assert len(data) < 20 * 1024
     assert sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist()) > 2 * 1024 * 1024
-    assert_refused(upload(organizer_client, data, "entries.xlsx"), "is too large to import once unpacked")
+    assert_refused(upload(organizer_client, data, "entries.xlsx"), "is too large to import once unpacked", LIMITS)
 
 
 def test_a_csv_of_one_enormous_line_is_refused_saying_the_line_limit(app, organizer_client):

@@ -369,7 +369,7 @@ def test_header_without_rows_is_a_table_with_no_rows() -> None:
     ("code", "params"),
     [
         ("wrong-type", {"filename": "a.pdf"}),
-        ("too-large", {"filename": "a.xlsx"}),
+        ("too-large", {"filename": "a.xlsx", "rows": 20000, "columns": 100}),
         ("unreadable-encoding", {"filename": "a.csv"}),
         ("unclosed-quote", {"filename": "a.csv", "row": 7}),
         ("empty-file", {"filename": "a.csv"}),

@@ -73,8 +73,9 @@ _MESSAGES: dict[str, Callable[..., LazyString]] = {
         **p,
     ),
     "too-large": lambda **p: _l(
-        "The workbook “%(filename)s” is too large to import once unpacked. Copy the sheet to import into a new "
-        "workbook, or save it as CSV UTF-8, and upload it again.",
+        "The workbook “%(filename)s” is too large to import once unpacked: an import takes at most %(rows)s rows "
+        "and %(columns)s columns. Copy the sheet to import into a new workbook, or save it as CSV UTF-8, and upload "
+        "it again.",
         **p,
     ),
     "too-many-rows": lambda **p: _l(
@@ -406,7 +407,7 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None, limits: Limits) ->
     except (zipfile.BadZipFile, ValueError) as exc:
         raise TableError("wrong-type", filename=filename) from exc
     if unpacked > limits.xlsx_unpacked:
-        raise TableError("too-large", filename=filename)
+        raise TableError("too-large", filename=filename, **limits.params())
     try:
         # data_only=False: a formula arrives as its text and is never evaluated, nor replaced by the value cached
         # by the program that saved the file, which the organizer may not be able to see or trust.
@@ -478,7 +479,7 @@ def _check_shared_strings(reader: Any, filename: str, limits: Limits) -> None:
         with reader.archive.open(part.PartName[1:]) as source:
             parser.ParseFile(source)
     except _TooManyStrings:
-        raise TableError("too-large", filename=filename) from None
+        raise TableError("too-large", filename=filename, **limits.params()) from None
 
 
 def _pick_sheet(worksheets: list[Any], wanted: str | None) -> Any:
