@@ -645,8 +645,10 @@ def render(results: dict) -> str:
             "Each row is one file imported into an empty festival (its syllabus imported first), in a fresh process on a "
             "fresh database; then the same file imported again. Memory is the process's peak resident memory during "
             "the step; \"before\" is what the process held once the app, the database and the syllabus were ready. "
-            "\"Read\" is the time reading the file alone takes: a preview reads it twice (on upload, to count its rows "
-            "and match its columns, then in the job), a confirmation once.",
+            "\"Read\" is the time reading the file alone takes, and the peak memory while it does: a preview reads it "
+            "twice (on upload, to count its rows and match its columns, then in the job), a confirmation once. The "
+            "largest file accepted (the row limit, widened to the column limit with columns the import does not use) "
+            "is read and previewed only.",
             "",
             "| database | file | before | read | step | time | peak memory | progress written | created | left out (errors) |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -655,14 +657,17 @@ def render(results: dict) -> str:
             for step in run.steps:
                 created = ", ".join(f"{count:,} {kind}" for kind, count in step.created.items()) or "nothing"
                 lines.append(
-                    f"| {DATABASE_LABELS[run.database]} | {run.rows:,} rows, {run.fmt.upper()} | {run.base_mb:.0f} MB | "
-                    f"{run.read_seconds:.1f} s | "
+                    f"| {DATABASE_LABELS[run.database]} | {run.rows:,} rows"
+                    f"{f' × {run.columns} columns (largest accepted)' if run.largest else ''}, {run.fmt.upper()} | "
+                    f"{run.base_mb:.0f} MB | {run.read_seconds:.1f} s, {run.read_peak_mb:.0f} MB | "
                     f"{step.name} | {step.seconds:.1f} s | {step.peak_mb:.0f} MB | {step.progress_writes} times | {created} | "
                     f"{step.error_rows} |"
                 )
         for kind in dict.fromkeys(run.database for run in runs):
             growth = imports.per_thousand_mb(runs, kind)
-            own = ", ".join(f"{run.own_mb:.0f} MB at {run.rows:,} {run.fmt.upper()} rows" for run in runs if run.database == kind)
+            own = ", ".join(
+                f"{run.own_mb:.0f} MB at {run.rows:,} {run.fmt.upper()} rows" for run in runs if run.database == kind and not run.largest
+            )
             if growth is not None:
                 lines.append("")
                 lines.append(

@@ -160,6 +160,12 @@ class DefaultConfig:
     # on this Redis (run `flask --app mfo imports worker` beside the web servers), or, when unset, in a
     # thread of the web process that received the file.
     MFO_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    # The most data rows and columns an import takes: a file over either is refused at upload, and reading stops
+    # at the first row past them, so the work a file causes is bounded (a 10 MB CSV can hold 2.6 million short
+    # rows). A festival's entries file has thousands of rows and a few dozen columns. The unpacked size a workbook
+    # may have follows from them (mfo/imports/tabular.py, Limits.xlsx_unpacked).
+    MFO_IMPORT_MAX_ROWS = 20_000
+    MFO_IMPORT_MAX_COLUMNS = 100
     MFO_RQ_REDIS_URL: str | None = None
     MFO_IMPORT_QUEUE = "mfo-imports"
 

@@ -11,7 +11,9 @@ from bench.imports import (
     TARGET_ROWS,
     Run,
     Step,
+    describe,
     from_data,
+    largest_runs,
     measure_import,
     peak_mb,
     per_thousand_mb,
@@ -44,6 +46,29 @@ def test_the_measured_import_goes_through_the_jobs_and_importing_again_changes_n
     # Progress is written while the rows are checked (the page's progress bar reads it).
     assert preview.progress_writes >= 1 and confirm.progress_writes >= 1
     assert all(step.seconds > 0 and step.peak_mb >= run.base_mb * 0.5 for step in run.steps)
+
+
+def test_the_largest_file_accepted_is_read_and_previewed_with_its_peak_memory(app, tmp_path):
+    """At the limits exactly (40 rows, 30 columns here): accepted, read and previewed, the reading's peak memory kept."""
+    from mfo.imports.tabular import read_table
+
+    files = write_files(tmp_path, 40, columns=30)
+    table = read_table(files["xlsx"].read_bytes(), files["xlsx"].name)
+    assert (len(table), len(table.headers)) == (40, 30)
+    assert all(row.values[-1] for row in table)  # the columns added are filled
+    run = measure_import("sqlite", 40, "xlsx", files, columns=30)
+    assert (app.config["MFO_IMPORT_MAX_ROWS"], app.config["MFO_IMPORT_MAX_COLUMNS"]) == (40, 30)
+    assert run.largest and [step.name for step in run.steps] == ["preview"]
+    assert run.steps[0].status == "previewed"
+    assert run.read_peak_mb >= run.base_mb * 0.5 and run.read_seconds > 0
+    assert db.session.scalar(select(func.count(Entry.id))) == 0  # previewed, never confirmed
+    assert "the largest accepted" in describe(run) and f"peak {run.read_peak_mb:.0f} MB" in describe(run)
+
+
+def test_the_largest_runs_follow_the_settings_defaults():
+    """By default, the largest file accepted is 20,000 rows of 100 columns, as CSV and as a workbook."""
+    assert largest_runs() == ((20_000, "csv", 100), (20_000, "xlsx", 100))
+    assert largest_runs(300, 100) == ((300, "csv", 100), (300, "xlsx", 100))
 
 
 def test_the_xlsx_file_holds_the_same_rows_as_the_csv(app, tmp_path):
@@ -95,6 +120,10 @@ def test_import_targets_are_met_only_within_their_bounds():
     assert not growing["memory per 1,000 more rows < 40 MB"] and not growing["5,000 rows (CSV): peak memory < 512 MB"]
     assert not verdicts([run(1000), run(TARGET_ROWS, unchanged=False)])["5,000 rows (CSV): importing again changes nothing"]
     assert per_thousand_mb([run(1000, own=20.0), run(5000, own=60.0)], "sqlite") == 10.0
+    # The largest file accepted is previewed only: it has no confirmation to hold to a target, nor a growth to compare.
+    largest = Run("sqlite", 20_000, "csv", 100.0, [Step("preview", 60.0, 900.0)], True, columns=100)
+    assert verdicts([run(1000, own=20.0), run(TARGET_ROWS, own=60.0), largest]) == good
+    assert per_thousand_mb([run(1000, own=20.0), run(5000, own=60.0), largest], "sqlite") == 10.0
 
 
 def results(classes_ms: float = 40.0, small_entries_queries: int = 9) -> dict:
@@ -116,7 +145,11 @@ def results(classes_ms: float = 40.0, small_entries_queries: int = 9) -> dict:
         "runs": 15,
         "reports": {"postgresql": {"counts": {"entries": 10_000}, "build_seconds": 3.0, "timings": timings,
                                    "small_entries": 1000, "small_queries": small}},
-        "imports": [asdict(run(1000, own=20.0)), asdict(run(TARGET_ROWS, own=60.0))],
+        "imports": [
+            asdict(run(1000, own=20.0)),
+            asdict(run(TARGET_ROWS, own=60.0)),
+            asdict(Run("sqlite", 20_000, "xlsx", 100.0, [Step("preview", 60.0, 700.0)], True, read_peak_mb=450.0, columns=100)),
+        ],
     }
 
 
@@ -129,6 +162,7 @@ def test_the_report_lists_every_target_met():
     assert "| SQLite | 5,000 rows (CSV): preview < 20 s | 2.0 s | yes |" in text
     assert "(2 cores)" in text and "load average was 1.0" in text and "## Method" in text
     assert all(f"| `{path}` | 200 |" in text for path in festival_bench.PAGES)
+    assert "| SQLite | 20,000 rows × 100 columns (largest accepted), XLSX | 100 MB | 0.0 s, 450 MB | preview | 60.0 s | 700 MB |" in text
 
 
 def test_the_report_says_no_for_a_slow_report_or_a_page_whose_queries_grow():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import io
+import zipfile
 from datetime import date, time
 
 import pytest
@@ -160,3 +162,167 @@ def test_a_file_over_ten_megabytes_is_refused(app, organizer_client):
     response = upload(organizer_client, data)
     assert response.status_code == 413
     assert "import limit of 10 MB" in page(response)
+
+
+# --- Limits: a file's size does not bound the work it causes, so its rows, columns and lines are bounded too ---------
+
+LIMITS = "at most 50 rows and 5 columns"
+LIMITS_FR = "au plus 50 lignes et 5 colonnes"
+
+
+def assert_refused(response, *messages: str) -> None:
+    """The upload page again (400), saying each message; no batch or record kept."""
+    assert response.status_code == 400
+    text = page(response)
+    assert 'id="file-error"' in text
+    for message in messages:
+        assert message in text
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def grid(rows: int, columns: int) -> bytes:
+    """Return a CSV of a header row and `rows` data rows, `columns` columns wide."""
+    lines = [",".join(f"column {c}" for c in range(columns))]
+    lines += [",".join(f"r{r}c{c}" for c in range(columns)) for r in range(rows)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@pytest.mark.settings(MFO_IMPORT_MAX_ROWS=50, MFO_IMPORT_MAX_COLUMNS=5)
+def test_a_file_at_the_limits_is_accepted(app, organizer_client):
+    """50 data rows of 5 columns: the most a file may have under these settings."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, grid(50, 5)))
+    assert db.session.get(ImportBatch, batch_id).rows == 50
+
+
+@pytest.mark.settings(MFO_IMPORT_MAX_ROWS=50, MFO_IMPORT_MAX_COLUMNS=5)
+def test_a_file_with_one_row_too_many_is_refused_saying_the_limits(app, organizer_client):
+    """51 data rows: refused at upload with the limits named, in English and in French."""
+    small_festival()
+    before = table_counts()
+    assert_refused(upload(organizer_client, grid(51, 5)), "has more than 50 rows of data", LIMITS)
+    organizer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert_refused(upload(organizer_client, grid(51, 5)), "plus de 50 lignes de données", LIMITS_FR)
+    assert table_counts() == before
+
+
+@pytest.mark.settings(MFO_IMPORT_MAX_ROWS=50, MFO_IMPORT_MAX_COLUMNS=5)
+def test_a_file_with_one_column_too_many_is_refused_saying_the_limits(app, organizer_client):
+    """6 columns: refused at upload, the row and the limits named."""
+    small_festival()
+    before = table_counts()
+    assert_refused(upload(organizer_client, grid(3, 6)), "Row 1 of the file “entries.csv” has more than 5 columns", LIMITS)
+    assert table_counts() == before
+
+
+@pytest.mark.settings(MFO_IMPORT_MAX_ROWS=50, MFO_IMPORT_MAX_COLUMNS=5)
+def test_a_workbook_that_unpacks_past_the_limits_is_refused(app, organizer_client):
+    """A small upload whose sheet inflates past what 50 rows of 5 columns need is refused before it is parsed."""
+    small_festival()
+    sheet = workbook(["Name"], [["Ada"]])
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(sheet)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == sheet_xml:
+                # Whitespace before the closing tag: valid XML, a thousand times smaller compressed.
+                content = content.replace(b"</worksheet>", b" " * (2 * 1024 * 1024) + b"</worksheet>")
+            bomb.writestr(info, content, zipfile.ZIP_DEFLATED)
+    data = buffer.getvalue()
+    assert len(data) < 20 * 1024
+    assert sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist()) > 2 * 1024 * 1024
+    assert_refused(upload(organizer_client, data, "entries.xlsx"), "is too large to import once unpacked", LIMITS)
+
+
+def test_a_csv_of_one_enormous_line_is_refused_saying_the_line_limit(app, organizer_client):
+    """A 5 MB line: refused as too long (never parsed whole), in English and in French."""
+    small_festival()
+    data = b"class,comments\r\n101," + b"x" * (5 * 1024 * 1024) + b"\r\n"
+    assert_refused(upload(organizer_client, data), "Row 2 of the file “entries.csv” is too long", "rows of at most 100000 characters")
+    organizer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert_refused(upload(organizer_client, data), "La ligne 2 du fichier «\u00a0entries.csv\u00a0» est trop longue")
+
+
+# --- Values from the file are text in every message ----------------------------------------------------------------
+
+HTML = "<img src=x onerror=alert(1)><b>bold</b>"
+
+
+def assert_escaped(response) -> None:
+    """The HTML from the file shows as text: escaped, never as markup."""
+    text = page(response)
+    assert "&lt;img" in text
+    assert "<img src=x" not in text
+    assert "<b>bold</b>" not in text
+
+
+def test_a_file_name_with_html_is_escaped_in_its_error(app, organizer_client):
+    """A damaged file named with HTML: the message names it as text."""
+    small_festival()
+    response = upload(organizer_client, b"%PDF-1.4 not a table", f"{HTML}.csv")
+    assert response.status_code == 400
+    assert_escaped(response)
+
+
+def test_a_file_name_with_html_is_escaped_in_a_limit_error(app, organizer_client):
+    """The new limit messages name the file as text too."""
+    small_festival()
+    response = upload(organizer_client, b"class,comments\r\n101," + b"x" * 200_000 + b"\r\n", f"{HTML}.csv")
+    assert response.status_code == 400
+    assert_escaped(response)
+
+
+def test_two_columns_named_alike_with_html_are_escaped(app, organizer_client):
+    """Two headers that differ only in case: the message names the column as text."""
+    small_festival()
+    data = f"class,{HTML},{HTML.replace('bold', 'BOLD')}\r\n101,a,b\r\n".encode()
+    response = upload(organizer_client, data)
+    assert response.status_code == 400
+    assert "Two columns are named" in page(response)
+    assert_escaped(response)
+
+
+def test_a_column_with_html_chosen_twice_is_escaped(app, organizer_client):
+    """The mapping page's message about a column chosen for two fields names it as text."""
+    small_festival()
+    headers = [*ENTRY_HEADERS, HTML]
+    row = entry()
+    data = ",".join(f'"{h}"' for h in headers).encode() + b"\r\n" + ",".join(f'"{row.get(h, "")}"' for h in headers).encode() + b"\r\n"
+    batch_id = uploaded_batch_id(upload(organizer_client, data))
+    response = post_form(organizer_client, imports_url(f"{batch_id}/mapping"), mapping_data(batch_id, comments=HTML, school=HTML))
+    assert response.status_code == 400
+    assert "is chosen for two fields" in page(response)
+    assert_escaped(response)
+
+
+# --- NUL characters, whatever the encoding ---------------------------------------------------------------------------
+
+# One NUL in a file of ordinary length: too few control characters to make the text look binary.
+NUL_TEXT = "class,comments\r\n" + "101,an ordinary comment\r\n" * 10 + "101,a\x00b\r\n"
+NUL_FILES = [
+    ("utf-8", NUL_TEXT.encode()),
+    ("utf-8-bom", codecs.BOM_UTF8 + NUL_TEXT.encode()),
+    ("utf-16-le-bom", codecs.BOM_UTF16_LE + NUL_TEXT.encode("utf-16-le")),
+    ("utf-16-be-bom", codecs.BOM_UTF16_BE + NUL_TEXT.encode("utf-16-be")),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), NUL_FILES, ids=[name for name, _data in NUL_FILES])
+def test_a_nul_character_is_refused_in_every_encoding(app, organizer_client, name, data):
+    """PostgreSQL cannot store NUL: a file holding one is refused, with or without a byte order mark."""
+    small_festival()
+    before = table_counts()
+    assert_refused(upload(organizer_client, data), "not in an encoding we recognise")
+    assert table_counts() == before
+
+
+def test_a_file_kept_before_the_limits_were_lowered_is_refused_on_its_mapping_page(app, organizer_client):
+    """The mapping page reads the kept file within today's limits: over them, it says so instead of failing."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, grid(10, 5)))
+    app.config.update(MFO_IMPORT_MAX_ROWS=5)
+    response = organizer_client.get(imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 302
+    shown = page(organizer_client.get(response.headers["Location"]))
+    assert "has more than 5 rows of data" in shown

@@ -27,7 +27,8 @@ from mfo.imports.fields import columns_of
 from mfo.imports.models import ImportBatch, ImportMapping
 from mfo.imports.plan import Plan, Progress, no_progress
 from mfo.imports.syllabus import plan_syllabus
-from mfo.imports.tabular import ColumnMatch, Table, TableError, match_columns, read_table
+from mfo.imports.tabular import ColumnMatch, Limits, Table, TableError, match_columns, read_table
+from mfo.issues.codes import EscapedMessage
 from mfo.syllabus.permissions import SYLLABUS_WRITE
 
 PLANNERS = {"syllabus": plan_syllabus, "entries": plan_entries}
@@ -59,6 +60,12 @@ def max_bytes() -> int:
     return int(current_app.config["MFO_IMPORT_MAX_BYTES"])
 
 
+def limits() -> Limits:
+    """Return how many rows and columns an import takes (MFO_IMPORT_MAX_ROWS, MFO_IMPORT_MAX_COLUMNS)."""
+    config = current_app.config
+    return Limits(rows=int(config["MFO_IMPORT_MAX_ROWS"]), columns=int(config["MFO_IMPORT_MAX_COLUMNS"]))
+
+
 def human_size(size: int) -> str:
     """Return a size for messages: "10 MB", "2.5 MB", "4 KB"."""
     if size >= 1024 * 1024:
@@ -67,10 +74,11 @@ def human_size(size: int) -> str:
 
 
 def read_file(data: bytes, filename: str) -> Table:
-    """Read an import file, refusing one over the size limit (FileTooLarge) or unreadable (TableError)."""
+    """Read an import file, refusing one over the size limit (FileTooLarge), the row and column limits or unreadable
+    (TableError)."""
     if len(data) > max_bytes():
         raise FileTooLarge(len(data), max_bytes())
-    return read_table(data, filename)
+    return read_table(data, filename, limits=limits())
 
 
 def remembered_mapping(festival_id: int, kind: str) -> dict[str, str] | None:
@@ -127,8 +135,8 @@ def upload(festival: Festival, kind: str, filename: str, data: bytes, table: Tab
 
 
 def batch_table(batch: ImportBatch) -> Table:
-    """Read a batch's file again."""
-    return read_table(batch.content or b"", batch.filename)
+    """Read a batch's file again (within today's limits: they may have been lowered since it was uploaded)."""
+    return read_table(batch.content or b"", batch.filename, limits=limits())
 
 
 def batch_match(batch: ImportBatch, table: Table) -> ColumnMatch:
@@ -257,13 +265,19 @@ def discard(batch: ImportBatch) -> None:
 
 def table_error_message(error: TableError | FileTooLarge | MappingIncomplete) -> Any:
     """Return the message explaining why a file or mapping cannot be imported."""
+    # The values are escaped when the message is put in a page, like every TableError's.
     if isinstance(error, FileTooLarge):
-        return _l(
-            "The file is %(size)s; the import limit is %(limit)s. Split it into smaller files, or save it as CSV, "
-            "and upload it again.",
+        return EscapedMessage(
+            lambda **p: _l(
+                "The file is %(size)s; the import limit is %(limit)s. Split it into smaller files, or save it as CSV, "
+                "and upload it again.",
+                **p,
+            ),
             size=human_size(error.size),
             limit=human_size(error.limit),
         )
     if isinstance(error, MappingIncomplete):
-        return _l("Choose a column for every required field: %(fields)s.", fields=", ".join(error.missing))
+        return EscapedMessage(
+            lambda **p: _l("Choose a column for every required field: %(fields)s.", **p), fields=", ".join(error.missing)
+        )
     return error.message

@@ -19,12 +19,27 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from mfo.issues.codes import EscapedMessage
+
 CSV_EXTENSIONS = frozenset({".csv", ".txt"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
 
-# A workbook is a zip of XML files. The upload limit bounds the compressed size only, and XML compresses about ten
-# times, so a real 10 MB workbook stays well below this; a "zip bomb" that inflates to gigabytes does not.
-MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+# A workbook is a zip of XML files. The upload limit bounds the compressed size only, and XML compresses ten to a
+# hundred times, so the unpacked size is bounded by what the row and column limits need (Limits.xlsx_unpacked): a
+# cell is written as `<c r="CV20001" t="inlineStr"><is><t>…</t></is></c>` (45 bytes and its text) or as a
+# shared-string reference (`<c r="CV20001" t="s"><v>123456</v></c>`, 38 bytes, and its text once in
+# sharedStrings.xml); measured, a sheet of 20,001 rows by 100 columns of 8-letter values written by openpyxl is
+# 113 MB, 56 bytes a cell. 64 bytes a cell, plus 1 MB for the workbook's other parts (styles, theme, properties),
+# allows that file and refuses a "zip bomb" that inflates to gigabytes before a byte of it is parsed.
+XLSX_BYTES_PER_CELL = 64
+XLSX_OTHER_PARTS = 1024 * 1024
+
+# The longest cell and the longest line (one spreadsheet row) a file may have, in characters. A festival's longest
+# cells are comments of a few hundred characters; a longer one is a damaged or hostile file. The line limit stays
+# under the csv module's own field limit (131,072 characters), so that a record spanning several lines and hitting
+# that limit is still a quotation mark left open.
+MAX_CELL_CHARS = 10_000
+MAX_LINE_CHARS = 100_000
 
 # Files that people rename to .csv or .txt by mistake. They are refused as the wrong kind of file (with advice to
 # save as CSV or XLSX) rather than as unreadable text.
@@ -58,8 +73,24 @@ _MESSAGES: dict[str, Callable[..., LazyString]] = {
         **p,
     ),
     "too-large": lambda **p: _l(
-        "The workbook “%(filename)s” is too large to import once unpacked. Copy the sheet to import into a new "
-        "workbook, or save it as CSV UTF-8, and upload it again.",
+        "The workbook “%(filename)s” is too large to import once unpacked: an import takes at most %(rows)s rows "
+        "and %(columns)s columns. Copy the sheet to import into a new workbook, or save it as CSV UTF-8, and upload "
+        "it again.",
+        **p,
+    ),
+    "too-many-rows": lambda **p: _l(
+        "The file “%(filename)s” has more than %(rows)s rows of data. An import takes at most %(rows)s rows and "
+        "%(columns)s columns: split the file into smaller files and upload each of them.",
+        **p,
+    ),
+    "too-many-columns": lambda **p: _l(
+        "Row %(row)s of the file “%(filename)s” has more than %(columns)s columns. An import takes at most "
+        "%(rows)s rows and %(columns)s columns: delete the columns you do not import and upload the file again.",
+        **p,
+    ),
+    "too-long": lambda **p: _l(
+        "Row %(row)s of the file “%(filename)s” is too long: an import takes cells of at most %(cell)s characters "
+        "and rows of at most %(line)s characters. Check that row in your spreadsheet and upload the file again.",
         **p,
     ),
     "unreadable-encoding": lambda **p: _l(
@@ -95,6 +126,27 @@ _MESSAGES: dict[str, Callable[..., LazyString]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of a file an import reads: at most `rows` data rows, each of at most `columns` columns."""
+
+    rows: int = 20_000
+    columns: int = 100
+
+    @property
+    def xlsx_unpacked(self) -> int:
+        """Return the largest unpacked size of a workbook that these limits need, in bytes (see XLSX_BYTES_PER_CELL)."""
+        return (self.rows + 1) * self.columns * XLSX_BYTES_PER_CELL + XLSX_OTHER_PARTS
+
+    def params(self) -> dict[str, int]:
+        """Return the limits as the messages name them."""
+        return {"rows": self.rows, "columns": self.columns}
+
+
+# The settings' defaults (MFO_IMPORT_MAX_ROWS, MFO_IMPORT_MAX_COLUMNS), for callers outside an app.
+DEFAULT_LIMITS = Limits()
+
+
 class TableError(Exception):
     """A file or column mapping that cannot be imported: a stable code, its parameters and a message for people."""
 
@@ -104,7 +156,8 @@ class TableError(Exception):
             raise ValueError(f"unknown table error code: {code!r}")
         self.code = code
         self.params: dict[str, Any] = dict(params)
-        self.message: LazyString = _MESSAGES[code](**params)
+        # The values are text from the file (its name, a header): escaped when the message is put in a page.
+        self.message: LazyString = EscapedMessage(_MESSAGES[code], **params)
         super().__init__(code, self.params)
 
     def __str__(self) -> str:
@@ -150,12 +203,13 @@ class Table:
         return iter(self.rows)
 
 
-def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> Table:
+def read_table(data: bytes, filename: str, *, sheet: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Table:
     """Read an uploaded CSV or XLSX file into a Table, or raise TableError saying why it cannot be imported.
 
     The kind of file comes from the extension of `filename` and is checked against the content. For a workbook,
     `sheet` names the worksheet to prefer (compared like headers); the first worksheet is read when it is None or no
-    sheet has that name.
+    sheet has that name. Reading stops at the first row past `limits` (and at a cell or line over MAX_CELL_CHARS or
+    MAX_LINE_CHARS), so the work a file causes is bounded by the limits, not by the file.
     """
     extension = PurePath(filename).suffix.lower()
     if extension not in CSV_EXTENSIONS | XLSX_EXTENSIONS:
@@ -163,14 +217,14 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> Table
     if not data:
         raise TableError("empty-file", filename=filename)
     if extension in CSV_EXTENSIONS:
-        return _read_csv(data, filename)
-    return _read_xlsx(data, filename, sheet)
+        return _read_csv(data, filename, limits)
+    return _read_xlsx(data, filename, sheet, limits)
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes, filename: str) -> Table:
+def _read_csv(data: bytes, filename: str, limits: Limits) -> Table:
     """Decode, sniff and parse a CSV file."""
     if data.startswith(_BINARY_SIGNATURES):
         raise TableError("wrong-type", filename=filename)
@@ -178,8 +232,8 @@ def _read_csv(data: bytes, filename: str) -> Table:
     if text.lstrip()[:20].casefold().startswith(_MARKUP_STARTS):
         raise TableError("wrong-type", filename=filename)
     delimiter = _sniff_delimiter(text)
-    records = _csv_records(text, delimiter, filename)
-    return _build_table(records, filename, kind="csv", encoding=encoding, delimiter=delimiter)
+    records = _csv_records(text, delimiter, filename, limits)
+    return _build_table(records, filename, limits, kind="csv", encoding=encoding, delimiter=delimiter)
 
 
 def _decode(data: bytes, filename: str) -> tuple[str, str]:
@@ -203,6 +257,10 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
             continue
         break
     else:
+        raise TableError("unreadable-encoding", filename=filename)
+    if "\x00" in text:
+        # The NUL check above sees bytes, and only when there is no byte order mark; here it catches NUL characters
+        # in UTF-8 with a BOM and in UTF-16 too. No text file has them, and PostgreSQL cannot store them.
         raise TableError("unreadable-encoding", filename=filename)
     # Old DOS tools end text files with Ctrl-Z.
     text = text.rstrip("\x1a")
@@ -248,38 +306,50 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+class _LineTooLong(Exception):
+    """A physical line over MAX_LINE_CHARS: raised by _Lines, turned into TableError("too-long") with its row."""
+
+
 class _Lines:
     """The physical lines of a text, remembering whether the csv reader asked for a line past the last one."""
 
     def __init__(self, text: str) -> None:
         """Split `text` on \\n, \\r and \\r\\n only, keeping the line endings for the csv reader."""
-        self._lines = iter(io.StringIO(text, newline=""))
+        self._buffer = io.StringIO(text, newline="")
         self.exhausted = False
+        self.record_chars = 0  # characters handed out since the caller last reset this (one record's)
 
     def __iter__(self) -> _Lines:
         """Return the iterator itself."""
         return self
 
     def __next__(self) -> str:
-        """Return the next line, noting when there is none left."""
-        try:
-            return next(self._lines)
-        except StopIteration:
+        """Return the next line, noting when there is none left; _LineTooLong for a line over MAX_LINE_CHARS."""
+        # readline with a size reads no further than the limit, so one enormous line is never copied whole.
+        line = self._buffer.readline(MAX_LINE_CHARS + 1)
+        if not line:
             self.exhausted = True
-            raise
+            raise StopIteration
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLong
+        self.record_chars += len(line)
+        return line
 
 
-def _csv_records(text: str, delimiter: str, filename: str) -> Iterator[list[str]]:
+def _csv_records(text: str, delimiter: str, filename: str, limits: Limits) -> Iterator[list[str]]:
     """Yield the records of a CSV text as lists of stripped cells, one per spreadsheet row (blank rows included)."""
     lines = _Lines(text)
     reader = csv.reader(lines, delimiter=delimiter)
     number = 0
     while True:
         number += 1
+        lines.record_chars = 0
         try:
             record = next(reader)
         except StopIteration:
             return
+        except _LineTooLong:
+            raise TableError("too-long", filename=filename, row=number, **_length_params()) from None
         except csv.Error as exc:
             # The only error left in lenient mode is a cell over the csv module's size limit (128 KiB), which in
             # practice is a quotation mark left open that swallowed the rest of the file.
@@ -288,7 +358,30 @@ def _csv_records(text: str, delimiter: str, filename: str) -> Iterator[list[str]
             # A record that needed a line past the end of the file was still inside quotes there. The lenient reader
             # returns it anyway, with every later row folded into one cell; refuse rather than lose those rows.
             raise TableError("unclosed-quote", filename=filename, row=number)
-        yield [_clean_text(cell) for cell in record]
+        if lines.record_chars > MAX_LINE_CHARS:
+            # Lines each under the limit that make one record over it: quotes that joined many lines into one row.
+            raise TableError("unclosed-quote", filename=filename, row=number)
+        yield [_clean_text(cell) for cell in _within_columns(record, number, filename, limits)]
+
+
+def _within_columns(cells: Sequence[Any], number: int, filename: str, limits: Limits) -> Sequence[Any]:
+    """Return a record's first `limits.columns` cells, or raise TableError when a cell past them holds a value.
+
+    Blank cells past the limit are common (a CSV line ending in ";;;;", a workbook cell formatted far to the right)
+    and are dropped here, before each cell is cleaned one by one: list.count runs in C, so a row padded to 18,000
+    empty cells costs no more than one of 100.
+    """
+    if len(cells) <= limits.columns:
+        return cells
+    beyond = cells[limits.columns :]
+    if beyond.count(None) + beyond.count("") < len(beyond):
+        raise TableError("too-many-columns", filename=filename, row=number, **limits.params())
+    return cells[: limits.columns]
+
+
+def _length_params() -> dict[str, int]:
+    """Return the cell and line limits as the "too-long" message names them."""
+    return {"cell": MAX_CELL_CHARS, "line": MAX_LINE_CHARS}
 
 
 def _clean_text(text: str) -> str:
@@ -301,10 +394,10 @@ def _clean_text(text: str) -> str:
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 
-def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
+def _read_xlsx(data: bytes, filename: str, sheet: str | None, limits: Limits) -> Table:
     """Open a workbook read-only, without evaluating formulas, and read one worksheet."""
     # openpyxl is imported here so that the CSV path and the app's start-up do not pay for it.
-    from openpyxl import load_workbook
+    from openpyxl.reader.excel import ExcelReader
 
     if not data.startswith(b"PK\x03\x04"):
         raise TableError("wrong-type", filename=filename)
@@ -313,12 +406,19 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
         raise TableError("wrong-type", filename=filename) from exc
-    if unpacked > MAX_XLSX_UNCOMPRESSED:
-        raise TableError("too-large", filename=filename)
+    if unpacked > limits.xlsx_unpacked:
+        raise TableError("too-large", filename=filename, **limits.params())
     try:
         # data_only=False: a formula arrives as its text and is never evaluated, nor replaced by the value cached
         # by the program that saved the file, which the organizer may not be able to see or trust.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        # load_workbook's steps, with the shared strings counted between reading the manifest and reading them.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        reader.read_manifest()
+        _check_shared_strings(reader, filename, limits)
+        reader.read()
+        workbook = reader.wb
+    except TableError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds of error on damaged or foreign files
         raise TableError("wrong-type", filename=filename) from exc
     try:
@@ -329,8 +429,11 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
         # The size a workbook declares is sometimes wrong (some programs write "A1"); ignoring it makes openpyxl
         # read every row and cell actually present.
         worksheet.reset_dimensions()
-        records = ([_cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True))
-        return _build_table(records, filename, kind="xlsx", encoding=None, sheet=worksheet.title)
+        records = (
+            [_cell_text(value) for value in _within_columns(row, number, filename, limits)]
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        )
+        return _build_table(records, filename, limits, kind="xlsx", encoding=None, sheet=worksheet.title)
     except TableError:
         raise
     except Exception as exc:  # a damaged worksheet fails only while its rows are read
@@ -338,6 +441,45 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
     finally:
         # A read-only workbook keeps its zip archive open until closed.
         workbook.close()
+
+
+class _TooManyStrings(Exception):
+    """Raised by the shared-string counter to stop the parser at the first string past the limit."""
+
+
+def _check_shared_strings(reader: Any, filename: str, limits: Limits) -> None:
+    """Raise TableError("too-large") when the workbook's shared strings outnumber the cells the limits allow.
+
+    openpyxl reads every shared string before any row, at about 100 µs a string on a busy machine (measured: a
+    46 KB upload of a million one-letter strings took 79 s), and a sheet cannot use more distinct strings than it has
+    cells. They are counted first with expat, which only counts, and the count stops at the first one too many.
+    """
+    from xml.parsers import expat
+
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return
+    allowed = (limits.rows + 1) * limits.columns
+    tag = f"{SHEET_MAIN_NS} si"  # how expat names openpyxl's "{namespace}si" with this separator
+    count = 0
+
+    def start(name: str, _attributes: Any) -> None:
+        """Count one string; stop the parser past the limit."""
+        nonlocal count
+        if name == tag:
+            count += 1
+            if count > allowed:
+                raise _TooManyStrings
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    try:
+        with reader.archive.open(part.PartName[1:]) as source:
+            parser.ParseFile(source)
+    except _TooManyStrings:
+        raise TableError("too-large", filename=filename, **limits.params()) from None
 
 
 def _pick_sheet(worksheets: list[Any], wanted: str | None) -> Any:
@@ -409,23 +551,35 @@ def _round_datetime(value: dt.datetime) -> dt.datetime:
 def _build_table(
     records: Iterable[list[str]],
     filename: str,
+    limits: Limits,
     *,
     kind: str,
     encoding: str | None,
     delimiter: str | None = None,
     sheet: str | None = None,
 ) -> Table:
-    """Turn the records of a file (one list of cells per spreadsheet row) into a Table."""
+    """Turn the records of a file (one list of cells per spreadsheet row) into a Table, refusing one past `limits`.
+
+    The records are read one at a time and each limit is checked as soon as it can be passed, so a file far over
+    them costs no more than one just over them.
+    """
     headers: list[str] | None = None
     header_row = 0
     named: list[bool] = []
     rows: list[Row] = []
     extra_cells: list[int] = []
     for number, cells in enumerate(records, start=1):
+        if number > 2 * limits.rows:
+            # Blank rows cost little each, but a file of nothing else (or a workbook cell on row 999,999,999, which
+            # openpyxl reaches by yielding every empty row above it) must not keep the reader going: a file may
+            # have as many blank rows as data rows.
+            raise TableError("too-many-rows", filename=filename, **limits.params())
         while cells and not cells[-1]:
             cells.pop()
         if not cells:
             continue
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise TableError("too-long", filename=filename, row=number, **_length_params())
         if headers is None:
             headers, header_row = cells, number
             _check_duplicates(headers)
@@ -437,6 +591,8 @@ def _build_table(
         values = cells[:width]
         if len(values) < width:
             values.extend([""] * (width - len(values)))
+        if len(rows) == limits.rows:
+            raise TableError("too-many-rows", filename=filename, **limits.params())
         rows.append(Row(number, values))
     if headers is None:
         raise TableError("empty-file", filename=filename)

@@ -213,7 +213,12 @@ def mapping(batch_id: int):
     batch = _batch(batch_id)
     if batch.status not in services.OPEN_STATUSES or batch.content is None:
         return redirect(url_for("imports.show", batch_id=batch.id))
-    table = services.batch_table(batch)
+    try:
+        table = services.batch_table(batch)
+    except TableError as error:
+        # A file kept before the limits were lowered (MFO_IMPORT_MAX_ROWS, MFO_IMPORT_MAX_COLUMNS) is over them now.
+        flash(str(services.table_error_message(error)), "error")
+        return redirect(url_for("imports.show", batch_id=batch.id))
     form = mapping_form(batch.kind, table.headers, batch.mapping or {}, formdata=request.form if request.method == "POST" else None)
     problem = None
     if request.method == "POST" and form.validate_on_submit():
