@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from mfo.database import db
 from mfo.imports import jobs, plan, services
 from mfo.imports.models import ImportBatch
+from mfo.jobs import runner
 from tests import services as test_services
 from tests.admin_helpers import page
 from tests.import_helpers import entries_csv, entry, imports_url, small_festival, upload, uploaded_batch_id
@@ -68,12 +69,12 @@ def test_with_redis_a_job_waits_on_the_queue_for_a_worker(app, redis_url, monkey
 
     queue_name = f"mfo-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "MFO_RQ_REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "MFO_IMPORT_QUEUE", queue_name)
+    monkeypatch.setitem(app.config, "MFO_JOB_QUEUE", queue_name)
     festival = small_festival()
     batch = uploaded(festival)
     batch_id = batch.id
     assert jobs.start(batch, "preview")
-    assert jobs._threads == []  # nothing runs in the web process
+    assert runner._threads == []  # nothing runs in the web process
     waiting = fresh(batch_id)
     assert waiting.job == "preview" and waiting.status == "uploaded"
     connection = Redis.from_url(redis_url)
@@ -102,7 +103,7 @@ def test_the_worker_command_runs_the_queued_jobs(app, redis_url, monkeypatch):
 
     queue_name = f"mfo-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "MFO_RQ_REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "MFO_IMPORT_QUEUE", queue_name)
+    monkeypatch.setitem(app.config, "MFO_JOB_QUEUE", queue_name)
     batch = uploaded(small_festival())
     batch_id = batch.id
     jobs.start(batch, "preview")
@@ -200,4 +201,4 @@ def test_when_redis_cannot_be_reached_the_job_runs_in_a_thread(app, caplog):
     assert jobs.start(batch, "preview")
     jobs.wait_for_threads()
     assert fresh(batch_id).status == "previewed"
-    assert "could not queue import job preview" in caplog.text
+    assert "could not queue job" in caplog.text
