@@ -104,8 +104,8 @@ class Heartbeat(threading.Thread):
                 try:
                     if _write(self.context.job_id):
                         self.context._stop.set()
-                except Exception:  # a locked or lost database: try at the next beat; missing many is dying
-                    logger.exception("heartbeat of job %s failed", self.context.job_id)
+                except Exception as error:  # a locked or lost database: try at the next beat; missing many is dying
+                    logger.warning("heartbeat of job %s not written: %s", self.context.job_id, error)
 
     def end(self) -> None:
         """Stop beating, and wait for the last beat to finish (before the job's end is written)."""
