@@ -129,9 +129,14 @@ def _note_failure(batch_id: int, error: Exception) -> None:
         connection.execute(update(table).where(table.c.id == batch_id).values(job=None, job_error=message))
 
 
+def _lost(batch_id: int, action: str | None) -> bool:
+    """Tell whether a batch marked as worked on (`action`) has no live job: its worker died, or its job ended badly."""
+    return action is not None and not claims.is_live(claims.live_job(subject(batch_id)))
+
+
 def is_lost(batch: ImportBatch) -> bool:
-    """Tell whether the batch is marked as worked on but no live job works on it (its worker died, or its job ended badly)."""
-    return batch.job is not None and not claims.is_live(claims.live_job(subject(batch.id)))
+    """Tell whether the batch is marked as worked on but no live job works on it (to be shown failed)."""
+    return _lost(batch.id, batch.job)
 
 
 def is_working(batch: ImportBatch) -> bool:
@@ -166,7 +171,7 @@ def status(batch: ImportBatch) -> dict[str, Any]:
             ImportBatch.id == batch.id
         )
     ).one()
-    lost = values.job is not None and not claims.is_live(claims.live_job(subject(batch.id)))
+    lost = _lost(batch.id, values.job)
     return {
         "status": values.status,
         "job": None if lost else values.job,

@@ -393,6 +393,7 @@ def retry(batch_id: int):
         flash(_("This import is already being worked on; wait for it to finish."), "warning")
     return redirect(url_for("imports.show", batch_id=batch.id))
 
+
 @bp.route("/<int:batch_id>/undo", methods=["POST"])
 @auth_required()
 @permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
@@ -435,4 +436,3 @@ def discard(batch_id: int):
     db.session.commit()
     flash(_("The import was cancelled and its file deleted."), "success")
     return redirect(url_for("imports.index"))
-
