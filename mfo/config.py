@@ -155,10 +155,8 @@ class DefaultConfig:
     # here, or from SECRET_KEY when unset; set it separately so rotating SECRET_KEY keeps old
     # events verifiable, and keep it out of the database (whoever holds it can rewrite the chain).
     MFO_AUDIT_KEY: str | None = None
-    # --- Imports of syllabus and entry files. The upload limit of the import page only (every other
-    # request keeps MAX_CONTENT_LENGTH). Previews and confirmations run in the background: as RQ jobs
-    # on this Redis (run `flask --app mfo imports worker` beside the web servers), or, when unset, in a
-    # thread of the web process that received the file.
+    # --- Imports of syllabus and entry files: the upload limit of the import page only (every other
+    # request keeps MAX_CONTENT_LENGTH).
     MFO_IMPORT_MAX_BYTES = 10 * 1024 * 1024
     # The most data rows and columns an import takes: a file over either is refused at upload, and reading stops
     # at the first row past them, so the work a file causes is bounded (a 10 MB CSV can hold 2.6 million short
@@ -166,8 +164,13 @@ class DefaultConfig:
     # may have follows from them (mfo/imports/tabular.py, Limits.xlsx_unpacked).
     MFO_IMPORT_MAX_ROWS = 20_000
     MFO_IMPORT_MAX_COLUMNS = 100
+    # --- Background jobs (imports' previews and confirmations, ...): RQ jobs on this Redis, in the
+    # queue below (run `flask --app mfo jobs worker` beside the web servers), or, when unset, a thread
+    # of the web process that started them. A running job whose heartbeat is older than the expiry
+    # (seconds) counts as dead: its worker died; it is shown failed and its subject is free again.
     MFO_RQ_REDIS_URL: str | None = None
-    MFO_IMPORT_QUEUE = "mfo-imports"
+    MFO_JOB_QUEUE = "mfo-jobs"
+    MFO_JOB_EXPIRY_SECONDS = 120
 
 
 # FLASK_ variables that configure the `flask` command itself, not the app.

@@ -1,4 +1,4 @@
-"""What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels and commands.
+"""What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels, commands, jobs.
 
 A feature package (`mfo/<feature>/__init__.py`) builds one `Feature` and names it `feature`; the
 app factory reads the installed list in `mfo.features` and derives the nav, the dashboard, the
@@ -64,6 +64,9 @@ class Count:
 
 # An admin view factory: every app gets its own view instances (a Flask-Admin view belongs to one Admin).
 ViewFactory = Callable[[], Any]
+# A background job's function: it gets an mfo.jobs.runner.JobContext (typed loosely: this module sits below the
+# jobs service) and works in db.session without committing; see mfo/jobs/runner.py.
+JobFunction = Callable[[Any], None]
 # Computes a feature's admin overview numbers for the signed-in user (links only to what they may open).
 CountsProvider = Callable[[], Sequence[Count]]
 
@@ -83,6 +86,8 @@ class Feature:
     - `cards`, `nav`: its dashboard cards and top-bar links.
     - `audit_labels`: a human label for every audit action it records.
     - `commands`: click commands or groups added to `flask --app mfo`.
+    - `jobs`: its background job kinds, kind -> function (run by `mfo.jobs`); a kind is
+      `<feature>.<what>` by convention, and declaring one twice stops the app at start-up.
     - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
     """
 
@@ -98,4 +103,5 @@ class Feature:
     nav: Sequence[NavItem] = ()
     audit_labels: Mapping[str, Label] = field(default_factory=dict)
     commands: Sequence[click.Command] = ()
+    jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     init_app: Callable[[Flask], None] | None = None

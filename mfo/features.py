@@ -18,10 +18,10 @@ from flask import Flask, current_app, has_request_context, url_for
 from flask_security import current_user
 from werkzeug.routing import BuildError
 
-from mfo.feature import Card, Count, Feature, Label, NavItem, RoleSpec, ViewFactory
+from mfo.feature import Card, Count, Feature, JobFunction, Label, NavItem, RoleSpec, ViewFactory
 
 # Core services that declare commands, roles or audit labels; always loaded, before the features.
-CORE: tuple[str, ...] = ("mfo.audit", "mfo.security")
+CORE: tuple[str, ...] = ("mfo.audit", "mfo.security", "mfo.jobs")
 
 # The features of the product, in the order their nav entries, cards and admin views appear.
 FEATURES: tuple[str, ...] = (
@@ -99,6 +99,8 @@ class Registry:
     roles: dict[str, RoleSpec] = field(default_factory=dict)
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
     audit_labels: dict[str, Label] = field(default_factory=dict)
+    jobs: dict[str, JobFunction] = field(default_factory=dict)
+    job_owner: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, features: Sequence[Feature]) -> Registry:
@@ -125,6 +127,11 @@ class Registry:
                 if action in registry.audit_labels:
                     raise FeatureError(f"{feature.name}: audit action {action!r} already has a label")
                 registry.audit_labels[action] = label
+            for kind, function in feature.jobs.items():
+                if kind in registry.jobs:
+                    raise FeatureError(f"{feature.name}: job kind {kind!r} is already declared by {registry.job_owner[kind]}")
+                registry.jobs[kind] = function
+                registry.job_owner[kind] = feature.name
         grants: dict[str, set[str]] = {name: set() for name in registry.roles}
         for feature in features:
             for role, permissions in feature.grants.items():

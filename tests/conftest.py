@@ -18,7 +18,7 @@ from mfo.audit.models import APPEND_ONLY_DDL, AuditEvent
 from mfo.database import db
 from mfo.database.models import User, user_datastore
 from mfo.features import FEATURES, registry
-from mfo.imports import jobs as import_jobs
+from mfo.jobs.runner import wait_for_threads
 from mfo.permissions import ADMIN_ACCESS, role_permissions
 from mfo.security.commands import sync_roles
 from tests import services
@@ -167,10 +167,10 @@ def app(_schema, database_url: str, request: pytest.FixtureRequest) -> Iterator[
     with app.app_context():
         sync_roles()
     yield app
-    # A page the test posted last may have started an import's job in a thread of this process: it
+    # A page the test posted last may have started a job (an import's) in a thread of this process: it
     # must end before the tables are emptied (on PostgreSQL its open transaction and TRUNCATE's
     # exclusive lock wait on each other).
-    import_jobs.wait_for_threads()
+    wait_for_threads()
     with app.app_context():
         unlabelled = unlabelled_audit_actions()
         # End the session's transaction first: on PostgreSQL its read lock would block TRUNCATE.

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from flask_security.utils import naive_utcnow
 from sqlalchemy import select, update
 
 from mfo.database import db
 from mfo.imports import jobs, plan, services
 from mfo.imports.models import ImportBatch
+from mfo.jobs import claims, runner
+from mfo.jobs.models import Job
 from tests import services as test_services
-from tests.admin_helpers import page
+from tests.admin_helpers import flashed, page
+from tests.helpers import post_form
 from tests.import_helpers import entries_csv, entry, imports_url, small_festival, upload, uploaded_batch_id
 
 ROWS = [entry(performer_first_name=f"Pupil{i}", performer_birth_date="2016-05-01") for i in range(12)]
@@ -68,12 +73,12 @@ def test_with_redis_a_job_waits_on_the_queue_for_a_worker(app, redis_url, monkey
 
     queue_name = f"mfo-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "MFO_RQ_REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "MFO_IMPORT_QUEUE", queue_name)
+    monkeypatch.setitem(app.config, "MFO_JOB_QUEUE", queue_name)
     festival = small_festival()
     batch = uploaded(festival)
     batch_id = batch.id
     assert jobs.start(batch, "preview")
-    assert jobs._threads == []  # nothing runs in the web process
+    assert runner._threads == []  # nothing runs in the web process
     waiting = fresh(batch_id)
     assert waiting.job == "preview" and waiting.status == "uploaded"
     connection = Redis.from_url(redis_url)
@@ -102,7 +107,7 @@ def test_the_worker_command_runs_the_queued_jobs(app, redis_url, monkeypatch):
 
     queue_name = f"mfo-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "MFO_RQ_REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "MFO_IMPORT_QUEUE", queue_name)
+    monkeypatch.setitem(app.config, "MFO_JOB_QUEUE", queue_name)
     batch = uploaded(small_festival())
     batch_id = batch.id
     jobs.start(batch, "preview")
@@ -200,4 +205,102 @@ def test_when_redis_cannot_be_reached_the_job_runs_in_a_thread(app, caplog):
     assert jobs.start(batch, "preview")
     jobs.wait_for_threads()
     assert fresh(batch_id).status == "previewed"
-    assert "could not queue import job preview" in caplog.text
+    assert "could not queue job" in caplog.text
+
+
+# --- A worker that died -------------------------------------------------------------------------------------------
+
+
+def picked_up_then_died(batch_id: int, action: str, seconds_ago: float) -> int:
+    """Claim the batch for a job, as a page does, and make it look run by a worker that last beat `seconds_ago`."""
+    assert jobs.claim(db.session.get(ImportBatch, batch_id), action)
+    db.session.commit()
+    beat = naive_utcnow() - timedelta(seconds=seconds_ago)
+    job_id = db.session.scalar(select(Job.id).where(Job.live_subject == f"import-batch:{batch_id}"))
+    db.session.execute(update(Job).where(Job.id == job_id).values(status="running", started_at=beat, heartbeat_at=beat))
+    db.session.commit()
+    return job_id
+
+
+def test_an_import_whose_worker_died_is_shown_failed_and_can_be_tried_again(app, organizer_client):
+    """Working while its heartbeat is fresh; once it expired: failed, with "Try again", which runs the preview again."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    job_id = picked_up_then_died(batch_id, "preview", seconds_ago=30)
+    assert 'id="import-progress"' in page(organizer_client.get(imports_url(str(batch_id))))
+    assert "working…" in page(organizer_client.get(imports_url()))
+
+    db.session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=naive_utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+    shown = page(organizer_client.get(imports_url(str(batch_id))))
+    assert 'id="import-progress"' not in shown
+    assert 'id="job-failed"' in shown and 'id="retry-form"' in shown and 'id="discard-form"' in shown
+    assert "working…" not in page(organizer_client.get(imports_url()))
+    status = organizer_client.get(imports_url(f"{batch_id}/status")).json
+    assert (status["failed"], status["done"], status["job"]) == (True, True, None)
+
+    response = post_form(organizer_client, imports_url(f"{batch_id}/retry"), token_from=imports_url(str(batch_id)))
+    assert response.status_code == 302
+    jobs.wait_for_threads()
+    done = fresh(batch_id)
+    assert (done.status, done.job, done.job_error) == ("previewed", None, None)
+    old = db.session.get(Job, job_id)
+    assert old.status == "failed" and "no heartbeat" in old.error
+    assert 'id="job-failed"' not in page(organizer_client.get(imports_url(str(batch_id))))
+
+
+def test_a_confirmation_whose_worker_died_is_tried_again_as_a_confirmation(app, organizer_client):
+    """"Try again" after a dead confirmation applies the import (the rows left out as chosen before)."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    batch = db.session.get(ImportBatch, batch_id)
+    services.keep_preview(batch, services.compute_plan(batch))
+    batch.excluded_rows = []
+    db.session.commit()
+    picked_up_then_died(batch_id, "confirm", seconds_ago=600)
+    assert 'id="retry-form"' in page(organizer_client.get(imports_url(str(batch_id))))
+    post_form(organizer_client, imports_url(f"{batch_id}/retry"), token_from=imports_url(str(batch_id)))
+    jobs.wait_for_threads()
+    assert fresh(batch_id).status == "applied"
+
+
+def test_an_import_whose_worker_died_can_be_cancelled(app, organizer_client):
+    """Cancel is refused while a job really works on the import, and allowed once its worker is dead."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    job_id = picked_up_then_died(batch_id, "preview", seconds_ago=1)
+    discard_url = imports_url(f"{batch_id}/discard")
+    refused = post_form(organizer_client, discard_url, token_from=imports_url(), follow_redirects=True)
+    assert "Only an import that was not applied can be cancelled." in flashed(refused)
+    assert fresh(batch_id) is not None
+
+    db.session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=naive_utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+    response = post_form(organizer_client, discard_url, token_from=imports_url(str(batch_id)))
+    assert response.status_code == 302 and response.headers["Location"].endswith(imports_url())
+    assert fresh(batch_id) is None
+    old = db.session.get(Job, job_id)
+    assert old.status == "failed" and old.live_subject is None
+
+
+def test_a_job_that_ended_without_freeing_its_batch_is_shown_failed(app, organizer_client):
+    """The batch still marked as worked on, but its job gone (it ended badly): failed, with "Try again"."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    job_id = picked_up_then_died(batch_id, "preview", seconds_ago=1)
+    db.session.execute(update(Job).where(Job.id == job_id).values(status="failed", live_subject=None))
+    db.session.commit()
+    assert jobs.is_lost(fresh(batch_id)) and not jobs.is_working(fresh(batch_id))
+    assert 'id="retry-form"' in page(organizer_client.get(imports_url(str(batch_id))))
+
+
+def test_retry_needs_a_job_that_failed(app, organizer_client):
+    """A batch that never had a job, or whose job works, is not tried again."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS)))
+    response = post_form(organizer_client, imports_url(f"{batch_id}/retry"), token_from=imports_url(), follow_redirects=True)
+    assert "This import cannot be tried again now." in flashed(response)
+    picked_up_then_died(batch_id, "preview", seconds_ago=1)
+    response = post_form(organizer_client, imports_url(f"{batch_id}/retry"), token_from=imports_url(), follow_redirects=True)
+    assert "This import cannot be tried again now." in flashed(response)
+    assert claims.live_job(f"import-batch:{batch_id}").status == "running"

@@ -231,6 +231,7 @@ NEEDS = {
     "imports.confirm": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.undo_import": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.discard": {FESTIVAL_READ, ENTRIES_WRITE},
+    "imports.retry": {FESTIVAL_READ, ENTRIES_WRITE},
 }
 
 

@@ -34,6 +34,7 @@ CORE_ALLOWED = {
     "mfo.i18n": set(),
     "mfo.request_log": set(),
     "mfo.errors": {"mfo.database"},
+    "mfo.jobs": {"mfo.database", "mfo.feature", "mfo.features"},
     "mfo.security": {"mfo.audit", "mfo.database", "mfo.extensions", "mfo.feature", "mfo.features", "mfo.permissions"},
     "mfo.app": {
         "mfo.config", "mfo.database", "mfo.extensions", "mfo.feature", "mfo.features", "mfo.headers",

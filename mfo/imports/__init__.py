@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
 from mfo.festival.permissions import FESTIVAL_READ
+from mfo.imports import jobs
 from mfo.imports.commands import entries_cli, imports_cli, syllabus_cli
 from mfo.imports.views import bp, static_bp
 
@@ -22,4 +23,5 @@ feature = Feature(
         "import-discarded": _l("Import cancelled"),
     },
     commands=(syllabus_cli, entries_cli, imports_cli),
+    jobs={jobs.KINDS["preview"]: jobs.run_preview, jobs.KINDS["confirm"]: jobs.run_confirm},
 )

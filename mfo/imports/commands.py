@@ -2,8 +2,8 @@
 
 Exit status: 0 applied (or a clean dry run), 1 refused because a row has an error (nothing written
 but the refusal in the audit trail; nothing at all for a dry run), 2 an unreadable file, a file
-without a required column, an unknown festival or a bad argument. `imports worker` runs the
-background jobs of the pages when they go through Redis (MFO_RQ_REDIS_URL).
+without a required column, an unknown festival or a bad argument. `imports worker` is the old name
+of `jobs worker`, which runs the background jobs of the pages when they go through Redis.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from mfo.festival.models import Festival
 from mfo.imports import services
 from mfo.imports.plan import Plan
 from mfo.imports.tabular import TableError
+from mfo.jobs.commands import run_worker
 
 syllabus_cli = AppGroup("syllabus", help="A festival's syllabus.")
 entries_cli = AppGroup("entries", help="A festival's entries.")
@@ -127,16 +127,5 @@ def import_entries(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
 @imports_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run the background jobs of imports started from the pages (needs MFO_RQ_REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
-    url = current_app.config.get("MFO_RQ_REDIS_URL")
-    if not url:
-        click.echo("Error: MFO_RQ_REDIS_URL is not set: imports run in the web process.", err=True)
-        sys.exit(BAD_INPUT)
-    connection = Redis.from_url(url)
-    # A SimpleWorker runs each job in this process, inside this command's app context (a forking worker would
-    # share the app's database connections with its children).
-    queue = Queue(current_app.config["MFO_IMPORT_QUEUE"], connection=connection)
-    SimpleWorker([queue], connection=connection).work(burst=burst)
+    """Run the background jobs queued on Redis: the same as `jobs worker`, which runs every kind (kept for old set-ups)."""
+    run_worker(burst)

@@ -72,3 +72,9 @@ class DiscardForm(FlaskForm):
     """Drop an import that was never applied, with its file."""
 
     submit = SubmitField(_l("Cancel this import"))
+
+
+class RetryForm(FlaskForm):
+    """Run an import's last job again, after it failed or its worker died."""
+
+    submit = SubmitField(_l("Try again"))

@@ -27,7 +27,7 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.imports import jobs, services
 from mfo.imports.fields import KIND_LABELS, KINDS, columns_of
-from mfo.imports.forms import ConfirmForm, DiscardForm, UndoForm, UploadForm, mapping_form, parse_rows
+from mfo.imports.forms import ConfirmForm, DiscardForm, RetryForm, UndoForm, UploadForm, mapping_form, parse_rows
 from mfo.imports.models import ImportBatch
 from mfo.imports.plan import RowResult, ordered_results
 from mfo.imports.tabular import TableError
@@ -142,6 +142,7 @@ def index():
         kinds=KINDS,
         may_open=set(_kinds_allowed()),
         max_size=services.human_size(services.max_bytes()),
+        working=jobs.working_ids([batch.id for batch, _email in history]),
     )
 
 
@@ -181,6 +182,7 @@ def upload():
         kinds=KINDS,
         may_open=set(_kinds_allowed()),
         max_size=services.human_size(services.max_bytes()),
+        working=jobs.working_ids([batch.id for batch, _email in history]),
     )
     return response, 400
 
@@ -275,13 +277,18 @@ def _preview_rows(batch: ImportBatch) -> list[RowResult]:
 @auth_required()
 @permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
 def show(batch_id: int):
-    """One import: its progress while a job works on it, else its preview (with the confirmation) or its result."""
+    """One import: its progress while a job works on it, else its preview (with the confirmation) or its result.
+
+    A job that failed, or whose worker died, is shown as a failure with "Try again" and "Cancel".
+    """
     festival = current_festival()
     if not current_user.has_permission(FESTIVAL_READ):
         abort(403)
     batch = _batch(batch_id)
-    if batch.job is not None:
+    lost = jobs.is_lost(batch)
+    if batch.job is not None and not lost:
         return render_template("imports/working.html", festival=festival, batch=batch, kind_labels=KIND_LABELS)
+    job_failed = bool(batch.job_error) or lost
     show_filter = request.args.get("show", "all")
     if show_filter not in ("all", "errors", "warnings"):
         show_filter = "all"
@@ -314,6 +321,8 @@ def show(batch_id: int):
         confirm_form=ConfirmForm(),
         undo_form=UndoForm(),
         discard_form=DiscardForm(),
+        job_failed=job_failed,
+        retry_form=RetryForm() if job_failed and batch.status in services.OPEN_STATUSES and jobs.last_action(batch) else None,
         kind_labels=KIND_LABELS,
         ERROR=ERROR,
         WARNING=WARNING,
@@ -343,7 +352,7 @@ def confirm(batch_id: int):
         abort(403)
     batch = _batch(batch_id)
     form = ConfirmForm()
-    if batch.status not in ("previewed", "refused") or batch.job is not None:
+    if batch.status not in ("previewed", "refused") or jobs.is_working(batch):
         flash(_("This import cannot be confirmed now."), "warning")
         return redirect(url_for("imports.show", batch_id=batch.id))
     if not form.validate_on_submit():
@@ -370,6 +379,26 @@ def confirm(batch_id: int):
         return redirect(url_for("imports.show", batch_id=batch.id))
     batch.excluded_rows = sorted(excluded)
     if not jobs.start(batch, "confirm", user_id=current_user.id):
+        flash(_("This import is already being worked on; wait for it to finish."), "warning")
+    return redirect(url_for("imports.show", batch_id=batch.id))
+
+
+@bp.route("/<int:batch_id>/retry", methods=["POST"])
+@auth_required()
+@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+def retry(batch_id: int):
+    """Run an import's last job (preview or confirmation) again, after it failed or its worker died."""
+    current_festival()
+    if not current_user.has_permission(FESTIVAL_READ):
+        abort(403)
+    batch = _batch(batch_id)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    action = jobs.last_action(batch)
+    allowed = ("previewed", "refused") if action == "confirm" else services.OPEN_STATUSES
+    if action is None or batch.status not in allowed or jobs.is_working(batch):
+        flash(_("This import cannot be tried again now."), "warning")
+    elif not jobs.start(batch, action, user_id=current_user.id):
         flash(_("This import is already being worked on; wait for it to finish."), "warning")
     return redirect(url_for("imports.show", batch_id=batch.id))
 
@@ -408,9 +437,10 @@ def discard(batch_id: int):
     batch = _batch(batch_id)
     if not DiscardForm().validate_on_submit():
         abort(400)
-    if batch.status not in services.OPEN_STATUSES or batch.job is not None:
+    if batch.status not in services.OPEN_STATUSES or jobs.is_working(batch):
         flash(_("Only an import that was not applied can be cancelled."), "warning")
         return redirect(url_for("imports.show", batch_id=batch.id))
+    jobs.let_go(batch)
     services.discard(batch)
     db.session.commit()
     flash(_("The import was cancelled and its file deleted."), "success")
