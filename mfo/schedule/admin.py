@@ -410,7 +410,7 @@ class KeepTogetherView(ScheduleDataView):
 
 def session_view() -> SessionView:
     """Return a new sessions view."""
-    return SessionView(Session, db, name=_l("Sessions"), endpoint="sessions", category=CATEGORY)
+    return SessionView(Session, db, name=_l("Schedule sessions"), endpoint="sessions", category=CATEGORY)
 
 
 def section_view() -> ClassSectionView:
