@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import delete, func, select
 
 from mfo.adjudicators.models import (
     Adjudicator,
@@ -85,7 +85,7 @@ def load_problem(festival: Festival) -> plain.Problem:
     _load_sessions(festival.id, problem)
     _load_units(festival.id, problem)
     _load_requests(festival.id, problem)
-    _load_names(festival.id, problem)
+    _load_names(problem)
     return problem
 
 
@@ -253,11 +253,11 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
     # (unit key, draw position or None, entry id, performance) gathered per unit, then sorted.
     by_unit: dict[str, list[tuple[int, int, plain.Performance]]] = defaultdict(list)
     accompanied: set[str] = set()
+    section_class = {sid: class_id for class_id, members in sections.items() for sid, _label in members}
     for entry in entries:
         festival_class = classes[entry.class_id]
         section_id, position = placed.get(entry.id, (None, None))
-        class_sections = {sid for sid, _label in sections.get(entry.class_id, ())}
-        key = section_key(section_id) if section_id in class_sections else class_key(entry.class_id)
+        key = section_key(section_id) if section_class.get(section_id) == entry.class_id else class_key(entry.class_id)
         people = performers.get(entry.id, set())
         if entry.group_id is not None:
             people = people | members.get(entry.group_id, set())
@@ -324,24 +324,28 @@ def _load_requests(festival_id: int, problem: plain.Problem) -> None:
     )
 
 
-def _load_names(festival_id: int, problem: plain.Problem) -> None:
+# Ids per query when names are read: well under every database's limit on bound parameters.
+NAMES_PER_QUERY = 5000
+
+
+def _load_names(problem: plain.Problem) -> None:
     """Name everyone the problem mentions (for messages): performers, accompanists, teachers, adjudicators, requests."""
-    active = (Entry.festival_id == festival_id, Entry.status.in_(ACTIVE_STATUSES))
-    everyone = union(
-        select(EntryPerformer.person_id).join(Entry, Entry.id == EntryPerformer.entry_id).where(*active),
-        select(group_member.c.person_id).where(group_member.c.group_id.in_(select(Entry.group_id).where(*active))),
-        select(Entry.accompanist_id).where(*active),
-        select(Entry.teacher_id).where(*active),
-        select(Adjudicator.person_id).where(Adjudicator.festival_id == festival_id),
-        select(Unavailability.person_id).where(Unavailability.festival_id == festival_id),
-        select(keep_together_member.c.person_id).where(
-            keep_together_member.c.keep_together_id.in_(select(KeepTogether.id).where(KeepTogether.festival_id == festival_id))
-        ),
-    ).subquery()
-    for person_id, first, last in db.session.execute(
-        select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(select(everyone.c[0])))
-    ):
-        problem.person_names[person_id] = f"{first} {last}".strip()
+    wanted: set[int] = set()
+    for unit in problem.units.values():
+        for performance in unit.entries:
+            wanted |= performance.performer_ids
+            wanted.update(person for person in (performance.accompanist_id, performance.teacher_id) if person is not None)
+    wanted.update(adjudicator.person_id for adjudicator in problem.adjudicators.values())
+    wanted.update(request.person_id for request in problem.unavailable)
+    for together in problem.together:
+        wanted |= together.person_ids
+    ids = sorted(wanted)
+    for start in range(0, len(ids), NAMES_PER_QUERY):
+        chunk = ids[start : start + NAMES_PER_QUERY]
+        for person_id, first, last in db.session.execute(
+            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(chunk))
+        ):
+            problem.person_names[person_id] = f"{first} {last}".strip()
 
 
 def load_schedule(festival: Festival, problem: plain.Problem | None = None) -> plain.Schedule:
