@@ -438,7 +438,14 @@ def test_the_loader_builds_the_festivals_problem(season):
     assert session.breaks == (plain.Window(at(SATURDAY, 12), at(SATURDAY, 13)),)
     assert [(u.person_id, u.window.start) for u in problem.unavailable] == [(season["ben"], at(SUNDAY, 0))]
     assert [(t.person_ids, t.mode) for t in problem.together] == [(frozenset({season["ana"], season["ben"]}), "same-day")]
-    assert problem.person_name(season["pianist"]) == "Paul Keys"
+    names = {season[key]: problem.person_name(season[key]) for key in ("pianist", "teacher", "judge", "dee", "ben")}
+    assert names == {
+        season["pianist"]: "Paul Keys",
+        season["teacher"]: "Marie Lefèvre",
+        season["judge"]: "Clara Judge",
+        season["dee"]: "Dee Pupil",
+        season["ben"]: "Ben Pupil",
+    }
 
 
 def test_a_split_class_gives_one_unit_per_section_in_draw_order(season):

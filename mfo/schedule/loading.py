@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased
 
 from mfo.adjudicators.models import (
     Adjudicator,
@@ -85,7 +86,6 @@ def load_problem(festival: Festival) -> plain.Problem:
     _load_sessions(festival.id, problem)
     _load_units(festival.id, problem)
     _load_requests(festival.id, problem)
-    _load_names(problem)
     return problem
 
 
@@ -112,12 +112,19 @@ def _load_venues(festival_id: int, problem: plain.Problem) -> None:
         problem.travel_pairs[frozenset((a, b))] = timedelta(minutes=minutes)
 
 
-def _pairs(query) -> dict[int, set[int]]:
-    """Return {left: {right, ...}} from a query of (left, right) rows."""
+def _pairs(query, names: dict[int, str] | None = None) -> dict[int, set[int]]:
+    """Return {left: {right, ...}} from a query of (left, right) rows; of (left, person, first, last) rows, name the people too."""
     found: dict[int, set[int]] = defaultdict(set)
-    for left, right in db.session.execute(query):
+    for left, right, *name in db.session.execute(query):
         found[left].add(right)
+        if names is not None:
+            names[right] = _full_name(*name)
     return found
+
+
+def _full_name(first: str | None, last: str | None) -> str:
+    """Return "First Last" as the people feature writes it."""
+    return f"{first or ''} {last or ''}".strip()
 
 
 def _load_adjudicators(festival_id: int, problem: plain.Problem) -> None:
@@ -152,10 +159,11 @@ def _load_adjudicators(festival_id: int, problem: plain.Problem) -> None:
         .join(Person, Person.id == Adjudicator.person_id)
         .where(Adjudicator.festival_id == festival_id)
     ):
+        problem.person_names[person_id] = _full_name(first, last)
         problem.adjudicators[adjudicator_id] = plain.Adjudicator(
             id=adjudicator_id,
             person_id=person_id,
-            name=f"{first} {last}".strip(),
+            name=problem.person_names[person_id],
             discipline_ids=frozenset(disciplines[adjudicator_id]),
             available=tuple(available[adjudicator_id]),
             conflict_school_ids=frozenset(schools[adjudicator_id]),
@@ -222,11 +230,26 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
         sections[class_id].append((section_id, label))
 
     active = (Entry.festival_id == festival_id, Entry.status.in_(ACTIVE_STATUSES))
+    teacher, accompanist = aliased(Person), aliased(Person)
     entries = db.session.execute(
-        select(Entry.id, Entry.class_id, Entry.group_id, Entry.teacher_id, Entry.accompanist_id, Entry.school_id)
+        select(
+            Entry.id,
+            Entry.class_id,
+            Entry.group_id,
+            Entry.teacher_id,
+            Entry.accompanist_id,
+            Entry.school_id,
+            teacher.first_name,
+            teacher.last_name,
+            accompanist.first_name,
+            accompanist.last_name,
+        )
+        .outerjoin(teacher, teacher.id == Entry.teacher_id)
+        .outerjoin(accompanist, accompanist.id == Entry.accompanist_id)
         .where(*active)
         .order_by(Entry.id)
     ).all()
+    names = problem.person_names
     declared = dict(
         db.session.execute(
             select(EntryPiece.entry_id, func.coalesce(func.sum(EntryPiece.duration), 0))
@@ -236,10 +259,19 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
         ).all()
     )
     performers = _pairs(
-        select(EntryPerformer.entry_id, EntryPerformer.person_id).join(Entry, Entry.id == EntryPerformer.entry_id).where(*active)
+        select(EntryPerformer.entry_id, EntryPerformer.person_id, Person.first_name, Person.last_name)
+        .join(Entry, Entry.id == EntryPerformer.entry_id)
+        .join(Person, Person.id == EntryPerformer.person_id)
+        .where(*active),
+        names,
     )
     groups = select(Entry.group_id).where(*active, Entry.group_id.is_not(None))
-    members = _pairs(select(group_member.c.group_id, group_member.c.person_id).where(group_member.c.group_id.in_(groups)))
+    members = _pairs(
+        select(group_member.c.group_id, group_member.c.person_id, Person.first_name, Person.last_name)
+        .join(Person, Person.id == group_member.c.person_id)
+        .where(group_member.c.group_id.in_(groups)),
+        names,
+    )
     group_schools = dict(db.session.execute(select(Group.id, Group.school_id).where(Group.id.in_(groups))).all())
     placed = {
         entry_id: (section_id, position)
@@ -255,6 +287,10 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
     accompanied: set[str] = set()
     section_class = {sid: class_id for class_id, members in sections.items() for sid, _label in members}
     for entry in entries:
+        if entry.teacher_id is not None:
+            names[entry.teacher_id] = _full_name(entry[6], entry[7])
+        if entry.accompanist_id is not None:
+            names[entry.accompanist_id] = _full_name(entry[8], entry[9])
         festival_class = classes[entry.class_id]
         section_id, position = placed.get(entry.id, (None, None))
         key = section_key(section_id) if section_class.get(section_id) == entry.class_id else class_key(entry.class_id)
@@ -300,19 +336,22 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
 
 def _load_requests(festival_id: int, problem: plain.Problem) -> None:
     """Add the people's unavailable times and keep-together requests."""
-    problem.unavailable = tuple(
-        plain.Unavailable(row.id, row.person_id, plain.Window(row.start, row.end))
-        for row in db.session.execute(
-            select(Unavailability.id, Unavailability.person_id, Unavailability.start, Unavailability.end)
-            .where(Unavailability.festival_id == festival_id)
-            .order_by(Unavailability.start, Unavailability.id)
-        )
-    )
+    unavailable = []
+    for row in db.session.execute(
+        select(Unavailability.id, Unavailability.person_id, Unavailability.start, Unavailability.end, Person.first_name, Person.last_name)
+        .join(Person, Person.id == Unavailability.person_id)
+        .where(Unavailability.festival_id == festival_id)
+        .order_by(Unavailability.start, Unavailability.id)
+    ):
+        problem.person_names[row.person_id] = _full_name(row.first_name, row.last_name)
+        unavailable.append(plain.Unavailable(row.id, row.person_id, plain.Window(row.start, row.end)))
+    problem.unavailable = tuple(unavailable)
     mine = select(KeepTogether.id).where(KeepTogether.festival_id == festival_id)
     members = _pairs(
-        select(keep_together_member.c.keep_together_id, keep_together_member.c.person_id).where(
-            keep_together_member.c.keep_together_id.in_(mine)
-        )
+        select(keep_together_member.c.keep_together_id, keep_together_member.c.person_id, Person.first_name, Person.last_name)
+        .join(Person, Person.id == keep_together_member.c.person_id)
+        .where(keep_together_member.c.keep_together_id.in_(mine)),
+        problem.person_names,
     )
     problem.together = tuple(
         plain.KeepTogether(row.id, frozenset(members[row.id]), row.mode, row.name)
@@ -322,30 +361,6 @@ def _load_requests(festival_id: int, problem: plain.Problem) -> None:
             .order_by(KeepTogether.id)
         )
     )
-
-
-# Ids per query when names are read: well under every database's limit on bound parameters.
-NAMES_PER_QUERY = 5000
-
-
-def _load_names(problem: plain.Problem) -> None:
-    """Name everyone the problem mentions (for messages): performers, accompanists, teachers, adjudicators, requests."""
-    wanted: set[int] = set()
-    for unit in problem.units.values():
-        for performance in unit.entries:
-            wanted |= performance.performer_ids
-            wanted.update(person for person in (performance.accompanist_id, performance.teacher_id) if person is not None)
-    wanted.update(adjudicator.person_id for adjudicator in problem.adjudicators.values())
-    wanted.update(request.person_id for request in problem.unavailable)
-    for together in problem.together:
-        wanted |= together.person_ids
-    ids = sorted(wanted)
-    for start in range(0, len(ids), NAMES_PER_QUERY):
-        chunk = ids[start : start + NAMES_PER_QUERY]
-        for person_id, first, last in db.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(Person.id.in_(chunk))
-        ):
-            problem.person_names[person_id] = f"{first} {last}".strip()
 
 
 def load_schedule(festival: Festival, problem: plain.Problem | None = None) -> plain.Schedule:
