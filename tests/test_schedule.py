@@ -529,3 +529,42 @@ def test_saving_refuses_another_festivals_units_and_sessions(season):
         with pytest.raises(ScheduleError):
             save_schedule(festival, plain.Schedule({placement.unit_key: placement}))
     assert db.session.scalar(select(func.count(Placement.id))) == 0
+
+
+def test_an_organizer_moves_an_entry_to_another_section_of_its_class_only(season, users, organizer_client):
+    """An entry's section is changed in the admin; a section of another class is refused."""
+    url = f"/admin/schedule_entries/edit/?id={season['second']}"
+    data = {"entry_id": str(season["second"]), "section": str(season["part_a"]), "position": "3"}
+    response = post_form(organizer_client, url, data, token_from=url)
+    assert response.status_code == 302, flashed(response)
+    db.session.expire_all()
+    assert db.session.get(ScheduleEntry, season["second"]).section_id == season["part_a"]
+    units = load_problem(festival_of(season)).units
+    assert [p.entry_id for p in units[f"section-{season['part_a']}"].entries] == [season["third"], season["first"], season["second"]]
+    other = ClassSection(class_id=season["song"], label="A")
+    db.session.add(other)
+    db.session.commit()
+    song_url = "/admin/schedule_entries/new/"
+    data = {"entry_id": str(season["duet_entry"]), "section": str(other.id), "position": ""}
+    response = post_form(organizer_client, song_url, data, token_from=song_url, follow_redirects=True)
+    assert "is not a section of the entry" in page(response)
+    assert db.session.get(ScheduleEntry, season["duet_entry"]) is None
+
+
+def test_an_organizer_places_a_class_in_a_session_on_its_day(season, users, organizer_client):
+    """A placement is made in the admin and recorded; a start on another day than the session's is refused."""
+    url = "/admin/placements/new/"
+    data = {"festival_class": str(season["song"]), "section": "__None", "session": str(season["session"]), "start": "2027-04-10 10:30:00"}
+    response = post_form(organizer_client, url, data, token_from=url)
+    assert response.status_code == 302, flashed(response)
+    placement = db.session.scalar(select(Placement))
+    assert (placement.unit_key, placement.festival_id, placement.start) == (
+        f"class-{season['song']}",
+        season["festival"],
+        at(SATURDAY, 10, 30),
+    )
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "placement-created")).one()
+    wrong_day = {**data, "festival_class": str(season["duet"]), "start": "2027-04-11 10:30:00"}
+    response = post_form(organizer_client, url, wrong_day, token_from=url, follow_redirects=True)
+    assert "The start must be on the session" in page(response)
+    assert db.session.scalar(select(func.count(Placement.id))) == 1
