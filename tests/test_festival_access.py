@@ -1,6 +1,6 @@
 """Who may open the festival pages: one table over every URL rule of the festival features and every role, then the attacks.
 
-Every rule of the festival, syllabus, people, entries and issues blueprints must be in NEEDS (a new
+Every rule of the festival, syllabus, people, entries, issues and schedule blueprints must be in NEEDS (a new
 page that is not fails here until its permission is written down). Then each URL is fetched (GET,
 and POST where it takes one) by each role: visitors are sent to sign in, users without the
 permissions get 403, holders are let in.
@@ -21,11 +21,12 @@ from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
 from mfo.festival.models import Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.permissions import role_permissions
+from mfo.schedule.permissions import SCHEDULE_READ
 from mfo.syllabus.permissions import SYLLABUS_READ, SYLLABUS_WRITE
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person
 from tests.helpers import post_form
 
-BLUEPRINTS = ("festival", "syllabus", "people", "entries", "issues")
+BLUEPRINTS = ("festival", "syllabus", "people", "entries", "issues", "schedule")
 ROLES = ("anonymous", "end-user", "staff", "organizer", "admin")
 
 # What each page needs (every one of them).
@@ -48,6 +49,7 @@ NEEDS: dict[str, set[str]] = {
     "entries.entry_page": {ENTRIES_READ},
     "entries.update": {ENTRIES_WRITE},
     "issues.index": {ENTRIES_READ},
+    "schedule.index": {SCHEDULE_READ},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update"}

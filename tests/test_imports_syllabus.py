@@ -131,3 +131,16 @@ def test_the_syllabus_command_prints_json(app, tmp_path):
     assert json.loads(duplicate.output)["issues"] == [
         {"row": 3, "code": "duplicate-class", "severity": "error", "message": "Class 7 is listed more than once (also on row 2)."}
     ]
+
+
+def test_a_syllabus_sets_each_class_closing_time(app):
+    """The closing_time column (m:ss or minutes) gives each class its closing time; blank is none, and a new value changes the class."""
+    festival = make_festival()
+    db.session.commit()
+    rows = [syllabus_class(closing_time="4:00"), syllabus_class(number="102", closing_time="")]
+    _batch, plan = import_file(festival, "syllabus", syllabus_csv(rows))
+    assert plan.issues == []
+    closing = dict(db.session.execute(select(FestivalClass.number, FestivalClass.closing_time)).all())
+    assert closing == {"101": 240, "102": 0}
+    again = plan_file(festival, "syllabus", syllabus_csv([syllabus_class(closing_time="5"), syllabus_class(number="102", closing_time="")]))
+    assert again.counts()["changed"] == {"class": 1}

@@ -22,6 +22,9 @@ from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.festival.services import SLUG_MAX, FestivalSettings, check_settings, festival_target, slugify, unique_slug
 from mfo.festival.slots import RECORD_CHECKS, collect_flat
 
+# Minutes between two venues when an organizer leaves the festival's travel time empty.
+DEFAULT_TRAVEL_MINUTES = 15
+
 # Warnings listed one by one after an edit; beyond that, how many more there are.
 SHOWN_WARNINGS = 5
 
@@ -36,6 +39,7 @@ FESTIVAL_LABELS = {
     "entries_close": _l("Entries close"),
     "status": _l("Status"),
     "is_current": _l("Current"),
+    "travel_minutes": _l("Travel time between venues (minutes)"),
     "created_at": _l("Created"),
     "updated_at": _l("Changed"),
     "festival": _l("Festival"),
@@ -112,13 +116,15 @@ class FestivalView(FestivalDataView):
     column_list = ["name", "year", "start_date", "end_date", "status", "is_current"]
     column_details_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close",
-        "status", "is_current", "created_at", "updated_at",
+        "status", "is_current", "travel_minutes", "created_at", "updated_at",
     ]
     column_export_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status", "is_current",
+        "travel_minutes",
     ]
     form_columns = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status",
+        "travel_minutes",
     ]
     column_labels = FESTIVAL_LABELS
     column_searchable_list = ["name", "slug"]
@@ -165,6 +171,10 @@ class FestivalView(FestivalDataView):
             errors = check_settings(FestivalSettings.of(model), None if is_created else model)
         if errors:
             raise Refused(" ".join(errors.values()))
+        if model.travel_minutes is None:
+            model.travel_minutes = DEFAULT_TRAVEL_MINUTES
+        if model.travel_minutes < 0:
+            raise Refused(_("The travel time between venues is a number of minutes, 0 or more."))
         if is_created:
             model.is_current = not db.session.scalar(
                 select(func.count(Festival.id)).where(Festival.is_current.is_(True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_security.utils import naive_utcnow
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, String, false
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mfo.database import db
@@ -43,6 +43,8 @@ class Festival(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # The festival the site opens on; exactly one when any exists (see mfo.festival.services.make_current).
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Minutes a person needs between two venues, unless the venues feature sets it for the pair.
+    travel_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default=text("15"))
 
     @property
     def days(self) -> int:

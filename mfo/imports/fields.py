@@ -22,6 +22,7 @@ SYLLABUS_COLUMNS: tuple[Column, ...] = (
     Column("time_limit", aliases=("time limit", "max time", "performance time")),
     Column("adjudication_time", aliases=("adjudication",)),
     Column("changeover_time", aliases=("changeover", "change over time", "change-over")),
+    Column("closing_time", aliases=("closing", "closing time", "awards time")),
     Column("accompanist_required", aliases=("accompanist", "accompanied")),
     Column("set_pieces", aliases=("set piece", "test pieces", "test piece")),
 )
@@ -73,6 +74,7 @@ FIELD_HELP = {
     "time_limit": _l("Performance time limit, m:ss or minutes (blank: none)"),
     "adjudication_time": _l("Adjudication time per entry, m:ss or minutes"),
     "changeover_time": _l("Change-over time between entries, m:ss or minutes"),
+    "closing_time": _l("Closing time after the class (summary and awards), m:ss or minutes"),
     "accompanist_required": _l("yes or no"),
     "set_pieces": _l("Title - Composer; Title - Composer"),
     "class": _l("Class number and letter, e.g. 1203A"),

@@ -50,6 +50,7 @@ CLASS_FIELDS = (
     "time_limit",
     "adjudication_time",
     "changeover_time",
+    "closing_time",
     "accompanist_required",
 )
 
@@ -76,6 +77,7 @@ class ClassRow:
     time_limit: int | None
     adjudication_time: int
     changeover_time: int
+    closing_time: int
     accompanist_required: bool
     set_pieces: list[tuple[str, str]]
 
@@ -133,6 +135,7 @@ def read_row(cells: Cells) -> ClassRow | None:
     time_limit = cells.duration("time_limit")
     adjudication = cells.duration("adjudication_time")
     changeover = cells.duration("changeover_time")
+    closing = cells.duration("closing_time")
     accompanist = cells.yes_no("accompanist_required")
     try:
         set_pieces = parse_set_pieces(cells.text("set_pieces"))
@@ -155,6 +158,7 @@ def read_row(cells: Cells) -> ClassRow | None:
         time_limit=time_limit,
         adjudication_time=adjudication or 0,
         changeover_time=changeover or 0,
+        closing_time=closing or 0,
         accompanist_required=bool(accompanist),
         set_pieces=set_pieces,
     )
@@ -298,6 +302,7 @@ def _class_values(class_row: ClassRow, discipline: Any, level: Any) -> dict[str,
         "time_limit": class_row.time_limit,
         "adjudication_time": class_row.adjudication_time,
         "changeover_time": class_row.changeover_time,
+        "closing_time": class_row.closing_time,
         "accompanist_required": class_row.accompanist_required,
     }
 

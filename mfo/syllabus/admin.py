@@ -42,6 +42,7 @@ LABELS = {
     "adjudication_time": _l("Adjudication per entry"),
     "changeover_time": _l("Change-over"),
     "accompanist_required": _l("Accompanist required"),
+    "closing_time": _l("Closing time"),
     "set_pieces": _l("Set pieces"),
     "title": _l("Title"),
     "composer": _l("Composer"),
@@ -129,15 +130,16 @@ class FestivalClassView(FestivalDataView):
     column_list = ["festival", "number", "suffix", "name", "discipline", "level", "class_type", "min_age", "max_age", "fee", "time_limit"]
     column_details_list = [
         "festival", "number", "suffix", "name", "discipline", "level", "class_type", "min_age", "max_age", "fee",
-        "time_limit", "adjudication_time", "changeover_time", "accompanist_required", "set_pieces", "created_at", "updated_at",
+        "time_limit", "adjudication_time", "changeover_time", "closing_time", "accompanist_required", "set_pieces",
+        "created_at", "updated_at",
     ]
     column_export_list = [
         "festival", "number", "suffix", "name", "discipline", "level", "class_type", "min_age", "max_age", "fee",
-        "time_limit", "adjudication_time", "changeover_time", "accompanist_required", "set_pieces",
+        "time_limit", "adjudication_time", "changeover_time", "closing_time", "accompanist_required", "set_pieces",
     ]
     form_columns = [
         "festival", "number", "suffix", "name", "discipline", "level", "class_type", "min_age", "max_age", "fee",
-        "time_limit", "adjudication_time", "changeover_time", "accompanist_required",
+        "time_limit", "adjudication_time", "changeover_time", "closing_time", "accompanist_required",
     ]
     column_labels = LABELS
     column_searchable_list = ["name", "number"]
@@ -148,6 +150,7 @@ class FestivalClassView(FestivalDataView):
         "time_limit": _duration,
         "adjudication_time": _duration,
         "changeover_time": _duration,
+        "closing_time": _duration,
         "set_pieces": lambda view, context, model, name: "; ".join(str(sp.piece) for sp in model.set_pieces),
     }
     column_formatters_detail = column_formatters
@@ -157,7 +160,11 @@ class FestivalClassView(FestivalDataView):
     }
     form_choices = {"class_type": list(CLASS_TYPE_LABELS.items())}
     form_overrides = {
-        "time_limit": DurationField, "adjudication_time": DurationField, "changeover_time": DurationField, "fee": MoneyField,
+        "time_limit": DurationField,
+        "adjudication_time": DurationField,
+        "changeover_time": DurationField,
+        "closing_time": DurationField,
+        "fee": MoneyField,
     }
     form_args = {
         "discipline": {"get_label": _with_festival},
@@ -165,6 +172,7 @@ class FestivalClassView(FestivalDataView):
         "time_limit": {"label": _l("Time limit"), "description": _l("m:ss; leave empty for no limit")},
         "adjudication_time": {"label": _l("Adjudication per entry"), "description": _l("m:ss")},
         "changeover_time": {"label": _l("Change-over"), "description": _l("m:ss")},
+        "closing_time": {"label": _l("Closing time"), "description": _l("m:ss: the adjudicator's summary and awards after the class")},
     }
     inline_models = [
         (
@@ -225,6 +233,7 @@ class FestivalClassView(FestivalDataView):
         model.fee = model.fee if model.fee is not None else Decimal("0.00")
         model.adjudication_time = model.adjudication_time or 0
         model.changeover_time = model.changeover_time or 0
+        model.closing_time = model.closing_time or 0
         model.festival_id = model.festival.id
         # No autoflush: flushing the edited class first would hit the unique constraint before this check.
         with db.session.no_autoflush:

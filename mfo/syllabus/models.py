@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mfo.database import db
@@ -79,8 +79,8 @@ class Piece(Timestamps, db.Model):
 class FestivalClass(Timestamps, db.Model):
     """One competition of a festival, e.g. 1203A "Baroque, Grade 3": who may enter it, its fee and its timings.
 
-    Timings are in seconds: the performance time limit (None: none), adjudication time per entry and
-    the change-over between entries; the schedule builds on them.
+    Timings are in seconds: the performance time limit (None: none), adjudication time per entry,
+    the change-over between entries and the closing time (summary and awards); the schedule builds on them.
     """
 
     __tablename__ = "festival_class"
@@ -106,6 +106,8 @@ class FestivalClass(Timestamps, db.Model):
     adjudication_time: Mapped[int] = mapped_column(Integer, default=0)
     changeover_time: Mapped[int] = mapped_column(Integer, default=0)
     accompanist_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The adjudicator's summary and awards after the last entry (seconds).
+    closing_time: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     festival: Mapped[Festival] = relationship()
     discipline: Mapped[Discipline | None] = relationship()

@@ -34,6 +34,7 @@ FESTIVAL_PAGES = (
     f"{BASE}/dashboard",
     f"{BASE}/reports/",
     *(f"{BASE}/reports/{name}" for name in REPORT_NAMES),
+    f"{BASE}/schedule/",
 )
 
 

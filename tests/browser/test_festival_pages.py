@@ -42,7 +42,7 @@ def test_an_organizer_sets_up_a_season_and_works_through_it(page, live_server, a
     entry_id, class_id, person_id = entry.id, baroque.id, zoe.id
 
     for tab, marker in (("syllabus.classes", "#class-filters"), ("people.index", "#people"), ("entries.index", "#entries"),
-                        ("issues.index", "#warnings")):
+                        ("issues.index", "#warnings"), ("schedule.index", "#no-sessions")):
         page.click(f"[data-nav='{tab}']")
         page.wait_for_selector(marker)
     screenshot(page, "festival-issues")

@@ -371,7 +371,8 @@ class SecureModelView(AccessMixin, ModelView):
     def audit_snapshot(self, record) -> dict[str, object]:
         """Return the record's audited values: every column, secrets only as whether they are set."""
         values: dict[str, object] = {}
-        for column in sa_inspect(type(record)).columns:
+        # By attribute: a model may map an attribute to a column of another name (`start` to start_time).
+        for column in sa_inspect(type(record)).column_attrs:
             if column.key in AUDIT_IGNORED_COLUMNS:
                 continue
             value = getattr(record, column.key)
