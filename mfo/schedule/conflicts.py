@@ -1,0 +1,713 @@
+"""The conflict checker: every problem of a schedule as a typed conflict with a stable code, for the board and the solver.
+
+The checker is the truth, the solver proposes: one function, `check`, reads a `Problem` and a
+`Schedule` (plain data, no database, no request) and returns every conflict, errors first. The
+board re-checks after each move only what the move touches (`check(..., units=..., sessions=...)`,
+or `changes(problem, before, after)` for what a move created and removed).
+
+Overlaps are found with a sweep line that keeps every interval still active, per person,
+adjudicator, session and venue: a long class that overlaps two later short ones is caught with
+both, not only its neighbour after sorting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from flask import has_app_context
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from mfo.festival.values import format_duration
+from mfo.issues.codes import ERROR, WARNING, Code, EscapedMessage
+from mfo.schedule.problem import Problem, Schedule, Session, Unit, Window, inside_any
+
+
+def _between(p: Mapping[str, Any], close: Any, apart: Any) -> Any:
+    """Return the message for two things at once in one venue (no travel), or too close across venues."""
+    return apart if p.get("travel") else close
+
+
+# Every conflict code, errors then warnings, in the order the Issues page lists them. Codes are part
+# of the product's interface (the board and the solver's report name them): never rename one.
+CODES: dict[str, Code] = {
+    code.code: code
+    for code in (
+        Code(
+            "person-overlap", ERROR, _l("Someone in two places at once"),
+            lambda **p: _between(
+                p,
+                _l("%(names)s must be in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class %(other)s "
+                   "(%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
+                _l("%(names)s must be in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class %(other)s "
+                   "(%(other_venue)s, %(other_start)s–%(other_end)s) on %(day)s, with less than the %(travel)s "
+                   "minutes needed to go from one venue to the other.", **p),
+            ),
+        ),
+        Code(
+            "adjudicator-overlap", ERROR, _l("Adjudicator in two sessions at once"),
+            lambda **p: _between(
+                p,
+                _l("%(adjudicator)s judges %(session)s (%(venue)s, %(start)s–%(end)s) and %(other)s "
+                   "(%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
+                _l("%(adjudicator)s judges %(session)s (%(venue)s, %(start)s–%(end)s) and %(other)s "
+                   "(%(other_venue)s, %(other_start)s–%(other_end)s) on %(day)s, with less than the %(travel)s "
+                   "minutes needed to go from one venue to the other.", **p),
+            ),
+        ),
+        Code(
+            "adjudicator-unavailable", ERROR, _l("Adjudicator not available"),
+            lambda **p: _l("%(adjudicator)s is not available for %(session)s (%(day)s, %(start)s–%(end)s).", **p),
+        ),
+        Code(
+            "adjudicator-discipline", ERROR, _l("Adjudicator does not judge this discipline"),
+            lambda **p: _l("%(adjudicator)s does not judge the discipline of class %(unit)s, placed in %(session)s.", **p),
+        ),
+        Code(
+            "adjudicator-conflict-of-interest", ERROR, _l("Adjudicator must not judge this entry"),
+            lambda **p: {
+                "performer": _l("%(adjudicator)s must not judge %(name)s (class %(unit)s, %(session)s).", **p),
+                "teacher": _l("%(adjudicator)s must not judge the pupils of %(name)s (class %(unit)s, %(session)s).", **p),
+                "school": _l("%(adjudicator)s must not judge the school of %(name)s (class %(unit)s, %(session)s).", **p),
+            }[p["reason"]],
+        ),
+        Code(
+            "session-overrun", ERROR, _l("Classes do not fit in the session"),
+            lambda **p: {
+                "early": _l("Class %(unit)s starts at %(start)s, before %(session)s begins at %(session_start)s.", **p),
+                "late": _l("Class %(unit)s ends at %(end)s, after %(session)s ends at %(session_end)s.", **p),
+                "break": _l("Class %(unit)s (%(start)s–%(end)s) runs into the break of %(session)s "
+                            "(%(break_start)s–%(break_end)s).", **p),
+                "overlap": _l("Classes %(unit)s (%(start)s–%(end)s) and %(other)s (%(other_start)s–%(other_end)s) "
+                              "overlap in %(session)s.", **p),
+            }[p["reason"]],
+        ),
+        Code(
+            "venue-closed", ERROR, _l("Venue closed"),
+            lambda **p: _l("%(session)s (%(day)s, %(start)s–%(end)s) is outside the opening hours of %(venue)s.", **p),
+        ),
+        Code(
+            "venue-overlap", ERROR, _l("Two sessions in one venue at once"),
+            lambda **p: _l("%(session)s (%(start)s–%(end)s) and %(other)s (%(other_start)s–%(other_end)s) are both "
+                           "in %(venue)s on %(day)s.", **p),
+        ),
+        Code(
+            "request-unavailable", ERROR, _l("Scheduled when someone asked not to be"),
+            lambda **p: _l("%(name)s asked not to be scheduled on %(request_day)s from %(request_start)s to "
+                           "%(request_end)s; class %(unit)s runs %(start)s–%(end)s on %(day)s.", **p),
+        ),
+        Code(
+            "class-unscheduled", ERROR, _l("Class not scheduled"),
+            lambda **p: _l("Class %(unit)s is not placed in any session.", **p),
+        ),
+        Code(
+            "teacher-overlap", WARNING, _l("Teacher's pupils in two venues at once"),
+            lambda **p: _l("%(name)s has pupils in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class "
+                           "%(other)s (%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
+        ),
+        Code(
+            "together-not-kept", WARNING, _l("Request to perform together not met"),
+            lambda **p: {
+                "same-day": _l("%(who)s asked to perform on the same day; their classes %(classes)s are on %(days)s.", **p),
+                "back-to-back": _l("%(who)s asked to perform back to back; their classes %(classes)s are not one "
+                                   "after the other in one session.", **p),
+            }[p["mode"]],
+        ),
+        Code(
+            "age-order", WARNING, _l("Younger class after an older one"),
+            lambda **p: _l("In %(session)s, class %(unit)s (%(ages)s) comes after class %(other)s (%(other_ages)s), "
+                           "for older performers.", **p),
+        ),
+        Code(
+            "long-wait", WARNING, _l("Long wait between performances"),
+            lambda **p: _l("%(name)s waits %(wait)s between class %(unit)s (ends at %(end)s) and class %(other)s "
+                           "(starts at %(other_start)s) on %(day)s.", **p),
+        ),
+    )
+}
+ORDER = {code: index for index, code in enumerate(CODES)}
+# Codes whose conflicts a scoped check finds by the people involved, not only by units and sessions.
+BY_PEOPLE = frozenset({"long-wait"})
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One problem of a schedule: its code, what it involves, and the values its message needs.
+
+    Two conflicts are equal when they have the same identity (`key`): the code, the variant
+    (which break, which request, ...) and the units, sessions, people and adjudicators involved.
+    The message's values are left out, so a conflict that only moved in time is still the same one.
+    """
+
+    code: str
+    units: tuple[str, ...] = ()
+    sessions: tuple[int, ...] = ()
+    people: tuple[int, ...] = ()
+    adjudicators: tuple[int, ...] = ()
+    # Tells apart conflicts of one code over the same things ("early" and "late", request 3 and 4).
+    variant: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown conflict code {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        """Return "error" (the schedule cannot run like this) or "warning" (worth a look)."""
+        return CODES[self.code].severity
+
+    @property
+    def title(self) -> Any:
+        """Return the code's short title, translated when rendered."""
+        return CODES[self.code].title
+
+    @property
+    def message(self) -> EscapedMessage:
+        """Return the message, translated when rendered (a lazy string), escaped when put in a page."""
+        return EscapedMessage(CODES[self.code].message, **self.params)
+
+    @property
+    def key(self) -> str:
+        """Return the conflict's stable identity as text, e.g. "person-overlap||u=class-1,class-2|s=|p=7|a=".
+
+        The same after a reload, so the board can tell which conflicts a move created or removed.
+        """
+        return "|".join(
+            (
+                self.code,
+                self.variant,
+                "u=" + ",".join(self.units),
+                "s=" + ",".join(map(str, self.sessions)),
+                "p=" + ",".join(map(str, self.people)),
+                "a=" + ",".join(map(str, self.adjudicators)),
+            )
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the conflict as plain data, with its message in the current language (for JSON and tests)."""
+        return {
+            "key": self.key,
+            "code": self.code,
+            "severity": self.severity,
+            "message": str(self.message),
+            "units": list(self.units),
+            "sessions": list(self.sessions),
+            "people": list(self.people),
+            "adjudicators": list(self.adjudicators),
+        }
+
+
+def _conflict(code: str, *, units: Iterable[str] = (), sessions: Iterable[int] = (), people: Iterable[int] = (),
+              adjudicators: Iterable[int] = (), variant: str = "", **params: Any) -> Conflict:
+    """Return a conflict with its involved ids sorted (so its identity does not depend on the order found)."""
+    return Conflict(
+        code, tuple(sorted(set(units))), tuple(sorted(set(sessions))), tuple(sorted(set(people))),
+        tuple(sorted(set(adjudicators))), variant, params,
+    )
+
+
+def sort_key(conflict: Conflict) -> tuple:
+    """Return the order conflicts are listed in: errors first, then by code, then by identity."""
+    return (conflict.severity != ERROR, ORDER[conflict.code], conflict.key)
+
+
+# --- what messages show -------------------------------------------------------------------------
+
+
+def _clock(moment: datetime, day: date | None = None) -> str:
+    """Return a time of day as 09:30 (24:00 for the midnight that ends `day`)."""
+    if day is not None and moment.date() > day and moment.time() == datetime.min.time():
+        return "24:00"
+    return moment.strftime("%H:%M")
+
+
+def _day_text(day: date) -> str:
+    """Return a day as people read it in the current language ("Saturday 14 March"; ISO outside an app)."""
+    if not has_app_context():
+        return day.isoformat()
+    return format_date(day, "EEEE d MMMM")
+
+
+def _day(day: date) -> LazyString:
+    """Return a day for a message, written in the reader's language when the message is rendered."""
+    return LazyString(_day_text, day)
+
+
+def _names(problem: Problem, people: Iterable[int]) -> str:
+    """Return people's names for a message, in alphabetical order."""
+    return ", ".join(sorted(problem.person_name(person) for person in set(people)))
+
+
+def _ages(unit: Unit) -> LazyString:
+    """Return a unit's age range for a message."""
+    if unit.min_age is not None and unit.max_age is not None:
+        return _l("ages %(min)s to %(max)s", min=unit.min_age, max=unit.max_age)
+    if unit.max_age is not None:
+        return _l("up to age %(max)s", max=unit.max_age)
+    return _l("age %(min)s and over", min=unit.min_age)
+
+
+def _minutes(span: timedelta) -> int:
+    """Return a duration in whole minutes, rounded up (a travel time of 90 seconds needs 2 minutes)."""
+    return -(-int(span.total_seconds()) // 60)
+
+
+# --- finding overlaps ---------------------------------------------------------------------------
+
+
+class Span(NamedTuple):
+    """A busy interval in a venue, with what it belongs to (a unit key or a session id)."""
+
+    start: datetime
+    end: datetime
+    venue: int
+    owner: Any
+
+
+def clashes(spans: Iterable[Span], gap: Callable[[int, int], timedelta] | None = None,
+            longest_gap: timedelta = timedelta(0)) -> Iterator[tuple[Span, Span]]:
+    """Yield every pair of spans closer than the gap their venues need (overlapping, with no gap given).
+
+    A sweep line over the starts keeps every span that may still clash (its end plus the longest
+    gap is after the current start) and compares the new span with each of them, not only with
+    the previous one. Pairs come out (earlier start, later start).
+    """
+    active: list[Span] = []
+    for span in sorted(spans, key=lambda item: (item.start, item.end)):
+        active = [other for other in active if other.end + longest_gap > span.start]
+        for other in active:
+            needed = gap(other.venue, span.venue) if gap else timedelta(0)
+            if span.start < other.end + needed and other.start < span.end + needed:
+                yield other, span
+        active.append(span)
+
+
+# --- the checker --------------------------------------------------------------------------------
+
+
+class Placed(NamedTuple):
+    """A placed unit: when it runs, in which session and venue."""
+
+    start: datetime
+    end: datetime
+    session: int
+    venue: int
+
+
+class Checker:
+    """The conflict checker for one problem: what never changes between moves is indexed once, schedules are checked many times."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.unit_people: dict[str, frozenset[int]] = {}
+        self.person_units: dict[int, list[str]] = defaultdict(list)
+        self.teacher_units: dict[int, list[str]] = defaultdict(list)
+        self.unit_teachers: dict[str, frozenset[int]] = {}
+        for key, unit in problem.units.items():
+            people = unit.people
+            self.unit_people[key] = people
+            for person in people:
+                self.person_units[person].append(key)
+            teachers = frozenset(entry.teacher_id for entry in unit.entries if entry.teacher_id is not None)
+            self.unit_teachers[key] = teachers
+            for teacher in teachers:
+                self.teacher_units[teacher].append(key)
+        self.requests = defaultdict(list)
+        for request in problem.unavailable:
+            self.requests[request.person_id].append(request)
+        self.together = defaultdict(list)
+        for request in problem.together:
+            for person in request.person_ids:
+                self.together[person].append(request)
+        self.longest_travel = max([problem.travel_default, *problem.travel_pairs.values()])
+
+    def check(self, schedule: Schedule, *, units: Iterable[str] | None = None,
+              sessions: Iterable[int] | None = None) -> list[Conflict]:
+        """Return the schedule's conflicts, errors first; with `units` or `sessions`, only those involving them.
+
+        A scoped check returns exactly the whole check's conflicts that involve one of the given
+        units, one of their sessions, one of the given sessions or a unit placed in those sessions
+        (and the long waits of those units' people).
+        """
+        run = _Run(self, schedule, units, sessions)
+        found = {conflict.key: conflict for conflict in run.conflicts() if run.in_scope(conflict)}
+        return sorted(found.values(), key=sort_key)
+
+
+def check(problem: Problem, schedule: Schedule, *, units: Iterable[str] | None = None,
+          sessions: Iterable[int] | None = None) -> list[Conflict]:
+    """Return every conflict of a schedule (or only those involving some units or sessions), errors first."""
+    return Checker(problem).check(schedule, units=units, sessions=sessions)
+
+
+def changes(problem: Problem, before: Schedule, after: Schedule,
+            checker: Checker | None = None) -> tuple[list[Conflict], list[Conflict]]:
+    """Return the conflicts a change of schedule created and those it removed, checking only what changed.
+
+    The units whose placement differs and their sessions before and after are checked in both
+    schedules; conflicts elsewhere are the same in both and need no look.
+    """
+    checker = checker or Checker(problem)
+    moved = {
+        key for key in set(before.placements) | set(after.placements)
+        if before.placements.get(key) != after.placements.get(key)
+    }
+    touched = {
+        placement.session_id for schedule in (before, after) for key in moved
+        if (placement := schedule.placements.get(key)) is not None
+    }
+    if not moved:
+        return [], []
+    old = {conflict.key: conflict for conflict in checker.check(before, units=moved, sessions=touched)}
+    new = {conflict.key: conflict for conflict in checker.check(after, units=moved, sessions=touched)}
+    created = [conflict for key, conflict in new.items() if key not in old]
+    removed = [conflict for key, conflict in old.items() if key not in new]
+    return sorted(created, key=sort_key), sorted(removed, key=sort_key)
+
+
+class _Run:
+    """One check of one schedule: the placed units' times, the scope, and each rule as a method."""
+
+    def __init__(self, checker: Checker, schedule: Schedule, units: Iterable[str] | None,
+                 sessions: Iterable[int] | None) -> None:
+        self.checker = checker
+        self.problem = problem = checker.problem
+        self.placed: dict[str, Placed] = {}
+        self.by_session: dict[int, list[str]] = defaultdict(list)
+        for key, placement in schedule.placements.items():
+            unit = problem.units.get(key)
+            session = problem.sessions.get(placement.session_id)
+            if unit is None or session is None:
+                continue  # a placement left over from a unit or session since removed: nothing to check
+            end = placement.start + timedelta(seconds=unit.seconds)
+            self.placed[key] = Placed(placement.start, end, session.id, session.venue_id)
+            self.by_session[session.id].append(key)
+        for keys in self.by_session.values():
+            keys.sort(key=lambda key: (self.placed[key].start, key))
+        self.everything = units is None and sessions is None
+        if self.everything:
+            self.units = set(problem.units)
+            self.sessions = set(problem.sessions)
+        else:
+            given = set(units or ())
+            self.sessions = set(sessions or ()) | {self.placed[key].session for key in given if key in self.placed}
+            self.units = given | {key for session in self.sessions for key in self.by_session.get(session, ())}
+        self.people = {person for key in self.units for person in checker.unit_people.get(key, ())}
+
+    def in_scope(self, conflict: Conflict) -> bool:
+        """Tell whether a conflict involves a unit or session of the scope (a long wait: one of the scope's people)."""
+        return (
+            self.everything
+            or any(key in self.units for key in conflict.units)
+            or any(session in self.sessions for session in conflict.sessions)
+            # Waits are between consecutive units: moving one unit of a person can end the wait
+            # between two others of theirs, so a wait belongs to the scope by its people.
+            or (conflict.code in BY_PEOPLE and any(person in self.people for person in conflict.people))
+        )
+
+    def conflicts(self) -> Iterator[Conflict]:
+        """Yield every conflict the rules find in the scope (and perhaps a few outside it, filtered after)."""
+        yield from self.unscheduled()
+        yield from self.person_overlaps()
+        yield from self.teacher_overlaps()
+        yield from self.adjudicator_rules()
+        yield from self.unit_adjudicator_rules()
+        yield from self.session_overruns()
+        yield from self.venue_rules()
+        yield from self.requests()
+        yield from self.together()
+        yield from self.age_order()
+        yield from self.long_waits()
+
+    # --- helpers ---
+
+    def session(self, key: str) -> Session:
+        """Return the session a placed unit is in."""
+        return self.problem.sessions[self.placed[key].session]
+
+    def venue_name(self, venue_id: int) -> str:
+        """Return a venue's name for a message."""
+        venue = self.problem.venues.get(venue_id)
+        return venue.name if venue else f"#{venue_id}"
+
+    def unit_spans(self, keys: Iterable[str]) -> list[Span]:
+        """Return the placed units among keys as spans."""
+        return [Span(p.start, p.end, p.venue, key) for key in keys if (p := self.placed.get(key)) is not None]
+
+    def pair_params(self, first: Span, second: Span) -> dict[str, Any]:
+        """Return the message values that name two units and when and where they run."""
+        return {
+            "unit": self.problem.units[first.owner].label, "venue": self.venue_name(first.venue),
+            "start": _clock(first.start), "end": _clock(first.end),
+            "other": self.problem.units[second.owner].label, "other_venue": self.venue_name(second.venue),
+            "other_start": _clock(second.start), "other_end": _clock(second.end),
+            "day": _day(second.start.date()),
+        }
+
+    # --- rules ---
+
+    def unscheduled(self) -> Iterator[Conflict]:
+        """class-unscheduled: a unit with no placement."""
+        for key in sorted(self.units):
+            if key not in self.placed and key in self.problem.units:
+                yield _conflict("class-unscheduled", units=[key], unit=self.problem.units[key].label)
+
+    def person_overlaps(self) -> Iterator[Conflict]:
+        """person-overlap: a performer or accompanist in two units too close in time (travel counted); one conflict per pair of units."""
+        together: dict[tuple[str, str], set[int]] = defaultdict(set)
+        pairs: dict[tuple[str, str], tuple[Span, Span]] = {}
+        travel = self.problem.travel
+        for person in self.people:
+            spans = self.unit_spans(self.checker.person_units[person])
+            for first, second in clashes(spans, travel, self.checker.longest_travel):
+                pair = (first.owner, second.owner)
+                together[pair].add(person)
+                pairs[pair] = (first, second)
+        for pair, people in together.items():
+            first, second = pairs[pair]
+            yield _conflict(
+                "person-overlap", units=pair, sessions=(self.placed[pair[0]].session, self.placed[pair[1]].session),
+                people=people, names=_names(self.problem, people),
+                travel=_minutes(self.problem.travel(first.venue, second.venue)), **self.pair_params(first, second),
+            )
+
+    def teacher_overlaps(self) -> Iterator[Conflict]:
+        """teacher-overlap: a teacher's pupils in two units in different venues at the same time."""
+        teachers = {teacher for key in self.units for teacher in self.checker.unit_teachers.get(key, ())}
+        for teacher in sorted(teachers):
+            spans = self.unit_spans(self.checker.teacher_units[teacher])
+            for first, second in clashes(spans):
+                if first.venue != second.venue:
+                    yield _conflict(
+                        "teacher-overlap", units=(first.owner, second.owner), people=[teacher],
+                        name=self.problem.person_name(teacher), **self.pair_params(first, second),
+                    )
+
+    def adjudicator_rules(self) -> Iterator[Conflict]:
+        """adjudicator-overlap and adjudicator-unavailable: an adjudicator's sessions against each other and their availability."""
+        problem = self.problem
+        by_adjudicator: dict[int, list[Session]] = defaultdict(list)
+        for session in problem.sessions.values():
+            if session.adjudicator_id is not None:
+                by_adjudicator[session.adjudicator_id].append(session)
+        wanted = {problem.sessions[s].adjudicator_id for s in self.sessions if s in problem.sessions}
+        for adjudicator_id in sorted(a for a in wanted if a is not None):
+            adjudicator = problem.adjudicators.get(adjudicator_id)
+            name = adjudicator.name if adjudicator else f"#{adjudicator_id}"
+            sessions = by_adjudicator[adjudicator_id]
+            # No availability recorded means none was asked for: the adjudicator can come any time.
+            if adjudicator and adjudicator.available:
+                for session in sessions:
+                    if not inside_any(session.window, adjudicator.available):
+                        yield _conflict(
+                            "adjudicator-unavailable", sessions=[session.id], adjudicators=[adjudicator_id],
+                            adjudicator=name, session=session.name, day=_day(session.start.date()),
+                            start=_clock(session.start), end=_clock(session.end, session.start.date()),
+                        )
+            spans = [Span(s.start, s.end, s.venue_id, s) for s in sessions]
+            for first, second in clashes(spans, problem.travel, self.checker.longest_travel):
+                one, two = first.owner, second.owner
+                yield _conflict(
+                    "adjudicator-overlap", sessions=(one.id, two.id), adjudicators=[adjudicator_id], adjudicator=name,
+                    travel=_minutes(problem.travel(one.venue_id, two.venue_id)), **self.session_pair_params(one, two),
+                )
+
+    def session_pair_params(self, one: Session, two: Session) -> dict[str, Any]:
+        """Return the message values that name two sessions and when and where they run."""
+        return {
+            "session": one.name, "venue": self.venue_name(one.venue_id), "start": _clock(one.start),
+            "end": _clock(one.end, one.start.date()),
+            "other": two.name, "other_venue": self.venue_name(two.venue_id), "other_start": _clock(two.start),
+            "other_end": _clock(two.end, two.start.date()), "day": _day(two.start.date()),
+        }
+
+    def unit_adjudicator_rules(self) -> Iterator[Conflict]:
+        """adjudicator-discipline and adjudicator-conflict-of-interest: each placed unit against its session's adjudicator."""
+        problem = self.problem
+        for key in sorted(self.units):
+            if key not in self.placed:
+                continue
+            session = self.session(key)
+            adjudicator = problem.adjudicators.get(session.adjudicator_id) if session.adjudicator_id is not None else None
+            if adjudicator is None:
+                continue
+            unit = problem.units[key]
+            where = {"adjudicator": adjudicator.name, "unit": unit.label, "session": session.name}
+            involved = {"units": [key], "sessions": [session.id], "adjudicators": [adjudicator.id]}
+            # An adjudicator with no disciplines recorded judges any: the festival has not narrowed them down.
+            if adjudicator.discipline_ids and unit.discipline_id is not None and unit.discipline_id not in adjudicator.discipline_ids:
+                yield _conflict("adjudicator-discipline", **involved, **where)
+            for entry in unit.entries:
+                for person in sorted(entry.performer_ids & adjudicator.conflict_person_ids):
+                    yield _conflict(
+                        "adjudicator-conflict-of-interest", **involved, people=[person], variant=f"performer-{person}",
+                        reason="performer", name=problem.person_name(person), **where,
+                    )
+                if entry.teacher_id is not None and entry.teacher_id in adjudicator.conflict_person_ids:
+                    yield _conflict(
+                        "adjudicator-conflict-of-interest", **involved, people=[entry.teacher_id],
+                        variant=f"teacher-{entry.teacher_id}", reason="teacher",
+                        name=problem.person_name(entry.teacher_id), **where,
+                    )
+                if entry.school_id is not None and entry.school_id in adjudicator.conflict_school_ids:
+                    yield _conflict(
+                        "adjudicator-conflict-of-interest", **involved, people=entry.performer_ids,
+                        variant=f"school-{entry.entry_id}", reason="school",
+                        name=_names(problem, entry.performer_ids), **where,
+                    )
+
+    def session_overruns(self) -> Iterator[Conflict]:
+        """session-overrun: a unit starting before its session, ending after it, crossing a break, or overlapping another."""
+        problem = self.problem
+        for session_id in sorted(self.sessions):
+            session = problem.sessions.get(session_id)
+            keys = self.by_session.get(session_id, ())
+            if session is None or not keys:
+                continue
+            day = session.start.date()
+            for key in keys:
+                placed, label = self.placed[key], problem.units[key].label
+                involved = {"units": [key], "sessions": [session_id], "unit": label, "session": session.name}
+                if placed.start < session.start:
+                    yield _conflict("session-overrun", **involved, variant="early", reason="early",
+                                    start=_clock(placed.start), session_start=_clock(session.start))
+                if placed.end > session.end:
+                    yield _conflict("session-overrun", **involved, variant="late", reason="late",
+                                    end=_clock(placed.end, day), session_end=_clock(session.end, day))
+                for pause in session.breaks:
+                    if Window(placed.start, placed.end).overlaps(pause):
+                        yield _conflict(
+                            "session-overrun", **involved, variant=f"break-{pause.start.isoformat()}", reason="break",
+                            start=_clock(placed.start), end=_clock(placed.end, day),
+                            break_start=_clock(pause.start), break_end=_clock(pause.end, day),
+                        )
+            for first, second in clashes(self.unit_spans(keys)):
+                yield _conflict(
+                    "session-overrun", units=(first.owner, second.owner), sessions=[session_id], variant="overlap",
+                    reason="overlap", session=session.name, **self.pair_params(first, second),
+                )
+
+    def venue_rules(self) -> Iterator[Conflict]:
+        """venue-closed and venue-overlap: a session outside its venue's opening hours, or two sessions of one venue at once."""
+        problem = self.problem
+        venues = {problem.sessions[s].venue_id for s in self.sessions if s in problem.sessions}
+        by_venue: dict[int, list[Session]] = defaultdict(list)
+        for session in problem.sessions.values():
+            if session.venue_id in venues:
+                by_venue[session.venue_id].append(session)
+        for venue_id in sorted(venues):
+            venue = problem.venues.get(venue_id)
+            # A venue with no opening hours recorded is open whenever the festival runs.
+            if venue and venue.opening:
+                for session in by_venue[venue_id]:
+                    if not inside_any(session.window, venue.opening):
+                        yield _conflict(
+                            "venue-closed", sessions=[session.id], session=session.name, venue=venue.name,
+                            day=_day(session.start.date()), start=_clock(session.start),
+                            end=_clock(session.end, session.start.date()),
+                        )
+            spans = [Span(s.start, s.end, venue_id, s) for s in by_venue[venue_id]]
+            for first, second in clashes(spans):
+                yield _conflict("venue-overlap", sessions=(first.owner.id, second.owner.id),
+                                **self.session_pair_params(first.owner, second.owner))
+
+    def requests(self) -> Iterator[Conflict]:
+        """request-unavailable: a person's unit running in a window they asked to be kept free."""
+        problem = self.problem
+        for person in sorted(self.people):
+            for request in self.checker.requests.get(person, ()):
+                day = request.window.start.date()
+                for key in self.checker.person_units[person]:
+                    placed = self.placed.get(key)
+                    if placed is None or key not in self.units:
+                        continue
+                    if Window(placed.start, placed.end).overlaps(request.window):
+                        yield _conflict(
+                            "request-unavailable", units=[key], people=[person], variant=f"request-{request.id}",
+                            name=problem.person_name(person), request_day=_day(day),
+                            request_start=_clock(request.window.start), request_end=_clock(request.window.end, day),
+                            unit=problem.units[key].label, start=_clock(placed.start),
+                            end=_clock(placed.end, placed.start.date()), day=_day(placed.start.date()),
+                        )
+
+    def together(self) -> Iterator[Conflict]:
+        """together-not-kept: people who asked to perform on one day (or back to back) and do not."""
+        problem = self.problem
+        requests = {request.id: request for person in self.people for request in self.checker.together.get(person, ())}
+        for request_id in sorted(requests):
+            request = requests[request_id]
+            keys = sorted({key for person in request.person_ids for key in self.checker.person_units.get(person, ())
+                           if key in self.placed})
+            if len(keys) < 2:
+                continue
+            days = sorted({self.placed[key].start.date() for key in keys})
+            kept = len(days) == 1
+            if kept and request.mode == "back-to-back":
+                sessions = {self.placed[key].session for key in keys}
+                if len(sessions) != 1:
+                    kept = False
+                else:
+                    order = self.by_session[sessions.pop()]
+                    positions = sorted(order.index(key) for key in keys)
+                    kept = positions[-1] - positions[0] + 1 == len(positions)
+            if kept:
+                continue
+            labels = ", ".join(problem.units[key].label for key in sorted(keys, key=lambda key: self.placed[key]))
+            yield _conflict(
+                "together-not-kept", units=keys, sessions=[self.placed[key].session for key in keys],
+                people=request.person_ids, variant=f"together-{request.id}", mode=request.mode,
+                who=request.label or _names(problem, request.person_ids), classes=labels,
+                days=", ".join(str(_day_text(day)) for day in days),
+            )
+
+    def age_order(self) -> Iterator[Conflict]:
+        """age-order: in a session of one discipline, a class for younger performers after one for older ones."""
+        problem = self.problem
+        for session_id in sorted(self.sessions):
+            keys = self.by_session.get(session_id, ())
+            disciplines = {problem.units[key].discipline_id for key in keys}
+            if len(disciplines) != 1 or None in disciplines:
+                continue
+            oldest: tuple[tuple[float, float], str] | None = None
+            for key in keys:
+                unit = problem.units[key]
+                if unit.min_age is None and unit.max_age is None:
+                    continue
+                # Compared by the oldest age allowed, then the youngest: "up to 8" before "up to 10" before "11 and over".
+                rank = (unit.max_age if unit.max_age is not None else float("inf"), unit.min_age or 0)
+                if oldest is not None and rank < oldest[0]:
+                    other = problem.units[oldest[1]]
+                    yield _conflict(
+                        "age-order", units=(key, oldest[1]), sessions=[session_id], variant=key,
+                        session=problem.sessions[session_id].name, unit=unit.label, ages=_ages(unit),
+                        other=other.label, other_ages=_ages(other),
+                    )
+                if oldest is None or rank > oldest[0]:
+                    oldest = (rank, key)
+
+    def long_waits(self) -> Iterator[Conflict]:
+        """long-wait: a performer or accompanist waiting longer than the festival's limit between two units on one day.
+
+        One conflict per person (not per pair of units, as overlaps are): whether two units are
+        consecutive is each person's own, so a scoped check finds exactly the whole check's waits.
+        """
+        problem = self.problem
+        for person in sorted(self.people):
+            previous: Span | None = None
+            for span in sorted(self.unit_spans(self.checker.person_units[person])):
+                same_day = previous is not None and previous.start.date() == span.start.date()
+                if same_day and span.start - previous.end > problem.long_wait:
+                    yield _conflict(
+                        "long-wait", units=(previous.owner, span.owner), people=[person], name=problem.person_name(person),
+                        wait=format_duration(int((span.start - previous.end).total_seconds())),
+                        unit=problem.units[previous.owner].label, end=_clock(previous.end),
+                        other=problem.units[span.owner].label, other_start=_clock(span.start), day=_day(span.start.date()),
+                    )
+                if not same_day or span.end > previous.end:
+                    previous = span
