@@ -10,7 +10,8 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
-from mfo.schedule.conflicts import CODES, Checker, Conflict, changes, check
+from mfo.schedule.codes import CODES, Conflict
+from mfo.schedule.conflicts import Checker, changes, check
 from mfo.schedule.measures import idle_seconds, measure, performer_days
 from mfo.schedule.problem import (
     Adjudicator,

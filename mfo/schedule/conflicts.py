@@ -13,250 +13,26 @@ both, not only its neighbour after sorting.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from flask import has_app_context
-from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
-
 from mfo.festival.values import format_duration
-from mfo.issues.codes import ERROR, WARNING, Code, EscapedMessage
-from mfo.schedule.problem import Problem, Schedule, Session, Unit, Window, inside_any
+from mfo.schedule.codes import (
+    Conflict,
+    age_range,
+    clock,
+    day_name,
+    day_text,
+    minutes_up,
+    names_of,
+    new_conflict,
+    sort_key,
+)
+from mfo.schedule.problem import Problem, Schedule, Session, Window, inside_any
 
-
-def _between(p: Mapping[str, Any], close: Any, apart: Any) -> Any:
-    """Return the message for two things at once in one venue (no travel), or too close across venues."""
-    return apart if p.get("travel") else close
-
-
-# Every conflict code, errors then warnings, in the order the Issues page lists them. Codes are part
-# of the product's interface (the board and the solver's report name them): never rename one.
-CODES: dict[str, Code] = {
-    code.code: code
-    for code in (
-        Code(
-            "person-overlap", ERROR, _l("Someone in two places at once"),
-            lambda **p: _between(
-                p,
-                _l("%(names)s must be in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class %(other)s "
-                   "(%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
-                _l("%(names)s must be in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class %(other)s "
-                   "(%(other_venue)s, %(other_start)s–%(other_end)s) on %(day)s, with less than the %(travel)s "
-                   "minutes needed to go from one venue to the other.", **p),
-            ),
-        ),
-        Code(
-            "adjudicator-overlap", ERROR, _l("Adjudicator in two sessions at once"),
-            lambda **p: _between(
-                p,
-                _l("%(adjudicator)s judges %(session)s (%(venue)s, %(start)s–%(end)s) and %(other)s "
-                   "(%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
-                _l("%(adjudicator)s judges %(session)s (%(venue)s, %(start)s–%(end)s) and %(other)s "
-                   "(%(other_venue)s, %(other_start)s–%(other_end)s) on %(day)s, with less than the %(travel)s "
-                   "minutes needed to go from one venue to the other.", **p),
-            ),
-        ),
-        Code(
-            "adjudicator-unavailable", ERROR, _l("Adjudicator not available"),
-            lambda **p: _l("%(adjudicator)s is not available for %(session)s (%(day)s, %(start)s–%(end)s).", **p),
-        ),
-        Code(
-            "adjudicator-discipline", ERROR, _l("Adjudicator does not judge this discipline"),
-            lambda **p: _l("%(adjudicator)s does not judge the discipline of class %(unit)s, placed in %(session)s.", **p),
-        ),
-        Code(
-            "adjudicator-conflict-of-interest", ERROR, _l("Adjudicator must not judge this entry"),
-            lambda **p: {
-                "performer": _l("%(adjudicator)s must not judge %(name)s (class %(unit)s, %(session)s).", **p),
-                "teacher": _l("%(adjudicator)s must not judge the pupils of %(name)s (class %(unit)s, %(session)s).", **p),
-                "school": _l("%(adjudicator)s must not judge the school of %(name)s (class %(unit)s, %(session)s).", **p),
-            }[p["reason"]],
-        ),
-        Code(
-            "session-overrun", ERROR, _l("Classes do not fit in the session"),
-            lambda **p: {
-                "early": _l("Class %(unit)s starts at %(start)s, before %(session)s begins at %(session_start)s.", **p),
-                "late": _l("Class %(unit)s ends at %(end)s, after %(session)s ends at %(session_end)s.", **p),
-                "break": _l("Class %(unit)s (%(start)s–%(end)s) runs into the break of %(session)s "
-                            "(%(break_start)s–%(break_end)s).", **p),
-                "overlap": _l("Classes %(unit)s (%(start)s–%(end)s) and %(other)s (%(other_start)s–%(other_end)s) "
-                              "overlap in %(session)s.", **p),
-            }[p["reason"]],
-        ),
-        Code(
-            "venue-closed", ERROR, _l("Venue closed"),
-            lambda **p: _l("%(session)s (%(day)s, %(start)s–%(end)s) is outside the opening hours of %(venue)s.", **p),
-        ),
-        Code(
-            "venue-overlap", ERROR, _l("Two sessions in one venue at once"),
-            lambda **p: _l("%(session)s (%(start)s–%(end)s) and %(other)s (%(other_start)s–%(other_end)s) are both "
-                           "in %(venue)s on %(day)s.", **p),
-        ),
-        Code(
-            "request-unavailable", ERROR, _l("Scheduled when someone asked not to be"),
-            lambda **p: _l("%(name)s asked not to be scheduled on %(request_day)s from %(request_start)s to "
-                           "%(request_end)s; class %(unit)s runs %(start)s–%(end)s on %(day)s.", **p),
-        ),
-        Code(
-            "class-unscheduled", ERROR, _l("Class not scheduled"),
-            lambda **p: _l("Class %(unit)s is not placed in any session.", **p),
-        ),
-        Code(
-            "teacher-overlap", WARNING, _l("Teacher's pupils in two venues at once"),
-            lambda **p: _l("%(name)s has pupils in class %(unit)s (%(venue)s, %(start)s–%(end)s) and in class "
-                           "%(other)s (%(other_venue)s, %(other_start)s–%(other_end)s) at the same time on %(day)s.", **p),
-        ),
-        Code(
-            "together-not-kept", WARNING, _l("Request to perform together not met"),
-            lambda **p: {
-                "same-day": _l("%(who)s asked to perform on the same day; their classes %(classes)s are on %(days)s.", **p),
-                "back-to-back": _l("%(who)s asked to perform back to back; their classes %(classes)s are not one "
-                                   "after the other in one session.", **p),
-            }[p["mode"]],
-        ),
-        Code(
-            "age-order", WARNING, _l("Younger class after an older one"),
-            lambda **p: _l("In %(session)s, class %(unit)s (%(ages)s) comes after class %(other)s (%(other_ages)s), "
-                           "for older performers.", **p),
-        ),
-        Code(
-            "long-wait", WARNING, _l("Long wait between performances"),
-            lambda **p: _l("%(name)s waits %(wait)s between class %(unit)s (ends at %(end)s) and class %(other)s "
-                           "(starts at %(other_start)s) on %(day)s.", **p),
-        ),
-    )
-}
-ORDER = {code: index for index, code in enumerate(CODES)}
 # Codes whose conflicts a scoped check finds by the people involved, not only by units and sessions.
 BY_PEOPLE = frozenset({"long-wait"})
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """One problem of a schedule: its code, what it involves, and the values its message needs.
-
-    Two conflicts are equal when they have the same identity (`key`): the code, the variant
-    (which break, which request, ...) and the units, sessions, people and adjudicators involved.
-    The message's values are left out, so a conflict that only moved in time is still the same one.
-    """
-
-    code: str
-    units: tuple[str, ...] = ()
-    sessions: tuple[int, ...] = ()
-    people: tuple[int, ...] = ()
-    adjudicators: tuple[int, ...] = ()
-    # Tells apart conflicts of one code over the same things ("early" and "late", request 3 and 4).
-    variant: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.code not in CODES:
-            raise ValueError(f"unknown conflict code {self.code!r}")
-
-    @property
-    def severity(self) -> str:
-        """Return "error" (the schedule cannot run like this) or "warning" (worth a look)."""
-        return CODES[self.code].severity
-
-    @property
-    def title(self) -> Any:
-        """Return the code's short title, translated when rendered."""
-        return CODES[self.code].title
-
-    @property
-    def message(self) -> EscapedMessage:
-        """Return the message, translated when rendered (a lazy string), escaped when put in a page."""
-        return EscapedMessage(CODES[self.code].message, **self.params)
-
-    @property
-    def key(self) -> str:
-        """Return the conflict's stable identity as text, e.g. "person-overlap||u=class-1,class-2|s=|p=7|a=".
-
-        The same after a reload, so the board can tell which conflicts a move created or removed.
-        """
-        return "|".join(
-            (
-                self.code,
-                self.variant,
-                "u=" + ",".join(self.units),
-                "s=" + ",".join(map(str, self.sessions)),
-                "p=" + ",".join(map(str, self.people)),
-                "a=" + ",".join(map(str, self.adjudicators)),
-            )
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the conflict as plain data, with its message in the current language (for JSON and tests)."""
-        return {
-            "key": self.key,
-            "code": self.code,
-            "severity": self.severity,
-            "message": str(self.message),
-            "units": list(self.units),
-            "sessions": list(self.sessions),
-            "people": list(self.people),
-            "adjudicators": list(self.adjudicators),
-        }
-
-
-def _conflict(code: str, *, units: Iterable[str] = (), sessions: Iterable[int] = (), people: Iterable[int] = (),
-              adjudicators: Iterable[int] = (), variant: str = "", **params: Any) -> Conflict:
-    """Return a conflict with its involved ids sorted (so its identity does not depend on the order found)."""
-    return Conflict(
-        code, tuple(sorted(set(units))), tuple(sorted(set(sessions))), tuple(sorted(set(people))),
-        tuple(sorted(set(adjudicators))), variant, params,
-    )
-
-
-def sort_key(conflict: Conflict) -> tuple:
-    """Return the order conflicts are listed in: errors first, then by code, then by identity."""
-    return (conflict.severity != ERROR, ORDER[conflict.code], conflict.key)
-
-
-# --- what messages show -------------------------------------------------------------------------
-
-
-def _clock(moment: datetime, day: date | None = None) -> str:
-    """Return a time of day as 09:30 (24:00 for the midnight that ends `day`)."""
-    if day is not None and moment.date() > day and moment.time() == datetime.min.time():
-        return "24:00"
-    return moment.strftime("%H:%M")
-
-
-def _day_text(day: date) -> str:
-    """Return a day as people read it in the current language ("Saturday 14 March"; ISO outside an app)."""
-    if not has_app_context():
-        return day.isoformat()
-    return format_date(day, "EEEE d MMMM")
-
-
-def _day(day: date) -> LazyString:
-    """Return a day for a message, written in the reader's language when the message is rendered."""
-    return LazyString(_day_text, day)
-
-
-def _names(problem: Problem, people: Iterable[int]) -> str:
-    """Return people's names for a message, in alphabetical order."""
-    return ", ".join(sorted(problem.person_name(person) for person in set(people)))
-
-
-def _ages(unit: Unit) -> LazyString:
-    """Return a unit's age range for a message."""
-    if unit.min_age is not None and unit.max_age is not None:
-        return _l("ages %(min)s to %(max)s", min=unit.min_age, max=unit.max_age)
-    if unit.max_age is not None:
-        return _l("up to age %(max)s", max=unit.max_age)
-    return _l("age %(min)s and over", min=unit.min_age)
-
-
-def _minutes(span: timedelta) -> int:
-    """Return a duration in whole minutes, rounded up (a travel time of 90 seconds needs 2 minutes)."""
-    return -(-int(span.total_seconds()) // 60)
-
 
 # --- finding overlaps ---------------------------------------------------------------------------
 
@@ -444,10 +220,10 @@ class _Run:
         """Return the message values that name two units and when and where they run."""
         return {
             "unit": self.problem.units[first.owner].label, "venue": self.venue_name(first.venue),
-            "start": _clock(first.start), "end": _clock(first.end),
+            "start": clock(first.start), "end": clock(first.end),
             "other": self.problem.units[second.owner].label, "other_venue": self.venue_name(second.venue),
-            "other_start": _clock(second.start), "other_end": _clock(second.end),
-            "day": _day(second.start.date()),
+            "other_start": clock(second.start), "other_end": clock(second.end),
+            "day": day_name(second.start.date()),
         }
 
     # --- rules ---
@@ -456,7 +232,7 @@ class _Run:
         """class-unscheduled: a unit with no placement."""
         for key in sorted(self.units):
             if key not in self.placed and key in self.problem.units:
-                yield _conflict("class-unscheduled", units=[key], unit=self.problem.units[key].label)
+                yield new_conflict("class-unscheduled", units=[key], unit=self.problem.units[key].label)
 
     def person_overlaps(self) -> Iterator[Conflict]:
         """person-overlap: a performer or accompanist in two units too close in time (travel counted); one conflict per pair of units."""
@@ -471,10 +247,10 @@ class _Run:
                 pairs[pair] = (first, second)
         for pair, people in together.items():
             first, second = pairs[pair]
-            yield _conflict(
+            yield new_conflict(
                 "person-overlap", units=pair, sessions=(self.placed[pair[0]].session, self.placed[pair[1]].session),
-                people=people, names=_names(self.problem, people),
-                travel=_minutes(self.problem.travel(first.venue, second.venue)), **self.pair_params(first, second),
+                people=people, names=names_of(self.problem, people),
+                travel=minutes_up(self.problem.travel(first.venue, second.venue)), **self.pair_params(first, second),
             )
 
     def teacher_overlaps(self) -> Iterator[Conflict]:
@@ -484,7 +260,7 @@ class _Run:
             spans = self.unit_spans(self.checker.teacher_units[teacher])
             for first, second in clashes(spans):
                 if first.venue != second.venue:
-                    yield _conflict(
+                    yield new_conflict(
                         "teacher-overlap", units=(first.owner, second.owner), people=[teacher],
                         name=self.problem.person_name(teacher), **self.pair_params(first, second),
                     )
@@ -505,26 +281,26 @@ class _Run:
             if adjudicator and adjudicator.available:
                 for session in sessions:
                     if not inside_any(session.window, adjudicator.available):
-                        yield _conflict(
+                        yield new_conflict(
                             "adjudicator-unavailable", sessions=[session.id], adjudicators=[adjudicator_id],
-                            adjudicator=name, session=session.name, day=_day(session.start.date()),
-                            start=_clock(session.start), end=_clock(session.end, session.start.date()),
+                            adjudicator=name, session=session.name, day=day_name(session.start.date()),
+                            start=clock(session.start), end=clock(session.end, session.start.date()),
                         )
             spans = [Span(s.start, s.end, s.venue_id, s) for s in sessions]
             for first, second in clashes(spans, problem.travel, self.checker.longest_travel):
                 one, two = first.owner, second.owner
-                yield _conflict(
+                yield new_conflict(
                     "adjudicator-overlap", sessions=(one.id, two.id), adjudicators=[adjudicator_id], adjudicator=name,
-                    travel=_minutes(problem.travel(one.venue_id, two.venue_id)), **self.session_pair_params(one, two),
+                    travel=minutes_up(problem.travel(one.venue_id, two.venue_id)), **self.session_pair_params(one, two),
                 )
 
     def session_pair_params(self, one: Session, two: Session) -> dict[str, Any]:
         """Return the message values that name two sessions and when and where they run."""
         return {
-            "session": one.name, "venue": self.venue_name(one.venue_id), "start": _clock(one.start),
-            "end": _clock(one.end, one.start.date()),
-            "other": two.name, "other_venue": self.venue_name(two.venue_id), "other_start": _clock(two.start),
-            "other_end": _clock(two.end, two.start.date()), "day": _day(two.start.date()),
+            "session": one.name, "venue": self.venue_name(one.venue_id), "start": clock(one.start),
+            "end": clock(one.end, one.start.date()),
+            "other": two.name, "other_venue": self.venue_name(two.venue_id), "other_start": clock(two.start),
+            "other_end": clock(two.end, two.start.date()), "day": day_name(two.start.date()),
         }
 
     def unit_adjudicator_rules(self) -> Iterator[Conflict]:
@@ -542,24 +318,24 @@ class _Run:
             involved = {"units": [key], "sessions": [session.id], "adjudicators": [adjudicator.id]}
             # An adjudicator with no disciplines recorded judges any: the festival has not narrowed them down.
             if adjudicator.discipline_ids and unit.discipline_id is not None and unit.discipline_id not in adjudicator.discipline_ids:
-                yield _conflict("adjudicator-discipline", **involved, **where)
+                yield new_conflict("adjudicator-discipline", **involved, **where)
             for entry in unit.entries:
                 for person in sorted(entry.performer_ids & adjudicator.conflict_person_ids):
-                    yield _conflict(
+                    yield new_conflict(
                         "adjudicator-conflict-of-interest", **involved, people=[person], variant=f"performer-{person}",
                         reason="performer", name=problem.person_name(person), **where,
                     )
                 if entry.teacher_id is not None and entry.teacher_id in adjudicator.conflict_person_ids:
-                    yield _conflict(
+                    yield new_conflict(
                         "adjudicator-conflict-of-interest", **involved, people=[entry.teacher_id],
                         variant=f"teacher-{entry.teacher_id}", reason="teacher",
                         name=problem.person_name(entry.teacher_id), **where,
                     )
                 if entry.school_id is not None and entry.school_id in adjudicator.conflict_school_ids:
-                    yield _conflict(
+                    yield new_conflict(
                         "adjudicator-conflict-of-interest", **involved, people=entry.performer_ids,
                         variant=f"school-{entry.entry_id}", reason="school",
-                        name=_names(problem, entry.performer_ids), **where,
+                        name=names_of(problem, entry.performer_ids), **where,
                     )
 
     def session_overruns(self) -> Iterator[Conflict]:
@@ -575,20 +351,20 @@ class _Run:
                 placed, label = self.placed[key], problem.units[key].label
                 involved = {"units": [key], "sessions": [session_id], "unit": label, "session": session.name}
                 if placed.start < session.start:
-                    yield _conflict("session-overrun", **involved, variant="early", reason="early",
-                                    start=_clock(placed.start), session_start=_clock(session.start))
+                    yield new_conflict("session-overrun", **involved, variant="early", reason="early",
+                                    start=clock(placed.start), session_start=clock(session.start))
                 if placed.end > session.end:
-                    yield _conflict("session-overrun", **involved, variant="late", reason="late",
-                                    end=_clock(placed.end, day), session_end=_clock(session.end, day))
+                    yield new_conflict("session-overrun", **involved, variant="late", reason="late",
+                                    end=clock(placed.end, day), session_end=clock(session.end, day))
                 for pause in session.breaks:
                     if Window(placed.start, placed.end).overlaps(pause):
-                        yield _conflict(
+                        yield new_conflict(
                             "session-overrun", **involved, variant=f"break-{pause.start.isoformat()}", reason="break",
-                            start=_clock(placed.start), end=_clock(placed.end, day),
-                            break_start=_clock(pause.start), break_end=_clock(pause.end, day),
+                            start=clock(placed.start), end=clock(placed.end, day),
+                            break_start=clock(pause.start), break_end=clock(pause.end, day),
                         )
             for first, second in clashes(self.unit_spans(keys)):
-                yield _conflict(
+                yield new_conflict(
                     "session-overrun", units=(first.owner, second.owner), sessions=[session_id], variant="overlap",
                     reason="overlap", session=session.name, **self.pair_params(first, second),
                 )
@@ -607,14 +383,14 @@ class _Run:
             if venue and venue.opening:
                 for session in by_venue[venue_id]:
                     if not inside_any(session.window, venue.opening):
-                        yield _conflict(
+                        yield new_conflict(
                             "venue-closed", sessions=[session.id], session=session.name, venue=venue.name,
-                            day=_day(session.start.date()), start=_clock(session.start),
-                            end=_clock(session.end, session.start.date()),
+                            day=day_name(session.start.date()), start=clock(session.start),
+                            end=clock(session.end, session.start.date()),
                         )
             spans = [Span(s.start, s.end, venue_id, s) for s in by_venue[venue_id]]
             for first, second in clashes(spans):
-                yield _conflict("venue-overlap", sessions=(first.owner.id, second.owner.id),
+                yield new_conflict("venue-overlap", sessions=(first.owner.id, second.owner.id),
                                 **self.session_pair_params(first.owner, second.owner))
 
     def requests(self) -> Iterator[Conflict]:
@@ -628,12 +404,12 @@ class _Run:
                     if placed is None or key not in self.units:
                         continue
                     if Window(placed.start, placed.end).overlaps(request.window):
-                        yield _conflict(
+                        yield new_conflict(
                             "request-unavailable", units=[key], people=[person], variant=f"request-{request.id}",
-                            name=problem.person_name(person), request_day=_day(day),
-                            request_start=_clock(request.window.start), request_end=_clock(request.window.end, day),
-                            unit=problem.units[key].label, start=_clock(placed.start),
-                            end=_clock(placed.end, placed.start.date()), day=_day(placed.start.date()),
+                            name=problem.person_name(person), request_day=day_name(day),
+                            request_start=clock(request.window.start), request_end=clock(request.window.end, day),
+                            unit=problem.units[key].label, start=clock(placed.start),
+                            end=clock(placed.end, placed.start.date()), day=day_name(placed.start.date()),
                         )
 
     def together(self) -> Iterator[Conflict]:
@@ -659,11 +435,11 @@ class _Run:
             if kept:
                 continue
             labels = ", ".join(problem.units[key].label for key in sorted(keys, key=lambda key: self.placed[key]))
-            yield _conflict(
+            yield new_conflict(
                 "together-not-kept", units=keys, sessions=[self.placed[key].session for key in keys],
                 people=request.person_ids, variant=f"together-{request.id}", mode=request.mode,
-                who=request.label or _names(problem, request.person_ids), classes=labels,
-                days=", ".join(str(_day_text(day)) for day in days),
+                who=request.label or names_of(problem, request.person_ids), classes=labels,
+                days=", ".join(str(day_text(day)) for day in days),
             )
 
     def age_order(self) -> Iterator[Conflict]:
@@ -683,10 +459,10 @@ class _Run:
                 rank = (unit.max_age if unit.max_age is not None else float("inf"), unit.min_age or 0)
                 if oldest is not None and rank < oldest[0]:
                     other = problem.units[oldest[1]]
-                    yield _conflict(
+                    yield new_conflict(
                         "age-order", units=(key, oldest[1]), sessions=[session_id], variant=key,
-                        session=problem.sessions[session_id].name, unit=unit.label, ages=_ages(unit),
-                        other=other.label, other_ages=_ages(other),
+                        session=problem.sessions[session_id].name, unit=unit.label, ages=age_range(unit),
+                        other=other.label, other_ages=age_range(other),
                     )
                 if oldest is None or rank > oldest[0]:
                     oldest = (rank, key)
@@ -703,11 +479,11 @@ class _Run:
             for span in sorted(self.unit_spans(self.checker.person_units[person])):
                 same_day = previous is not None and previous.start.date() == span.start.date()
                 if same_day and span.start - previous.end > problem.long_wait:
-                    yield _conflict(
+                    yield new_conflict(
                         "long-wait", units=(previous.owner, span.owner), people=[person], name=problem.person_name(person),
                         wait=format_duration(int((span.start - previous.end).total_seconds())),
-                        unit=problem.units[previous.owner].label, end=_clock(previous.end),
-                        other=problem.units[span.owner].label, other_start=_clock(span.start), day=_day(span.start.date()),
+                        unit=problem.units[previous.owner].label, end=clock(previous.end),
+                        other=problem.units[span.owner].label, other_start=clock(span.start), day=day_name(span.start.date()),
                     )
                 if not same_day or span.end > previous.end:
                     previous = span
