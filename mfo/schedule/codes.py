@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from flask import has_app_context
@@ -163,7 +164,7 @@ class Conflict:
         """Return the message, translated when rendered (a lazy string), escaped when put in a page."""
         return EscapedMessage(CODES[self.code].message, **self.params)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Return the conflict's stable identity as text, e.g. "person-overlap||u=class-1,class-2|s=|p=7|a=".
 
@@ -215,7 +216,7 @@ def clock(moment: datetime, day: date | None = None) -> str:
     """Return a time of day as 09:30 (24:00 for the midnight that ends `day`)."""
     if day is not None and moment.date() > day and moment.time() == datetime.min.time():
         return "24:00"
-    return moment.strftime("%H:%M")
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def day_text(day: date) -> str:

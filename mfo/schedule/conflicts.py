@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from mfo.festival.values import format_duration
@@ -102,6 +103,9 @@ class Checker:
             for person in request.person_ids:
                 self.together[person].append(request)
         self.longest_travel = max([problem.travel_default, *problem.travel_pairs.values()])
+        # Asked for every pair of clashing units: remembered per pair of venues.
+        self.travel = cache(problem.travel)
+        self.length = {key: timedelta(seconds=unit.seconds) for key, unit in problem.units.items()}
 
     def check(self, schedule: Schedule, *, units: Iterable[str] | None = None,
               sessions: Iterable[int] | None = None) -> list[Conflict]:
@@ -155,14 +159,16 @@ class _Run:
         self.checker = checker
         self.problem = problem = checker.problem
         self.placed: dict[str, Placed] = {}
+        self.spans: dict[str, Span] = {}
         self.by_session: dict[int, list[str]] = defaultdict(list)
         for key, placement in schedule.placements.items():
             unit = problem.units.get(key)
             session = problem.sessions.get(placement.session_id)
             if unit is None or session is None:
                 continue  # a placement left over from a unit or session since removed: nothing to check
-            end = placement.start + timedelta(seconds=unit.seconds)
+            end = placement.start + checker.length[key]
             self.placed[key] = Placed(placement.start, end, session.id, session.venue_id)
+            self.spans[key] = Span(placement.start, end, session.venue_id, key)
             self.by_session[session.id].append(key)
         for keys in self.by_session.values():
             keys.sort(key=lambda key: (self.placed[key].start, key))
@@ -176,12 +182,14 @@ class _Run:
             self.units = given | {key for session in self.sessions for key in self.by_session.get(session, ())}
         self.people = {person for key in self.units for person in checker.unit_people.get(key, ())}
 
+    def touches(self, units: Iterable[str] = (), sessions: Iterable[int] = ()) -> bool:
+        """Tell whether some units or sessions are in the scope (checked before a message's values are built)."""
+        return self.everything or any(key in self.units for key in units) or any(session in self.sessions for session in sessions)
+
     def in_scope(self, conflict: Conflict) -> bool:
         """Tell whether a conflict involves a unit or session of the scope (a long wait: one of the scope's people)."""
         return (
-            self.everything
-            or any(key in self.units for key in conflict.units)
-            or any(session in self.sessions for session in conflict.sessions)
+            self.touches(conflict.units, conflict.sessions)
             # Waits are between consecutive units: moving one unit of a person can end the wait
             # between two others of theirs, so a wait belongs to the scope by its people.
             or (conflict.code in BY_PEOPLE and any(person in self.people for person in conflict.people))
@@ -214,7 +222,8 @@ class _Run:
 
     def unit_spans(self, keys: Iterable[str]) -> list[Span]:
         """Return the placed units among keys as spans."""
-        return [Span(p.start, p.end, p.venue, key) for key in keys if (p := self.placed.get(key)) is not None]
+        spans = self.spans
+        return [spans[key] for key in keys if key in spans]
 
     def pair_params(self, first: Span, second: Span) -> dict[str, Any]:
         """Return the message values that name two units and when and where they run."""
@@ -238,19 +247,20 @@ class _Run:
         """person-overlap: a performer or accompanist in two units too close in time (travel counted); one conflict per pair of units."""
         together: dict[tuple[str, str], set[int]] = defaultdict(set)
         pairs: dict[tuple[str, str], tuple[Span, Span]] = {}
-        travel = self.problem.travel
+        travel = self.checker.travel
         for person in self.people:
             spans = self.unit_spans(self.checker.person_units[person])
             for first, second in clashes(spans, travel, self.checker.longest_travel):
                 pair = (first.owner, second.owner)
-                together[pair].add(person)
-                pairs[pair] = (first, second)
+                if pair in pairs or self.touches(pair):
+                    together[pair].add(person)
+                    pairs[pair] = (first, second)
         for pair, people in together.items():
             first, second = pairs[pair]
             yield new_conflict(
                 "person-overlap", units=pair, sessions=(self.placed[pair[0]].session, self.placed[pair[1]].session),
                 people=people, names=names_of(self.problem, people),
-                travel=minutes_up(self.problem.travel(first.venue, second.venue)), **self.pair_params(first, second),
+                travel=minutes_up(travel(first.venue, second.venue)), **self.pair_params(first, second),
             )
 
     def teacher_overlaps(self) -> Iterator[Conflict]:
@@ -259,7 +269,7 @@ class _Run:
         for teacher in sorted(teachers):
             spans = self.unit_spans(self.checker.teacher_units[teacher])
             for first, second in clashes(spans):
-                if first.venue != second.venue:
+                if first.venue != second.venue and self.touches((first.owner, second.owner)):
                     yield new_conflict(
                         "teacher-overlap", units=(first.owner, second.owner), people=[teacher],
                         name=self.problem.person_name(teacher), **self.pair_params(first, second),
@@ -280,15 +290,17 @@ class _Run:
             # No availability recorded means none was asked for: the adjudicator can come any time.
             if adjudicator and adjudicator.available:
                 for session in sessions:
-                    if not inside_any(session.window, adjudicator.available):
+                    if self.touches(sessions=[session.id]) and not inside_any(session.window, adjudicator.available):
                         yield new_conflict(
                             "adjudicator-unavailable", sessions=[session.id], adjudicators=[adjudicator_id],
                             adjudicator=name, session=session.name, day=day_name(session.start.date()),
                             start=clock(session.start), end=clock(session.end, session.start.date()),
                         )
             spans = [Span(s.start, s.end, s.venue_id, s) for s in sessions]
-            for first, second in clashes(spans, problem.travel, self.checker.longest_travel):
+            for first, second in clashes(spans, self.checker.travel, self.checker.longest_travel):
                 one, two = first.owner, second.owner
+                if not self.touches(sessions=(one.id, two.id)):
+                    continue
                 yield new_conflict(
                     "adjudicator-overlap", sessions=(one.id, two.id), adjudicators=[adjudicator_id], adjudicator=name,
                     travel=minutes_up(problem.travel(one.venue_id, two.venue_id)), **self.session_pair_params(one, two),
@@ -382,7 +394,7 @@ class _Run:
             # A venue with no opening hours recorded is open whenever the festival runs.
             if venue and venue.opening:
                 for session in by_venue[venue_id]:
-                    if not inside_any(session.window, venue.opening):
+                    if self.touches(sessions=[session.id]) and not inside_any(session.window, venue.opening):
                         yield new_conflict(
                             "venue-closed", sessions=[session.id], session=session.name, venue=venue.name,
                             day=day_name(session.start.date()), start=clock(session.start),
@@ -390,6 +402,8 @@ class _Run:
                         )
             spans = [Span(s.start, s.end, venue_id, s) for s in by_venue[venue_id]]
             for first, second in clashes(spans):
+                if not self.touches(sessions=(first.owner.id, second.owner.id)):
+                    continue
                 yield new_conflict("venue-overlap", sessions=(first.owner.id, second.owner.id),
                                 **self.session_pair_params(first.owner, second.owner))
 
