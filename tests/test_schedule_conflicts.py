@@ -484,7 +484,7 @@ def test_messages_render_in_english_and_french_and_escape_names(app):
             french_title = str(conflict.title)
     assert "must be in class A (Hall, 09:00–09:30) and in class B (Studio, 09:40–09:50)" in english
     assert "Saturday 14 March" in english and "15 minutes" in english
-    assert "doit être" in french and "samedi 14 mars" in french and "15 minutes" in french
+    assert "comptent toutes deux" in french and "samedi 14 mars" in french and "15 minutes" in french
     assert title != french_title
     assert "<b>" not in page and "&lt;b&gt;Zoë&lt;/b&gt; O&#39;Brien" in page
 
