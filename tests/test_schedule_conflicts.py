@@ -501,3 +501,15 @@ def test_every_message_renders_in_both_languages(app):
                 french = str(conflict.message)
             assert english and french and english != french, conflict.code
             assert "%(" not in english and "%(" not in french
+
+
+def test_days_in_a_message_follow_the_readers_language(app):
+    """Days are written when the message is shown, in the reader's language, not when the check ran."""
+    sessions = (Session(1, "Sat", 1, at(9), at(12)), Session(2, "Sun", 1, at(9, day=1), at(12, day=1)))
+    problem = festival(solo("a", 1), solo("b", 2), sessions=sessions, together=(KeepTogether(4, frozenset({1, 2})),))
+    [conflict] = found(problem, schedule(a=(1, at(9)), b=(2, at(9, day=1))), "together-not-kept")
+    with app.test_request_context():
+        with force_locale("en"):
+            assert "are on Saturday 14 March, Sunday 15 March." in str(conflict.message)
+        with force_locale("fr"):
+            assert "ont lieu le samedi 14 mars, dimanche 15 mars." in str(conflict.message)

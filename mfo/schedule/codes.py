@@ -196,7 +196,7 @@ class Conflict:
 
 
 def new_conflict(code: str, *, units: Iterable[str] = (), sessions: Iterable[int] = (), people: Iterable[int] = (),
-              adjudicators: Iterable[int] = (), variant: str = "", **params: Any) -> Conflict:
+                 adjudicators: Iterable[int] = (), variant: str = "", **params: Any) -> Conflict:
     """Return a conflict with its involved ids sorted (so its identity does not depend on the order found)."""
     return Conflict(
         code, tuple(sorted(set(units))), tuple(sorted(set(sessions))), tuple(sorted(set(people))),
@@ -229,6 +229,12 @@ def day_text(day: date) -> str:
 def day_name(day: date) -> LazyString:
     """Return a day for a message, written in the reader's language when the message is rendered."""
     return LazyString(day_text, day)
+
+
+def days_name(days: Iterable[date]) -> LazyString:
+    """Return days for a message ("Saturday 14 March, Sunday 15 March"), written when the message is rendered."""
+    days = tuple(days)
+    return LazyString(lambda: ", ".join(day_text(day) for day in days))
 
 
 def names_of(problem: Problem, people: Iterable[int]) -> str:

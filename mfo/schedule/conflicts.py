@@ -24,7 +24,7 @@ from mfo.schedule.codes import (
     age_range,
     clock,
     day_name,
-    day_text,
+    days_name,
     minutes_up,
     names_of,
     new_conflict,
@@ -364,10 +364,10 @@ class _Run:
                 involved = {"units": [key], "sessions": [session_id], "unit": label, "session": session.name}
                 if placed.start < session.start:
                     yield new_conflict("session-overrun", **involved, variant="early", reason="early",
-                                    start=clock(placed.start), session_start=clock(session.start))
+                                       start=clock(placed.start), session_start=clock(session.start))
                 if placed.end > session.end:
                     yield new_conflict("session-overrun", **involved, variant="late", reason="late",
-                                    end=clock(placed.end, day), session_end=clock(session.end, day))
+                                       end=clock(placed.end, day), session_end=clock(session.end, day))
                 for pause in session.breaks:
                     if Window(placed.start, placed.end).overlaps(pause):
                         yield new_conflict(
@@ -405,7 +405,7 @@ class _Run:
                 if not self.touches(sessions=(first.owner.id, second.owner.id)):
                     continue
                 yield new_conflict("venue-overlap", sessions=(first.owner.id, second.owner.id),
-                                **self.session_pair_params(first.owner, second.owner))
+                                   **self.session_pair_params(first.owner, second.owner))
 
     def requests(self) -> Iterator[Conflict]:
         """request-unavailable: a person's unit running in a window they asked to be kept free."""
@@ -453,7 +453,7 @@ class _Run:
                 "together-not-kept", units=keys, sessions=[self.placed[key].session for key in keys],
                 people=request.person_ids, variant=f"together-{request.id}", mode=request.mode,
                 who=request.label or names_of(problem, request.person_ids), classes=labels,
-                days=", ".join(str(day_text(day)) for day in days),
+                days=days_name(days),
             )
 
     def age_order(self) -> Iterator[Conflict]:
