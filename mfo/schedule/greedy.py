@@ -1,0 +1,92 @@
+"""A quick first schedule: each unit at the earliest start where it breaks no rule, hardest units first.
+
+The solver starts its search from this schedule (CP-SAT takes it as a hint), so a large festival
+has a schedule without errors in a second, which the search then improves; when a unit finds no
+place here, the search still looks for one. It works on the solver's minute grid and reads the
+same starts (`Grid.options`), so it breaks no rule the solver keeps: sessions, breaks, hours,
+adjudicators, pianos, people's unavailable windows, and each person in one unit at a time with the
+travel time between venues.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from mfo.schedule.grid import Grid, Starts
+from mfo.schedule.problem import Placement
+
+# Where a unit goes on the grid: its session and its start minute.
+Spot = tuple[int, int]
+
+
+def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dict[str, Placement],
+              preferred: dict[str, Spot] | None = None) -> dict[str, Spot]:
+    """Return a session and start minute for as many units as fit, around the pinned ones, keeping preferred spots that fit."""
+    problem = grid.problem
+    sessions: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    people: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+
+    def book(key: str, session_id: int, start: int, length: int) -> None:
+        sessions[session_id].append((start, start + length))
+        venue = problem.sessions[session_id].venue_id
+        for person in problem.units[key].people:
+            people[person].append((start, start + length, venue))
+
+    for key, pin in pins.items():
+        start = grid.floor(pin.start)
+        book(key, pin.session_id, start, grid.ceil(pin.start + timedelta(seconds=problem.units[key].seconds)) - start)
+    spots: dict[str, Spot] = {}
+    # The current schedule's places are kept where they break no rule: the organizer's work is the starting point.
+    for key, (session_id, start) in sorted((preferred or {}).items(), key=lambda item: item[1][1]):
+        starts = options.get(key, {}).get(session_id, [])
+        length = grid.length(problem.units[key])
+        if _earliest([(start, start)], length, _blocked(grid, key, session_id, sessions, people)) is not None and any(
+                lo <= start <= hi for lo, hi in starts):
+            spots[key] = (session_id, start)
+            book(key, session_id, start, length)
+    # Units with the fewest places and the most people go first: they are the hardest to fit late.
+    order = sorted(options, key=lambda key: (len(options[key]), -len(problem.units[key].people), -grid.length(problem.units[key]), key))
+    for key in order:
+        if key in spots:
+            continue
+        unit = problem.units[key]
+        length = grid.length(unit)
+        best: Spot | None = None
+        for session_id, starts in options[key].items():
+            start = _earliest(starts, length, _blocked(grid, key, session_id, sessions, people))
+            if start is not None and (best is None or start < best[1]):
+                best = (session_id, start)
+        if best is not None:
+            spots[key] = best
+            book(key, best[0], best[1], length)
+    return spots
+
+
+def _blocked(grid: Grid, key: str, session_id: int, sessions: dict[int, list[tuple[int, int]]],
+             people: dict[int, list[tuple[int, int, int]]]) -> list[tuple[int, int]]:
+    """Return the spans a unit may not meet in a session: its other units, and its people's units widened by the travel time."""
+    venue = grid.problem.sessions[session_id].venue_id
+    blocked = list(sessions[session_id])
+    for person in grid.problem.units[key].people:
+        for start, end, where in people[person]:
+            gap = grid.travel(where, venue)
+            blocked.append((start - gap, end + gap))
+    return blocked
+
+
+def _earliest(starts: list[Starts], length: int, blocked: list[tuple[int, int]]) -> int | None:
+    """Return the earliest start in the ranges at which [start, start + length) meets no blocked span."""
+    blocked = sorted(blocked)
+    for lo, hi in starts:
+        start = lo
+        moved = True
+        while moved and start <= hi:
+            moved = False
+            for a, b in blocked:
+                if a < start + length and start < b:
+                    start = b
+                    moved = True
+        if start <= hi:
+            return start
+    return None
