@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bench.schedule_instances import make_problem, naive_first_fit
@@ -219,3 +220,16 @@ def test_the_solver_leaves_less_idle_time_than_first_fit():
     assert errors(problem, result.schedule) == []
     naive_idle, _ = measures(problem, naive_first_fit(problem))
     assert result.idle_seconds < naive_idle
+
+
+def test_classes_that_fit_only_a_few_sessions_are_named_when_those_are_too_small():
+    """Piano classes needing the hall's piano need 1 h 30 of a 1 h session, though the discipline as a whole has room."""
+    problem = festival([Session(1, "Hall morning", 1, at(9), at(10), 1), Session(2, "Church", 2, at(9), at(12), 1)],
+                       [*(unit(f"class-{n}", [{n}], PIANO, 30) for n in (1, 2, 3)), unit("class-4", [{4}], PIANO, 10)])
+    problem.venues[2] = Venue(2, "Church", has_piano=False)
+    problem.units = {key: replace(item, needs_piano=key != "class-4") for key, item in problem.units.items()}
+    result = solve(problem, time_limit=10)
+    assert result.status == "infeasible"
+    assert str(result.reasons[0]) == "Classes 1, 2, 3 can only go in Hall morning, which hold 1 h; they need 1 h 30."
+    # The data error beside it is named too: one adjudicator in two rooms at once.
+    assert [reason.code for reason in result.reasons[1:]] == ["adjudicator-double"]

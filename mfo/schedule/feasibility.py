@@ -20,6 +20,8 @@ from mfo.schedule.problem import Schedule, Unit
 # What each reason says, filled in with its params when shown (a function each, so the words are marked for translation).
 MESSAGES: dict[str, Callable[..., Any]] = {
     "capacity": lambda **p: _l("The %(discipline)s sessions hold %(offered)s, the %(discipline)s classes need %(needed)s.", **p),
+    "capacity-sessions": lambda **p: _l(
+        "Classes %(units)s can only go in %(sessions)s, which hold %(offered)s; they need %(needed)s.", **p),
     "capacity-total": lambda **p: _l("The sessions hold %(offered)s, the classes need %(needed)s.", **p),
     "no-judge": lambda **p: _l("Class %(unit)s: no session's adjudicator judges %(discipline)s.", **p),
     "conflict": lambda **p: _l(
@@ -165,11 +167,38 @@ def capacity_reasons(grid: Grid, options: dict[str, dict[int, list]]) -> list[Re
         if needed > offered:
             name = problem.discipline_name(discipline_id)
             reasons.append(Reason("capacity", {"discipline": name, "offered": hours(offered), "needed": hours(needed)}))
+    if not reasons:
+        reasons += _narrow_capacity(grid, options)
     offered = sum(grid.offered(sid) for sid in problem.sessions)
     needed = sum(grid.length(unit) for unit in problem.units.values())
     if needed > offered and not reasons:
         reasons.append(Reason("capacity-total", {"offered": hours(offered), "needed": hours(needed)}))
     return reasons
+
+
+def _narrow_capacity(grid: Grid, options: dict[str, dict[int, list]]) -> list[Reason]:
+    """Return the groups of units that can only go in a few sessions and need more time than those hold."""
+    problem = grid.problem
+    places = {key: frozenset(found) for key, found in options.items() if found}
+    reasons = []
+    for sessions in sorted(set(places.values()), key=len):
+        keys = sorted((key for key, found in places.items() if found <= sessions), key=lambda key: problem.units[key].label)
+        offered = sum(grid.offered(sid) for sid in sessions)
+        needed = sum(grid.length(problem.units[key]) for key in keys)
+        if needed > offered:
+            names = sorted(problem.sessions[sid].name for sid in sessions)
+            reasons.append(Reason("capacity-sessions", {
+                "units": _some([problem.units[key].label for key in keys]), "sessions": _some(names),
+                "offered": hours(offered), "needed": hours(needed)}))
+            break
+    return reasons
+
+
+def _some(names: list[str], shown: int = 6) -> str:
+    """Return a list of names for a message, the first few and how many more."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} (+{len(names) - shown})"
 
 
 def person_reasons(grid: Grid, options: dict[str, dict[int, list]]) -> list[Reason]:

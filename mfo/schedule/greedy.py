@@ -27,11 +27,20 @@ def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dic
     sessions: dict[int, list[tuple[int, int]]] = defaultdict(list)
     people: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
 
+    days: dict[int, dict[int, tuple[int, int, int]]] = defaultdict(dict)
+    counts: dict[int, int] = defaultdict(int)
+    for unit in problem.units.values():
+        for person in unit.people:
+            counts[person] += 1
+
     def book(key: str, session_id: int, start: int, length: int) -> None:
         sessions[session_id].append((start, start + length))
         venue = problem.sessions[session_id].venue_id
+        day = grid.day_index(problem.sessions[session_id])
         for person in problem.units[key].people:
             people[person].append((start, start + length, venue))
+            first, last, busy = days[person].get(day, (start, start + length, 0))
+            days[person][day] = (min(first, start), max(last, start + length), busy + length)
 
     for key, pin in pins.items():
         start = grid.floor(pin.start)
@@ -52,15 +61,36 @@ def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dic
             continue
         unit = problem.units[key]
         length = grid.length(unit)
-        best: Spot | None = None
+        best: tuple[int, int, int, int] | None = None
         for session_id, starts in options[key].items():
-            start = _earliest(starts, length, _blocked(grid, key, session_id, sessions, people))
-            if start is not None and (best is None or start < best[1]):
-                best = (session_id, start)
+            blocked = _blocked(grid, key, session_id, sessions, people)
+            day = grid.day_index(problem.sessions[session_id])
+            # Beside its people's other units (where they wait least), or the earliest place the session has free.
+            near = [start for start, end in blocked for start in (end, start - length)]
+            for start in {_earliest(starts, length, blocked), *near}:
+                if start is None or not any(lo <= start <= hi for lo, hi in starts) or _meets(start, length, blocked):
+                    continue
+                cost = sum(_waiting(days[person], day, start, length) for person in unit.people if counts[person] > 1)
+                if best is None or (cost, start) < best[:2]:
+                    best = (cost, start, session_id, day)
         if best is not None:
-            spots[key] = best
-            book(key, best[0], best[1], length)
+            cost, start, session_id, day = best
+            spots[key] = (session_id, start)
+            book(key, session_id, start, length)
     return spots
+
+
+def _waiting(days: dict[int, tuple[int, int, int]], day: int, start: int, length: int) -> int:
+    """Return how much longer a person would wait (minutes) with one more unit, or an hour for a day they would not come."""
+    if day not in days:
+        return 60 if days else 0
+    first, last, _ = days[day]
+    return max(last, start + length) - min(first, start) - (last - first) - length
+
+
+def _meets(start: int, length: int, blocked: list[tuple[int, int]]) -> bool:
+    """Return whether [start, start + length) meets a blocked span."""
+    return any(a < start + length and start < b for a, b in blocked)
 
 
 def _blocked(grid: Grid, key: str, session_id: int, sessions: dict[int, list[tuple[int, int]]],
