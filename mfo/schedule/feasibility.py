@@ -41,7 +41,8 @@ MESSAGES: dict[str, Callable[..., Any]] = {
         "Session %(session)s lies wholly outside its adjudicator's availability or its venue's opening hours.", **p),
     "adjudicator-double": lambda **p: _l("%(person)s judges %(session)s and %(other)s at the same time.", **p),
     "unplaced": lambda **p: _l("Class %(unit)s could not be placed without a conflict.", **p),
-    "no-solution": lambda **p: _l("The solver found no schedule without errors in the time it was given.", **p),
+    "no-solution": lambda **p: _l(
+        "The solver found no schedule without errors in the time it was given; the hardest classes to place were %(units)s.", **p),
     "infeasible": lambda **p: _l("No schedule without errors exists, though no single session, class or person explains why.", **p),
 }
 
@@ -188,13 +189,13 @@ def _narrow_capacity(grid: Grid, options: dict[str, dict[int, list]]) -> list[Re
         if needed > offered:
             names = sorted(problem.sessions[sid].name for sid in sessions)
             reasons.append(Reason("capacity-sessions", {
-                "units": _some([problem.units[key].label for key in keys]), "sessions": _some(names),
+                "units": some([problem.units[key].label for key in keys]), "sessions": some(names),
                 "offered": hours(offered), "needed": hours(needed)}))
             break
     return reasons
 
 
-def _some(names: list[str], shown: int = 6) -> str:
+def some(names: list[str], shown: int = 6) -> str:
     """Return a list of names for a message, the first few and how many more."""
     if len(names) <= shown:
         return ", ".join(names)

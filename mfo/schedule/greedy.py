@@ -21,8 +21,27 @@ Spot = tuple[int, int]
 
 
 def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dict[str, Placement],
-              preferred: dict[str, Spot] | None = None) -> dict[str, Spot]:
-    """Return a session and start minute for as many units as fit, around the pinned ones, keeping preferred spots that fit."""
+              preferred: dict[str, Spot] | None = None, rounds: int = 5) -> dict[str, Spot]:
+    """Return a session and start minute for as many units as fit, around the pinned ones, keeping preferred spots that fit.
+
+    A unit left without a place goes first in the next round (the "squeaky wheel"), for a few rounds.
+    """
+    first: list[str] = []
+    best: dict[str, Spot] = {}
+    for _ in range(rounds):
+        spots = _one_round(grid, options, pins, preferred or {}, first)
+        if len(spots) > len(best):
+            best = spots
+        missing = [key for key in options if key not in spots]
+        if not missing:
+            break
+        first = missing + [key for key in first if key not in missing]
+    return best
+
+
+def _one_round(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dict[str, Placement], preferred: dict[str, Spot],
+               first: list[str]) -> dict[str, Spot]:
+    """Place the units one by one, the given ones first, then the hardest; return the places found."""
     problem = grid.problem
     sessions: dict[int, list[tuple[int, int]]] = defaultdict(list)
     people: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -47,7 +66,7 @@ def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dic
         book(key, pin.session_id, start, grid.ceil(pin.start + timedelta(seconds=problem.units[key].seconds)) - start)
     spots: dict[str, Spot] = {}
     # The current schedule's places are kept where they break no rule: the organizer's work is the starting point.
-    for key, (session_id, start) in sorted((preferred or {}).items(), key=lambda item: item[1][1]):
+    for key, (session_id, start) in sorted(preferred.items(), key=lambda item: item[1][1]):
         starts = options.get(key, {}).get(session_id, [])
         length = grid.length(problem.units[key])
         if _earliest([(start, start)], length, _blocked(grid, key, session_id, sessions, people)) is not None and any(
@@ -55,7 +74,9 @@ def first_fit(grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dic
             spots[key] = (session_id, start)
             book(key, session_id, start, length)
     # Units with the fewest places and the most people go first: they are the hardest to fit late.
-    order = sorted(options, key=lambda key: (len(options[key]), -len(problem.units[key].people), -grid.length(problem.units[key]), key))
+    rank = {key: index for index, key in enumerate(first)}
+    order = sorted(options, key=lambda key: (rank.get(key, len(rank)), len(options[key]), -len(problem.units[key].people),
+                                             -grid.length(problem.units[key]), key))
     for key in order:
         if key in spots:
             continue

@@ -24,11 +24,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from itertools import combinations
 
 from ortools.sat.python import cp_model
 
-from mfo.schedule.feasibility import Reason, data_notes, prechecks
+from mfo.schedule.feasibility import Reason, data_notes, prechecks, some
 from mfo.schedule.greedy import Spot, first_fit
 from mfo.schedule.grid import Grid, Starts
 from mfo.schedule.problem import Placement, Problem, Schedule
@@ -189,22 +190,48 @@ class _Model:
             self._travel(first, second)
 
     def _travel(self, first: str, second: str) -> None:
-        """Keep two units that share a person apart by the travel time when they are in different venues."""
+        """Keep two units that share a person apart by the travel time between the venues they are in."""
         venues_a, venues_b = self.venues(first), self.venues(second)
-        travel = max((self.grid.travel(a, b) for a in venues_a for b in venues_b if a != b), default=0)
-        if travel == 0:
+        times = {self.grid.travel(a, b) for a in venues_a for b in venues_b if a != b}
+        if not times or max(times) == 0:
             return
         model = self.model
-        different = model.new_bool_var(f"apart {first} {second}")
-        for venue in venues_a | venues_b:
-            in_a = sum(p for sid, p in self.present[first].items() if self.problem.sessions[sid].venue_id == venue)
-            in_b = sum(p for sid, p in self.present[second].items() if self.problem.sessions[sid].venue_id == venue)
-            model.add(different >= in_a - in_b)
+        if len(times) == 1:
+            # One travel time for every pair of venues: "different venues" is all the model needs to know.
+            different = model.new_bool_var(f"apart {first} {second}")
+            for venue in venues_a | venues_b:
+                model.add(different >= self.in_venue(first, venue) - self.in_venue(second, venue))
+            gap = times.pop() * different
+        else:
+            # Travel times that differ by pair: the gap is read from the table of venue pairs.
+            size = len(self.venue_order)
+            gap = model.new_int_var(0, max(times), f"gap {first} {second}")
+            index = model.new_int_var(0, size * size - 1, f"venues {first} {second}")
+            model.add(index == self.venue_index(first) * size + self.venue_index(second))
+            model.add_element(index, self.travel_table, gap)
         before = model.new_bool_var(f"{first} before {second}")
         both = [self.placed[first], self.placed[second]] if self.relax else []
         start_a, start_b = self.start[first], self.start[second]
-        model.add(start_a + self.length[first] + travel * different <= start_b).only_enforce_if([before, *both])
-        model.add(start_b + self.length[second] + travel * different <= start_a).only_enforce_if([~before, *both])
+        model.add(start_a + self.length[first] + gap <= start_b).only_enforce_if([before, *both])
+        model.add(start_b + self.length[second] + gap <= start_a).only_enforce_if([~before, *both])
+
+    def in_venue(self, key: str, venue: int) -> cp_model.LinearExprT:
+        """Return 1 when a unit is in a venue, 0 otherwise, as a linear expression."""
+        return sum(p for sid, p in self.present[key].items() if self.problem.sessions[sid].venue_id == venue)
+
+    def venue_index(self, key: str) -> cp_model.LinearExprT:
+        """Return the position of a unit's venue among the festival's venues, as a linear expression."""
+        return sum(self.venue_order.index(self.problem.sessions[sid].venue_id) * p for sid, p in self.present[key].items())
+
+    @cached_property
+    def venue_order(self) -> list[int]:
+        """Return the festival's venues in a fixed order."""
+        return sorted(self.problem.venues)
+
+    @cached_property
+    def travel_table(self) -> list[int]:
+        """Return the travel minutes between each pair of venues, row by row in venue order."""
+        return [self.grid.travel(a, b) for a in self.venue_order for b in self.venue_order]
 
     def _day_flag(self, key: str, day: int, sessions: list[int]) -> cp_model.IntVar:
         """Return a literal true when a unit is on a day."""
@@ -361,11 +388,12 @@ def _complete_hint(built: _Model, time_limit: float, started: float, workers: in
     The first schedule names only each unit's session and start; CP-SAT then has to work out the
     thousands of other variables (who is on which day, first and last times) before it holds a
     solution, which took it half a minute at 1,200 entries. Solving with the hinted places fixed
-    takes well under a second and yields them all.
+    takes about a second there and yields them all.
     """
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
-    solver.parameters.max_time_in_seconds = max(0.1, min(10.0, time_limit / 4 - (time.monotonic() - started)))
+    # Up to two fifths of the time: at 3,000 entries on a loaded 2-core machine it takes a dozen seconds (presolve).
+    solver.parameters.max_time_in_seconds = max(0.1, 0.4 * time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = workers
     if solver.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -390,6 +418,7 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
         return SolveResult("infeasible", reasons=reasons + data_notes(grid), wall_seconds=time.monotonic() - started)
     preferred = {key: (p.session_id, grid.floor(p.start)) for key, p in (current.placements.items() if current else ()) if key not in pins}
     spots = first_fit(grid, options, pins, preferred)
+    greedy_seconds = time.monotonic() - started
     built = _Model(problem, grid, options, pins, weights)
     built.hint(spots)
     first = _complete_hint(built, time_limit, started, workers) if len(spots) == len(options) else None
@@ -405,15 +434,23 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _answer(problem, built.schedule(solver.value), "optimal" if status == cp_model.OPTIMAL else "feasible",
                        solver.objective_value, started, first_seconds if first_seconds is not None else watcher.first)
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"The schedule model is invalid: {built.model.validate()}")
     if first is not None and status != cp_model.INFEASIBLE:
         # The search stopped before it had repeated the first schedule, which breaks no rule: that is the answer.
         return _answer(problem, built.schedule(first.value), "feasible", first.objective_value, started, first_seconds)
+    if len(spots) == len(options) and status != cp_model.INFEASIBLE:
+        # Not even the first schedule's other variables were worked out in time; its places are still right.
+        placements = dict(pins) | {key: Placement(key, sid, grid.moment(start)) for key, (sid, start) in spots.items()}
+        return _answer(problem, Schedule(placements), "feasible", None, started, greedy_seconds)
     if status == cp_model.INFEASIBLE:
         return _explain(problem, grid, options, pins, weights, time_limit, started, workers)
-    return SolveResult("unknown", reasons=[Reason("no-solution"), *data_notes(grid)], wall_seconds=time.monotonic() - started)
+    hardest = some(sorted(problem.units[key].label for key in options if key not in spots))
+    reasons = [Reason("no-solution", {"units": hardest}), *data_notes(grid)]
+    return SolveResult("unknown", reasons=reasons, wall_seconds=time.monotonic() - started)
 
 
-def _answer(problem: Problem, schedule: Schedule, status: str, objective: float, started: float, first: float | None) -> SolveResult:
+def _answer(problem: Problem, schedule: Schedule, status: str, objective: float | None, started: float, first: float | None) -> SolveResult:
     """Return a found schedule with its measures."""
     idle, days = measures(problem, schedule)
     return SolveResult(status, schedule, [], idle, days, objective, time.monotonic() - started, first)
