@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bench.schedule_instances import make_problem, naive_first_fit
+from mfo.schedule.greedy import first_fit
+from mfo.schedule.grid import Grid
 from mfo.schedule.problem import (
     Adjudicator,
     Performance,
@@ -233,3 +235,21 @@ def test_classes_that_fit_only_a_few_sessions_are_named_when_those_are_too_small
     assert str(result.reasons[0]) == "Classes 1, 2, 3 can only go in Hall morning, which hold 1 h; they need 1 h 30."
     # The data error beside it is named too: one adjudicator in two rooms at once.
     assert [reason.code for reason in result.reasons[1:]] == ["adjudicator-double"]
+
+
+def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkeypatch):
+    """Past the full model's size the solver only moves start times: still no errors, and no more waiting than its first schedule."""
+    from mfo.schedule import solver
+
+    monkeypatch.setattr(solver, "FULL_MODEL_LIMIT", 0)
+    problem = make_problem(entries=150, venues=2, days=1, seed=1)
+    grid = Grid(problem)
+    spots = first_fit(grid, {key: grid.options(item) for key, item in problem.units.items()}, {})
+    first = Schedule({key: Placement(key, session_id, grid.moment(start)) for key, (session_id, start) in spots.items()})
+    heard = []
+    result = solve(problem, time_limit=5, progress=lambda *report: heard.append(report))
+    assert result.status == "feasible" and heard
+    assert errors(problem, result.schedule) == []
+    sessions = {key: placement.session_id for key, placement in result.schedule.placements.items()}
+    assert sessions == {key: placement.session_id for key, placement in first.placements.items()}
+    assert result.idle_seconds < measures(problem, first)[0]
