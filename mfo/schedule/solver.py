@@ -6,9 +6,14 @@ piano when needed, and a start clear of breaks, hours and its people's unavailab
 optional interval sharing that start; exactly one is present. Each session's intervals do not
 overlap. Each person in several units has their units' intervals in one NoOverlap, and each pair
 of their units that may land in different venues is kept apart by the travel time: "u before w
-or w before u, with `travel x different-venue` between them". The travel of a pair is the
-longest between the venues its two units may use (exact when the festival has one travel time,
-safe otherwise). Pinned units are fixed intervals; the current schedule is the hint.
+or w before u, with the travel time between their venues between them" (`travel x
+different-venue` when the festival has one travel time, a lookup in the venue-pair table when it
+sets several). Pinned units are fixed intervals.
+
+The search starts from a whole solution: a first schedule (`mfo.schedule.greedy`, which keeps the
+current schedule's places that break no rule) with the model's other variables worked out from
+it. A festival too large for the full model keeps that schedule's sessions and only its times are
+improved (`mfo.schedule.retime`).
 
 The objective, in the order of `Weights`' defaults: the warnings it can see cheaply (keep-together
 requests split over days, long waits), the idle time of every performer and accompanist with more
