@@ -188,8 +188,9 @@ class Problem:
     travel_default: timedelta = DEFAULT_TRAVEL
     travel_pairs: dict[frozenset[int], timedelta] = field(default_factory=dict)
     long_wait: timedelta = LONG_WAIT
-    # Names for messages: person id -> "First Last".
+    # Names for messages: person id -> "First Last"; discipline id -> "Piano".
     person_names: dict[int, str] = field(default_factory=dict)
+    discipline_names: dict[int, str] = field(default_factory=dict)
 
     def travel(self, venue_a: int, venue_b: int) -> timedelta:
         """Return the time a person needs between two venues (none within one venue)."""
@@ -200,6 +201,12 @@ class Problem:
     def person_name(self, person_id: int) -> str:
         """Return a person's name for a message (their id when no name is known)."""
         return self.person_names.get(person_id, f"#{person_id}")
+
+    def discipline_name(self, discipline_id: int | None) -> str:
+        """Return a discipline's name for a message (its id when no name is known)."""
+        if discipline_id is None:
+            return "-"
+        return self.discipline_names.get(discipline_id, f"#{discipline_id}")
 
 
 @dataclass

@@ -1,0 +1,255 @@
+"""The solver proposes schedules with no error conflicts, keeps pins, and says why when none exists."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bench.schedule_instances import make_problem, naive_first_fit
+from mfo.schedule.greedy import first_fit
+from mfo.schedule.grid import Grid
+from mfo.schedule.problem import (
+    Adjudicator,
+    Performance,
+    Placement,
+    Problem,
+    Schedule,
+    Session,
+    Unavailable,
+    Unit,
+    Venue,
+    Window,
+)
+from mfo.schedule.solver import Weights, measures, solve
+
+PIANO, VOICE = 1, 3
+DAY = datetime(2027, 3, 1)
+
+
+def at(hour: float) -> datetime:
+    """Return a time on the festival's day."""
+    return DAY + timedelta(minutes=round(hour * 60))
+
+
+def unit(key: str, people: list[set[int]], discipline: int = PIANO, minutes: int = 10, **extra) -> Unit:
+    """Return a class whose entries have the given performers, each entry `minutes` long."""
+    entries = tuple(Performance(index, minutes * 60, frozenset(group), **extra) for index, group in enumerate(people))
+    return Unit(key, int(key.split("-")[1]), key.split("-")[1], discipline_id=discipline, entries=entries)
+
+
+def festival(sessions: list[Session], units: list[Unit], adjudicators: list[Adjudicator] | None = None, **extra) -> Problem:
+    """Return a problem with two venues with pianos, a piano and voice adjudicator, and the given sessions and units."""
+    judges = adjudicators or [Adjudicator(1, 900, "Ada", frozenset({PIANO, VOICE}))]
+    return Problem(
+        festival_id=1, venues={1: Venue(1, "Hall"), 2: Venue(2, "Church")}, adjudicators={a.id: a for a in judges},
+        sessions={s.id: s for s in sessions}, units={u.key: u for u in units}, discipline_names={PIANO: "Piano", VOICE: "Voice"}, **extra)
+
+
+def window(problem: Problem, schedule: Schedule, key: str) -> Window:
+    """Return when a unit runs in a schedule."""
+    found = schedule.window(problem, key)
+    assert found is not None, f"{key} is not placed"
+    return found
+
+
+def errors(problem: Problem, schedule: Schedule) -> list[str]:
+    """Return every error in a schedule, found by comparing every pair (the slow, obvious way)."""
+    found = []
+    keys = list(problem.units)
+    for key in keys:
+        if key not in schedule.placements:
+            found.append(f"{key} unplaced")
+            continue
+        placed, span, item = schedule.placements[key], window(problem, schedule, key), problem.units[key]
+        session = problem.sessions[placed.session_id]
+        judge = problem.adjudicators[session.adjudicator_id]
+        if not session.window.contains(span):
+            found.append(f"{key} outside {session.name}")
+        if any(pause.overlaps(span) for pause in session.breaks):
+            found.append(f"{key} crosses a break")
+        if judge.available and not any(w.contains(span) for w in judge.available):
+            found.append(f"{key} outside the adjudicator's hours")
+        venue = problem.venues[session.venue_id]
+        if venue.opening and not any(w.contains(span) for w in venue.opening):
+            found.append(f"{key} outside the venue's hours")
+        if item.needs_piano and not venue.has_piano:
+            found.append(f"{key} without a piano")
+        if item.discipline_id not in judge.discipline_ids or session.discipline_id not in (None, item.discipline_id):
+            found.append(f"{key} judged by the wrong adjudicator")
+        for entry in item.entries:
+            if entry.school_id in judge.conflict_school_ids or {entry.teacher_id, *entry.performer_ids} & judge.conflict_person_ids:
+                found.append(f"{key} judged with a conflict of interest")
+        for request in problem.unavailable:
+            if request.person_id in item.people and request.window.overlaps(span):
+                found.append(f"{key} in a person's unavailable time")
+    for index, first in enumerate(keys):
+        for second in keys[index + 1:]:
+            if first not in schedule.placements or second not in schedule.placements:
+                continue
+            a, b = window(problem, schedule, first), window(problem, schedule, second)
+            pa, pb = schedule.placements[first], schedule.placements[second]
+            if pa.session_id == pb.session_id and a.overlaps(b):
+                found.append(f"{first} and {second} overlap")
+            if problem.units[first].people & problem.units[second].people:
+                gap = problem.travel(problem.sessions[pa.session_id].venue_id, problem.sessions[pb.session_id].venue_id)
+                if a.start < b.end + gap and b.start < a.end + gap:
+                    found.append(f"{first} and {second} share a person without the time between them")
+    return found
+
+
+def test_a_small_festival_is_solved_to_optimal():
+    """Three classes in one session, one performer in two of them: proved optimal, no errors, no idle time left."""
+    problem = festival([Session(1, "Morning", 1, at(9), at(12), 1)],
+                       [unit("class-1", [{1}, {2}]), unit("class-2", [{3}]), unit("class-3", [{1}, {4}])])
+    result = solve(problem, time_limit=10)
+    assert result.status == "optimal"
+    assert errors(problem, result.schedule) == []
+    # Performer 1 plays back to back: their two classes touch.
+    a, b = sorted((window(problem, result.schedule, "class-1"), window(problem, result.schedule, "class-3")), key=lambda w: w.start)
+    assert a.end == b.start
+    assert result.idle_seconds == 0
+
+
+def test_a_person_in_two_venues_gets_the_travel_time():
+    """A singer in a piano class in the hall and a voice class in the church at the same hours needs 25 minutes between."""
+    sessions = [Session(1, "Hall", 1, at(9), at(10), 1, PIANO), Session(2, "Church", 2, at(9), at(10), 1, VOICE)]
+    problem = festival(sessions, [unit("class-1", [{1}], PIANO, 15), unit("class-2", [{1}], VOICE, 15)],
+                       travel_pairs={frozenset((1, 2)): timedelta(minutes=25)})
+    result = solve(problem, time_limit=10)
+    assert result.status == "optimal"
+    a, b = sorted((window(problem, result.schedule, "class-1"), window(problem, result.schedule, "class-2")), key=lambda w: w.start)
+    assert b.start - a.end >= timedelta(minutes=25)
+    assert errors(problem, result.schedule) == []
+
+
+def test_pins_keep_their_place_and_others_move_around_them():
+    """A pinned class stays exactly where the organizer put it, even at an odd second; the others fit around it."""
+    pinned = Placement("class-1", 1, at(9.5) + timedelta(seconds=20), pinned=True)
+    units = [unit(f"class-{n}", [{n}], minutes=30) for n in (1, 2, 3)]
+    problem = festival([Session(1, "Morning", 1, at(9), at(11), 1)], units)
+    result = solve(problem, Schedule({"class-1": pinned}), time_limit=10)
+    assert result.status in ("optimal", "feasible")
+    assert result.schedule.placements["class-1"] == pinned
+    assert errors(problem, result.schedule) == []
+
+
+def test_a_persons_unavailable_window_is_respected():
+    """A performer who cannot come before 10:00 plays at 10:00 or later, although 9:00 is free."""
+    problem = festival([Session(1, "Morning", 1, at(9), at(12), 1)], [unit("class-1", [{1}])],
+                       unavailable=(Unavailable(1, 1, Window(at(8), at(10))),))
+    result = solve(problem, time_limit=10)
+    assert window(problem, result.schedule, "class-1").start >= at(10)
+    assert errors(problem, result.schedule) == []
+
+
+def test_a_class_goes_only_to_an_adjudicator_who_judges_its_discipline():
+    """A voice class goes to the session of the voice adjudicator, though the piano one comes first and is empty."""
+    judges = [Adjudicator(1, 900, "Piano judge", frozenset({PIANO})), Adjudicator(2, 901, "Voice judge", frozenset({VOICE}))]
+    sessions = [Session(1, "Piano", 1, at(9), at(12), 1), Session(2, "Voice", 2, at(13), at(16), 2)]
+    problem = festival(sessions, [unit("class-1", [{1}], VOICE)], judges)
+    result = solve(problem, time_limit=10)
+    assert result.schedule.placements["class-1"].session_id == 2
+
+
+def test_no_class_is_judged_by_an_adjudicator_with_a_conflict_of_interest():
+    """An adjudicator who teaches at a school, or taught a performer, never judges their class."""
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO}), conflict_school_ids=frozenset({7}), conflict_person_ids=frozenset({2})),
+              Adjudicator(2, 901, "Bea", frozenset({PIANO}))]
+    sessions = [Session(1, "Ada's", 1, at(9), at(12), 1), Session(2, "Bea's", 2, at(13), at(14), 2)]
+    units = [unit("class-1", [{1}], school_id=7), unit("class-2", [{2}]), unit("class-3", [{3}])]
+    problem = festival(sessions, units, judges)
+    result = solve(problem, time_limit=10)
+    assert result.schedule.placements["class-1"].session_id == 2
+    assert result.schedule.placements["class-2"].session_id == 2
+    assert errors(problem, result.schedule) == []
+
+
+def test_a_festival_without_room_says_which_discipline_and_how_many_hours():
+    """Piano classes needing 2 h in piano sessions of 1 h: infeasible, and the reason names Piano and both lengths."""
+    sessions = [Session(1, "Piano", 1, at(9), at(10), 1, PIANO), Session(2, "Voice", 2, at(9), at(12), 1, VOICE)]
+    units = [unit(f"class-{n}", [{n}], PIANO, 20) for n in range(1, 7)]
+    result = solve(festival(sessions, units), time_limit=10)
+    assert result.status == "infeasible" and result.schedule is None
+    reason = next(r for r in result.reasons if r.code == "capacity")
+    assert reason.params == {"discipline": "Piano", "offered": "1 h", "needed": "2 h"}
+    assert str(reason) == "The Piano sessions hold 1 h, the Piano classes need 2 h."
+
+
+def test_a_class_no_session_accepts_gets_its_reason():
+    """A voice class with only piano adjudicators, and a piano class whose only adjudicator taught its performer."""
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO}), conflict_person_ids=frozenset({2}))]
+    units = [unit("class-1", [{1}], VOICE), unit("class-2", [{2}], PIANO)]
+    result = solve(festival([Session(1, "Morning", 1, at(9), at(12), 1)], units, judges), time_limit=10)
+    assert result.status == "infeasible"
+    codes = {r.params.get("unit"): r.code for r in result.reasons}
+    assert codes == {"1": "no-judge", "2": "conflict"}
+    assert "no session's adjudicator judges Voice" in str(next(r for r in result.reasons if r.code == "no-judge"))
+
+
+def test_when_only_the_search_proves_it_impossible_the_unplaceable_class_is_named():
+    """Two back-to-back sessions in two venues 15 minutes apart, one performer in a class filling each: one cannot be placed."""
+    sessions = [Session(1, "Hall", 1, at(9), at(9.5), 1, PIANO), Session(2, "Church", 2, at(9.5), at(10), 1, VOICE)]
+    problem = festival(sessions, [unit("class-1", [{1}], PIANO, 30), unit("class-2", [{1}], VOICE, 30)])
+    result = solve(problem, time_limit=10)
+    assert result.status == "infeasible"
+    assert [r.code for r in result.reasons] == ["unplaced"]
+    assert result.unplaced in (["class-1"], ["class-2"])
+
+
+def test_progress_is_reported_and_the_caller_can_stop_the_search():
+    """The progress callable hears of each solution; should_stop ends the search at the first one."""
+    problem = make_problem(entries=60, venues=2, days=1, seed=3)
+    heard = []
+    result = solve(problem, time_limit=30, progress=lambda *report: heard.append(report), should_stop=lambda: True)
+    assert len(heard) == 1
+    assert result.status == "feasible"
+    assert result.objective == heard[0][0]
+
+
+def test_a_generated_festival_has_no_errors_by_a_brute_force_check():
+    """Every unit of a generated festival is placed, and no pair of them breaks a rule when compared one by one."""
+    problem = make_problem(entries=80, venues=3, days=1, seed=5)
+    result = solve(problem, time_limit=5)
+    assert result.status in ("optimal", "feasible")
+    assert errors(problem, result.schedule) == []
+    assert measures(problem, result.schedule) == (result.idle_seconds, result.performer_days)
+
+
+def test_the_solver_leaves_less_idle_time_than_first_fit():
+    """On a festival of 150 entries the solver's performers and accompanists wait less than with first-fit placement."""
+    problem = make_problem(entries=150, venues=2, days=1, seed=1)
+    result = solve(problem, time_limit=5, weights=Weights(balance=0))
+    assert errors(problem, result.schedule) == []
+    naive_idle, _ = measures(problem, naive_first_fit(problem))
+    assert result.idle_seconds < naive_idle
+
+
+def test_classes_that_fit_only_a_few_sessions_are_named_when_those_are_too_small():
+    """Piano classes needing the hall's piano need 1 h 30 of a 1 h session, though the discipline as a whole has room."""
+    problem = festival([Session(1, "Hall morning", 1, at(9), at(10), 1), Session(2, "Church", 2, at(9), at(12), 1)],
+                       [*(unit(f"class-{n}", [{n}], PIANO, 30) for n in (1, 2, 3)), unit("class-4", [{4}], PIANO, 10)])
+    problem.venues[2] = Venue(2, "Church", has_piano=False)
+    problem.units = {key: replace(item, needs_piano=key != "class-4") for key, item in problem.units.items()}
+    result = solve(problem, time_limit=10)
+    assert result.status == "infeasible"
+    assert str(result.reasons[0]) == "Classes 1, 2, 3 can only go in Hall morning, which hold 1 h; they need 1 h 30."
+    # The data error beside it is named too: one adjudicator in two rooms at once.
+    assert [reason.code for reason in result.reasons[1:]] == ["adjudicator-double"]
+
+
+def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkeypatch):
+    """Past the full model's size the solver only moves start times: still no errors, and no more waiting than its first schedule."""
+    from mfo.schedule import solver
+
+    monkeypatch.setattr(solver, "FULL_MODEL_LIMIT", 0)
+    problem = make_problem(entries=150, venues=2, days=1, seed=1)
+    grid = Grid(problem)
+    spots = first_fit(grid, {key: grid.options(item) for key, item in problem.units.items()}, {})
+    first = Schedule({key: Placement(key, session_id, grid.moment(start)) for key, (session_id, start) in spots.items()})
+    heard = []
+    result = solve(problem, time_limit=5, progress=lambda *report: heard.append(report))
+    assert result.status == "feasible" and heard
+    assert errors(problem, result.schedule) == []
+    sessions = {key: placement.session_id for key, placement in result.schedule.placements.items()}
+    assert sessions == {key: placement.session_id for key, placement in first.placements.items()}
+    assert result.idle_seconds < measures(problem, first)[0]
