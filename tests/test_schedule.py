@@ -431,6 +431,7 @@ def test_the_loader_builds_the_festivals_problem(season):
     assert problem.travel_default == timedelta(minutes=20)
     judge = problem.adjudicators[season["adjudicator"]]
     assert judge.name == "Clara Judge" and judge.discipline_ids == {season["piano"]}
+    assert problem.discipline_name(season["piano"]) == "Piano"
     assert judge.conflict_school_ids == {season["school"]} and judge.conflict_person_ids == {season["teacher"]}
     assert judge.available == (plain.Window(at(SATURDAY, 9), at(SATURDAY, 17)),)
     session = problem.sessions[season["session"]]

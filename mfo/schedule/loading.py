@@ -215,11 +215,10 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
             select(FestivalClass).where(FestivalClass.festival_id == festival_id).order_by(FestivalClass.number, FestivalClass.suffix)
         )
     }
-    piano_disciplines = {
-        discipline_id
-        for discipline_id, name in db.session.execute(select(Discipline.id, Discipline.name).where(Discipline.festival_id == festival_id))
-        if _is_piano(name)
-    }
+    problem.discipline_names = dict(
+        db.session.execute(select(Discipline.id, Discipline.name).where(Discipline.festival_id == festival_id)).all()
+    )
+    piano_disciplines = {discipline_id for discipline_id, name in problem.discipline_names.items() if _is_piano(name)}
     sections: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for section_id, class_id, label in db.session.execute(
         select(ClassSection.id, ClassSection.class_id, ClassSection.label)
