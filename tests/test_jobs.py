@@ -230,6 +230,24 @@ def test_a_job_that_lost_its_claim_keeps_nothing(app, kinds, monkeypatch):
     assert db.session.scalar(select(Role).where(Role.name == "made-late")) is None
 
 
+def test_a_job_whose_work_cannot_be_committed_fails(app, kinds, monkeypatch):
+    """The work is refused at commit time: the job still ends, failed with the reason, and frees its subject."""
+    real_commit = db.session.commit
+    calls = []
+
+    def refusing_commit() -> None:
+        calls.append(1)
+        if len(calls) == 2:  # the first commit is the claim's; the second keeps the job's work
+            raise RuntimeError("the database refused the commit")
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", refusing_commit)
+    refused = run_here("test.done")
+    assert refused.status == "failed" and refused.live_subject is None
+    assert refused.error == "RuntimeError: the database refused the commit"
+    assert db.session.scalar(select(Role).where(Role.name == "made-by-test.done")) is None
+
+
 def test_a_running_job_writes_its_heartbeat_beside_it(app, kinds, monkeypatch):
     """A job that never reports progress still beats: its heartbeat moves while it runs."""
     monkeypatch.setattr(runner, "MAX_BEAT_SECONDS", 0.02)

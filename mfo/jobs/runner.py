@@ -181,7 +181,12 @@ def run(job_id: int) -> None:
             outcome, error = ("stopped" if context.stopping() else "done"), None
         finally:
             heartbeat.end()
-        _end(job_id, outcome, error)
+        try:
+            _end(job_id, outcome, error)
+        except Exception as problem:  # the work could not be committed (a constraint, a lost connection)
+            session.rollback()
+            logger.exception("job %s (%s on %s) could not be kept", job_id, context.kind, context.subject)
+            _end(job_id, "failed", f"{problem.__class__.__name__}: {problem}"[:2000])
     finally:
         session.remove()
 
