@@ -253,3 +253,16 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     sessions = {key: placement.session_id for key, placement in result.schedule.placements.items()}
     assert sessions == {key: placement.session_id for key, placement in first.placements.items()}
     assert result.idle_seconds < measures(problem, first)[0]
+
+
+def test_the_first_schedule_keeps_the_current_places_that_break_no_rule():
+    """The organizer's current places are where the search starts, unless they break a rule (then the class moves)."""
+    units = [unit("class-1", [{1}]), unit("class-2", [{1}]), unit("class-3", [{3}])]
+    problem = festival([Session(1, "Morning", 1, at(9), at(12), 1)], units)
+    grid = Grid(problem)
+    options = {key: grid.options(item) for key, item in problem.units.items()}
+    eleven, clash = grid.floor(at(11)), grid.floor(at(11) + timedelta(minutes=5))
+    spots = first_fit(grid, options, {}, {"class-1": (1, eleven), "class-2": (1, clash)})
+    assert spots["class-1"] == (1, eleven)
+    # class-2 shares its performer with class-1 and overlapped it: it goes elsewhere, clear of it.
+    assert spots["class-2"][1] + 10 <= eleven or spots["class-2"][1] >= eleven + 10
