@@ -144,6 +144,7 @@ def test_solve_with_apply_writes_the_schedule_and_records_it(app, small):
     assert code == 0 and result["applied"]
     db.session.expire_all()
     assert saved_events() == 1
+    assert db.session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "schedule-saved")) == "cli"
     assert run_cli(app, "check", "--festival", SLUG)[0] == 0
 
 
@@ -212,6 +213,7 @@ def test_an_organizer_builds_the_schedule_and_accepts_it(app, small, users, orga
     assert response.status_code == 302
     db.session.expire_all()
     assert saved_events() == 1
+    assert users["organizer"] in db.session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "schedule-saved"))
     festival = festival_of(small)
     assert not [c for c in services.check_festival(festival) if c.severity == "error"]
     assert 'id="solver-accept"' not in organizer_client.get(SOLVE).get_data(as_text=True)
@@ -252,3 +254,10 @@ def test_stop_reaches_the_job(app, small, users, organizer_client):
     # The job, run now, stops at once with the best schedule it had and keeps it.
     solver_jobs.run_solve(context)
     assert db.session.get(Job, job_id).progress["proposal"]["stopped"]
+
+
+def test_starting_needs_the_csrf_token(app, small, users, organizer_client):
+    """A start posted without its CSRF token (a forged form) is refused and no job starts."""
+    response = organizer_client.post(f"{SOLVE}/start", data={"time_limit": "5"})
+    assert response.status_code in (302, 400)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0

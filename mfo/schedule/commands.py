@@ -77,7 +77,7 @@ def solve_command(slug: str, time_limit: float, apply_it: bool, as_json: bool) -
         seen = services.review(problem, proposal)
         applied = False
         if apply_it and seen.error_free:
-            services.apply(festival, proposal, problem)
+            services.apply(festival, proposal, problem, from_cli=True)
             db.session.commit()
             applied = True
         else:

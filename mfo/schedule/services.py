@@ -179,7 +179,7 @@ def propose(festival: Festival, *, time_limit: float = 60, weights: Weights | No
     return proposal, problem
 
 
-def apply(festival: Festival, proposal: Proposal, problem: Problem, actor=None) -> dict[str, list[str]]:
+def apply(festival: Festival, proposal: Proposal, problem: Problem, actor=None, from_cli: bool = False) -> dict[str, list[str]]:
     """Write an error-free proposal as the festival's schedule (audited, in the caller's transaction); refuse a stale one."""
     if proposal.festival_id != festival.id:
         raise ValueError("the proposal is of another festival")
@@ -187,4 +187,4 @@ def apply(festival: Festival, proposal: Proposal, problem: Problem, actor=None) 
         raise StaleProposal("the schedule changed since the proposal was made")
     if not review(problem, proposal).error_free:
         raise NotErrorFree("the proposal has no schedule without errors")
-    return save_schedule(festival, proposal.after, actor=actor)
+    return save_schedule(festival, proposal.after, actor=actor, from_cli=from_cli)
