@@ -166,13 +166,15 @@ def propose(festival: Festival, *, time_limit: float = 60, weights: Weights | No
     """Run the solver on the festival, starting from its current schedule and keeping its pins; return the proposal and the problem."""
     problem = load_problem(festival)
     current = load_schedule(festival, problem)
+    # Taken before the search: a change made while the solver runs makes the proposal stale.
+    based_on = fingerprint(load_schedule(festival))
     result = solve(problem, current, time_limit=time_limit, weights=weights, progress=progress, should_stop=should_stop)
     proposal = Proposal(
         festival_id=festival.id,
         status=result.status,
         before=current,
         after=result.schedule,
-        based_on=fingerprint(load_schedule(festival)),
+        based_on=based_on,
         reasons=list(result.reasons),
         stopped=bool(should_stop and should_stop()),
     )
