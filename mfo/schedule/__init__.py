@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
+from mfo.schedule import jobs as solver_jobs
+from mfo.schedule import solving  # noqa: F401 (its views join the schedule's blueprint)
 from mfo.schedule.admin import (
     draw_view,
     keep_together_view,
@@ -14,6 +16,7 @@ from mfo.schedule.admin import (
     session_view,
     unavailability_view,
 )
+from mfo.schedule.commands import schedule_cli
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
@@ -58,4 +61,6 @@ feature = Feature(
         "keep_together-exported": _l("Keep-together requests exported"),
         "schedule-saved": _l("Schedule saved"),
     },
+    commands=(schedule_cli,),
+    jobs={solver_jobs.KIND: solver_jobs.run_solve},
 )

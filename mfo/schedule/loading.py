@@ -389,7 +389,7 @@ def _parse_key(key: str) -> tuple[str, int]:
     return kind, int(number)
 
 
-def save_schedule(festival: Festival, schedule: plain.Schedule, actor=None) -> dict[str, list[str]]:
+def save_schedule(festival: Festival, schedule: plain.Schedule, actor=None, from_cli: bool = False) -> dict[str, list[str]]:
     """Make the festival's placements those of the schedule, in the caller's transaction, and record it in the audit trail.
 
     Placements the schedule no longer has are removed, the others added or moved. Refuses
@@ -438,5 +438,5 @@ def save_schedule(festival: Festival, schedule: plain.Schedule, actor=None) -> d
     db.session.flush()
     changes = {"added": added, "moved": moved, "removed": removed}
     if any(changes.values()):
-        record("schedule-saved", target=f"festival {festival.slug} (#{festival.id})", details=changes, actor=actor)
+        record("schedule-saved", target=f"festival {festival.slug} (#{festival.id})", details=changes, actor=actor, from_cli=from_cli)
     return changes

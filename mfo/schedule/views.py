@@ -75,4 +75,5 @@ def index():
         edit_venues=may_edit(VENUE_WRITE),
         edit_adjudicators=may_edit(ADJUDICATOR_WRITE),
         edit_sessions=may_edit(SCHEDULE_WRITE),
+        build_schedule=current_user.has_permission(SCHEDULE_WRITE),
     )
