@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
+from mfo.schedule import views_io  # noqa: F401  (its routes join the schedule's blueprint)
 from mfo.schedule.admin import (
     draw_view,
     keep_together_view,
@@ -14,6 +15,7 @@ from mfo.schedule.admin import (
     session_view,
     unavailability_view,
 )
+from mfo.schedule.commands import schedule_cli
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
@@ -26,6 +28,7 @@ feature = Feature(
     },
     grants={"organizer": (SCHEDULE_READ, SCHEDULE_WRITE), "staff": (SCHEDULE_READ,)},
     admin_views=(session_view, section_view, schedule_entry_view, draw_view, placement_view, unavailability_view, keep_together_view),
+    commands=(schedule_cli,),
     nav=(NavItem(_l("Schedule"), "schedule.index", (SCHEDULE_READ,), section="festival"),),
     audit_labels={
         "schedule_session-created": _l("Session created"),
@@ -57,5 +60,6 @@ feature = Feature(
         "keep_together-deleted": _l("Keep-together request deleted"),
         "keep_together-exported": _l("Keep-together requests exported"),
         "schedule-saved": _l("Schedule saved"),
+        "schedule-exported": _l("Schedule exported"),
     },
 )
