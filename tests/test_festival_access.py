@@ -23,6 +23,7 @@ from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.permissions import role_permissions
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.syllabus.permissions import SYLLABUS_READ, SYLLABUS_WRITE
+from mfo.venues.models import Venue
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person
 from tests.helpers import post_form
 
@@ -57,6 +58,12 @@ NEEDS: dict[str, set[str]] = {
     "schedule.solve_stop": {SCHEDULE_WRITE},
     "schedule.solve_accept": {SCHEDULE_WRITE},
     "schedule.solve_discard": {SCHEDULE_WRITE},
+    # Names and performance times, never contact details (tests/test_schedule_io.py).
+    "schedule.download": {SCHEDULE_READ},
+    "schedule.venue_calendar": {SCHEDULE_READ},
+    "schedule.people": {SCHEDULE_READ},
+    "schedule.person": {SCHEDULE_READ},
+    "schedule.person_calendar": {SCHEDULE_READ},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update"} | {
@@ -66,13 +73,15 @@ WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.ro
 
 @pytest.fixture
 def ids(app) -> dict[str, int]:
-    """A current festival with a class, a person and an entry."""
+    """A current festival with a class, a person and an entry, and a venue."""
     festival = make_festival("spring-2027", is_current=True)
     festival_class = make_class(festival, "101")
     person = make_person("Ann", "Lee")
     entry = make_entry(festival_class, [person])
+    venue = Venue(festival_id=festival.id, name="Main hall")
+    db.session.add(venue)
     db.session.commit()
-    return {"class_id": festival_class.id, "person_id": person.id, "entry_id": entry.id}
+    return {"class_id": festival_class.id, "person_id": person.id, "entry_id": entry.id, "venue_id": venue.id, "fmt": "csv"}
 
 
 def festival_rules(app: Flask) -> list:
@@ -88,7 +97,7 @@ def url_of(rule, ids: dict[str, int]) -> str:
     """Build the rule's URL for the festival of the fixture, with its records' ids."""
     url = rule.rule.replace("<festival_slug>", "spring-2027")
     for name, value in ids.items():
-        url = url.replace(f"<int:{name}>", str(value))
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     assert "<" not in url, f"no test value for {rule.rule}"
     return url
 

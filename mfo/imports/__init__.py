@@ -8,6 +8,7 @@ from mfo.feature import Feature, NavItem
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.imports import jobs
 from mfo.imports.commands import entries_cli, imports_cli, syllabus_cli
+from mfo.imports.schedule_command import add_schedule_import
 from mfo.imports.views import bp, static_bp
 
 feature = Feature(
@@ -23,5 +24,6 @@ feature = Feature(
         "import-discarded": _l("Import cancelled"),
     },
     commands=(syllabus_cli, entries_cli, imports_cli),
+    init_app=add_schedule_import,
     jobs={jobs.KINDS["preview"]: jobs.run_preview, jobs.KINDS["confirm"]: jobs.run_confirm},
 )

@@ -6,7 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
 from mfo.schedule import jobs as solver_jobs
-from mfo.schedule import solving  # noqa: F401 (its views join the schedule's blueprint)
+from mfo.schedule import (
+    solving,  # noqa: F401 (its views join the schedule's blueprint)
+    views_io,  # noqa: F401  (its routes join the schedule's blueprint)
+)
 from mfo.schedule.admin import (
     draw_view,
     keep_together_view,
@@ -29,6 +32,7 @@ feature = Feature(
     },
     grants={"organizer": (SCHEDULE_READ, SCHEDULE_WRITE), "staff": (SCHEDULE_READ,)},
     admin_views=(session_view, section_view, schedule_entry_view, draw_view, placement_view, unavailability_view, keep_together_view),
+    commands=(schedule_cli,),
     nav=(NavItem(_l("Schedule"), "schedule.index", (SCHEDULE_READ,), section="festival"),),
     audit_labels={
         "schedule_session-created": _l("Session created"),
@@ -60,7 +64,7 @@ feature = Feature(
         "keep_together-deleted": _l("Keep-together request deleted"),
         "keep_together-exported": _l("Keep-together requests exported"),
         "schedule-saved": _l("Schedule saved"),
+        "schedule-exported": _l("Schedule exported"),
     },
-    commands=(schedule_cli,),
     jobs={solver_jobs.KIND: solver_jobs.run_solve},
 )

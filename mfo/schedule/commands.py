@@ -14,26 +14,19 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from mfo.database import db
-from mfo.festival.models import Festival
 from mfo.schedule import services
 from mfo.schedule.codes import Conflict
+from mfo.schedule.commands_io import export_command, festival_or_fail
 
-schedule_cli = AppGroup("schedule", help="A festival's schedule: its conflicts, and the solver.")
+schedule_cli = AppGroup("schedule", help="A festival's schedule: its conflicts, the solver, export and import.")
+schedule_cli.add_command(export_command)
 
 # click's own usage errors exit with 2, like an unknown festival.
 BAD_INPUT = 2
 HAS_ERRORS = 1
 
-
-def _festival(slug: str) -> Festival:
-    """Return the festival by its slug, or stop with a usage error (exit 2)."""
-    festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise click.BadParameter(f"no festival has the slug {slug!r}", param_hint="'--festival'")
-    return festival
 
 
 def _conflict(conflict: Conflict) -> dict[str, Any]:
@@ -52,7 +45,7 @@ def _print_conflicts(conflicts: list[Conflict]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the conflicts as JSON.")
 def check_command(slug: str, as_json: bool) -> None:
     """List every conflict of the festival's schedule; exit 1 when one is an error."""
-    festival = _festival(slug)
+    festival = festival_or_fail(slug)
     with force_locale("en"):
         conflicts = services.check_festival(festival)
         errors = sum(1 for conflict in conflicts if conflict.severity == "error")
@@ -71,7 +64,7 @@ def check_command(slug: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def solve_command(slug: str, time_limit: float, apply_it: bool, as_json: bool) -> None:
     """Propose a schedule for the festival, keeping its pins; exit 1 when none without errors was found (nothing written)."""
-    festival = _festival(slug)
+    festival = festival_or_fail(slug)
     with force_locale("en"):
         proposal, problem = services.propose(festival, time_limit=time_limit)
         seen = services.review(problem, proposal)
