@@ -215,7 +215,7 @@ def add_schedule_data(*, festival: Festival) -> int:
         db.session.add(_session(festival=festival, planned=session, venue=venue, adjudicator=adjudicator))
     db.session.flush()
     _add_conflicts_of_interest(units=units, adjudicators=adjudicators, discipline_of=discipline_of, planned=planned)
-    _add_requests(festival=festival, problem=problem, units=units, planned=planned)
+    _add_requests(festival=festival, units=units, planned=planned)
     return len(planned)
 
 
@@ -309,9 +309,8 @@ def _add_conflicts_of_interest(*, units: list[Unit], adjudicators: dict[int, Adj
             break
 
 
-def _add_requests(*, festival: Festival, problem: Problem, units: list[Unit], planned: list[PlannedSession]) -> None:
+def _add_requests(*, festival: Festival, units: list[Unit], planned: list[PlannedSession]) -> None:
     """Add a performer's free morning and keep-together requests (same day) for up to three families of siblings."""
-    del problem
     classes_of: dict[int, list[Unit]] = defaultdict(list)
     for unit in units:
         for person in sorted(unit.people):
