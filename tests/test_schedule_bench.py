@@ -34,8 +34,8 @@ def test_the_quick_benchmark_measures_both_methods_on_both_festivals_and_writes_
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode in (0, 1), result.stderr[-2000:]  # 1: a target missed (tiny festivals cannot beat the greedy's days)
     report = out.read_text(encoding="utf-8")
-    assert "| demo festival: 0 errors in under 60 s | 0 errors," in report
-    assert "| made-up festival: 0 errors in under 120 s | 0 errors," in report
+    assert "| demo festival: 0 errors in under 60 s | 0 errors;" in report
+    assert "| made-up festival: 0 errors in under 120 s | 0 errors;" in report
     assert "| sqlite |" in report and "One move re-checked" in report
     rows = [line for line in report.splitlines() if line.startswith(("| demo, ", "| made-up, "))]
     assert len(rows) == 4 and sum("| greedy |" in row for row in rows) == 2
