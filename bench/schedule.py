@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import time
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--out", default=str(OUT), help="where to write the markdown report")
     args = parser.parse_args(argv)
+    # `timeout` in the Makefile sends SIGTERM: exit through the `finally` that drops the throw-away databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = run(quick=args.quick, which=args.databases, log=lambda text: print(text, file=sys.stderr, flush=True))
     report = render(results)
     Path(args.out).write_text(report, encoding="utf-8")
