@@ -10,8 +10,10 @@ PORT ?= 5000
 DEMO ?= 1
 # The festival benchmark takes about 10 minutes; past this many seconds it is stopped (its databases dropped).
 FESTIVAL_BENCH_TIMEOUT ?= 2700
+# The schedule benchmark takes about 5 minutes (two solves of 60 s and 120 s, the demo built twice); stopped past this.
+SCHEDULE_BENCH_TIMEOUT ?= 1200
 
-.PHONY: install install-dev lock lint translations messages upgrade run serve bench bench-festival soak test test-postgres clean
+.PHONY: install install-dev lock lint translations messages upgrade run serve bench bench-festival bench-schedule soak test test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +80,9 @@ bench: install  ## on SQLite and PostgreSQL: seed 1,000 then 100,000 users, serv
 
 bench-festival: install  ## the festival only: report pages at 10,000 entries, imports of 5,000 rows, on SQLite and PostgreSQL; writes docs/festival-performance.md
 	timeout $(FESTIVAL_BENCH_TIMEOUT) $(BIN)/python -m bench.festival $(FESTIVAL_BENCH_ARGS)
+
+bench-schedule: install  ## the schedule's solver against the greedy method: the demo festival (SQLite, PostgreSQL) and 3,000 entries; writes docs/scheduling-benchmark.md
+	timeout $(SCHEDULE_BENCH_TIMEOUT) $(BIN)/python -m bench.schedule $(SCHEDULE_BENCH_ARGS)
 
 soak: install  ## 60 s of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

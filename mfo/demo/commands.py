@@ -28,4 +28,6 @@ def demo(entries: int, seed: int, if_empty: bool) -> None:
         created = ", ".join(f"{count} {kind}" for kind, count in sorted(plan.created.items())) or "nothing new"
         left_out = f"; rows left out with a planted error: {', '.join(map(str, plan.excluded))}" if plan.excluded else ""
         click.echo(f"  {name}: {plan.rows} rows, created {created}{left_out}")
+    if loaded.sessions:
+        click.echo(f"  schedule: {loaded.sessions} sessions with their venues and adjudicators")
     click.echo(festival.slug)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.demo.generator import ENTRY_HEADERS, SYLLABUS_HEADERS, DemoFestival, generate, rows_to_csv
+from mfo.demo.schedule import add_schedule_data
 from mfo.festival.models import Festival
 from mfo.festival.services import FestivalSettings, create_festival, festival_target
 from mfo.imports.plan import Plan
@@ -23,6 +24,7 @@ class DemoLoad:
     created: bool
     syllabus: Plan
     entries: Plan
+    sessions: int = 0
 
 
 def any_festival() -> bool:
@@ -33,7 +35,8 @@ def any_festival() -> bool:
 def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     """Create the demo festival (or find it, when it exists) and import its syllabus and entries; the caller commits.
 
-    The same seed gives the same festival: loading it again matches every class and entry and
+    Venues, adjudicators and sessions sized to the classes come with a new festival
+    (mfo.demo.schedule). The same seed gives the same festival: loading it again matches every class and entry and
     changes nothing. Rows with a planted error (an unknown class, an unreadable date or duration)
     are left out, as an organizer would leave them out of a real file; the planted warnings stay
     for the Issues page.
@@ -44,13 +47,14 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     entry_file = rows_to_csv(ENTRY_HEADERS, demo.entry_rows)
     _batch, syllabus_plan = import_file(festival, "syllabus", "demo-syllabus.csv", syllabus, leave_out_errors=True, from_cli=True)
     _batch, entries_plan = import_file(festival, "entries", "demo-entries.csv", entry_file, leave_out_errors=True, from_cli=True)
+    sessions = add_schedule_data(festival=festival)
     record(
         "demo-loaded",
         target=festival_target(festival),
         details={"entries": entries, "seed": seed, "new_festival": created},
         from_cli=True,
     )
-    return DemoLoad(festival, created, syllabus_plan, entries_plan)
+    return DemoLoad(festival, created, syllabus_plan, entries_plan, sessions)
 
 
 def demo_festival(demo: DemoFestival) -> tuple[Festival, bool]:
