@@ -14,12 +14,14 @@ from mfo.schedule.admin import (
     session_view,
     unavailability_view,
 )
+from mfo.schedule.board import static_bp
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
 feature = Feature(
     name="schedule",
     blueprint=bp,
+    blueprints=(static_bp,),
     permissions={
         SCHEDULE_READ: _l("See the schedule: venues, adjudicators, sessions and where each class runs"),
         SCHEDULE_WRITE: _l("Change sessions, sections, draws, placements and people's scheduling requests"),
