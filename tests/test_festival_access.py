@@ -21,7 +21,7 @@ from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
 from mfo.festival.models import Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.permissions import role_permissions
-from mfo.schedule.permissions import SCHEDULE_READ
+from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.syllabus.permissions import SYLLABUS_READ, SYLLABUS_WRITE
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person
 from tests.helpers import post_form
@@ -50,9 +50,13 @@ NEEDS: dict[str, set[str]] = {
     "entries.update": {ENTRIES_WRITE},
     "issues.index": {ENTRIES_READ},
     "schedule.index": {SCHEDULE_READ},
+    "schedule.board": {SCHEDULE_READ},
+    "schedule.board_move": {SCHEDULE_WRITE},
+    "schedule.board_pin": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
-WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update"}
+WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
+          "schedule.board_move", "schedule.board_pin"}
 
 
 @pytest.fixture
