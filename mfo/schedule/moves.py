@@ -53,8 +53,8 @@ class MoveResult:
             ]
         return {
             "sessions": placed,
-            "created": [conflict.as_dict() for conflict in self.created],
-            "removed": [conflict.as_dict() for conflict in self.removed],
+            "created": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.created],
+            "removed": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.removed],
         }
 
 

@@ -52,6 +52,27 @@
     element.classList.toggle("board-card-conflicts", count > 0);
   }
 
+  // The day's conflicts panel: what a move created is added, what it removed is taken away.
+  function panel(created, removed) {
+    var list = document.getElementById("board-conflict-list");
+    removed.forEach(function (conflict) {
+      list.querySelectorAll("li").forEach(function (item) {
+        if (item.getAttribute("data-conflict") === conflict.key) { item.remove(); }
+      });
+    });
+    created.forEach(function (conflict) {
+      var item = document.createElement("li");
+      item.setAttribute("data-conflict", conflict.key);
+      var mark = document.createElement("span");
+      mark.className = "badge " + (conflict.severity === "error" ? "badge-danger" : "badge-warning");
+      mark.textContent = conflict.title;
+      item.appendChild(mark);
+      item.appendChild(document.createTextNode(" " + conflict.message));
+      list.appendChild(item);
+    });
+    document.getElementById("board-no-conflicts").classList.toggle("d-none", list.children.length > 0);
+  }
+
   function apply(answer) {
     Object.keys(answer.sessions).forEach(function (session) {
       answer.sessions[session].forEach(function (placed) {
@@ -61,6 +82,7 @@
     });
     answer.created.forEach(function (conflict) { conflict.units.forEach(function (unit) { badge(unit, 1); }); });
     answer.removed.forEach(function (conflict) { conflict.units.forEach(function (unit) { badge(unit, -1); }); });
+    panel(answer.created, answer.removed);
     say(answer.message, answer.created, answer.removed);
   }
 
