@@ -227,3 +227,10 @@ def test_the_move_to_form_works_without_javascript(board_ids, users, organizer_c
     refused = post_form(organizer_client, f"{BOARD}/move",
                         {"unit": f"class-{board_ids['romantic']}", "session": "", "position": "1"}, token_from=url)
     assert refused.status_code == 303 and "pinned" in flashed(organizer_client.get(url))
+
+
+def test_the_schedule_page_links_to_the_board_and_the_board_speaks_french(board_ids, users, staff_client):
+    """The Schedule tab opens the board; in French the board's words are French."""
+    assert 'id="open-board"' in page(staff_client.get("/festivals/spring-2027/schedule/"))
+    html = page(staff_client.get(f"{BOARD}?day={SATURDAY}", headers={"Accept-Language": "fr"}))
+    assert "Tableau de l’horaire" in html and "Non placées" in html and "1 inscription" in html
