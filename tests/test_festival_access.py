@@ -53,10 +53,11 @@ NEEDS: dict[str, set[str]] = {
     "schedule.board": {SCHEDULE_READ},
     "schedule.board_move": {SCHEDULE_WRITE},
     "schedule.board_pin": {SCHEDULE_WRITE},
+    "schedule.board_draw": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
-          "schedule.board_move", "schedule.board_pin"}
+          "schedule.board_move", "schedule.board_pin", "schedule.board_draw"}
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from mfo.audit.models import AuditEvent
 from mfo.database import db
+from mfo.entries.models import Entry
 from mfo.schedule import problem as plain
-from mfo.schedule.models import Placement, Session
+from mfo.schedule.models import Placement, ScheduleEntry, Session
 from mfo.schedule.moves import repack
+from mfo.syllabus.models import FestivalClass
 from mfo.venues.models import Venue
 from tests.admin_helpers import flashed, page
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
@@ -234,3 +236,28 @@ def test_the_schedule_page_links_to_the_board_and_the_board_speaks_french(board_
     assert 'id="open-board"' in page(staff_client.get("/festivals/spring-2027/schedule/"))
     html = page(staff_client.get(f"{BOARD}?day={SATURDAY}", headers={"Accept-Language": "fr"}))
     assert "Tableau de l’horaire" in html and "Non placées" in html and "1 inscription" in html
+
+
+def test_an_organizer_reorders_the_draw_and_it_is_recorded(board_ids, users, organizer_client, staff_client):
+    """Move down swaps two entries of a class, writes every position and leaves an audit event; staff are refused."""
+    ben, cal = make_person("Ben", "Second"), make_person("Cal", "Third")
+    modern = db.session.get(FestivalClass, board_ids["modern"])
+    second = make_entry(modern, [ben], [(make_piece("Etude", "Czerny", 60), 60)])
+    make_entry(modern, [cal], [(make_piece("Etude", "Czerny", 60), 60)])
+    second_id = second.id
+    db.session.commit()
+    url = f"{BOARD}?day={SATURDAY}"
+    html = page(organizer_client.get(url))
+    assert "Move down" in html and "Ben Second" in html
+    first = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).first()
+    form = {"unit": f"class-{board_ids['modern']}", "entry": str(first), "direction": "down", "day": SATURDAY.isoformat()}
+    assert post_form(staff_client, f"{BOARD}/draw", form, token_from="/account/").status_code == 403
+    response = post_form(organizer_client, f"{BOARD}/draw", form, token_from=url)
+    assert response.status_code == 303 and "draw of class 1003" in flashed(organizer_client.get(url))
+    db.session.expire_all()
+    positions = {row.entry_id: row.position for row in db.session.scalars(select(ScheduleEntry))}
+    assert positions[second_id] == 1 and positions[first] == 2 and len(positions) == 3
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule_entry-updated")).one()
+    assert json.loads(event.details)["draw"][:2] == [second_id, first]
+    foreign = dict(form, unit=f"class-{board_ids['baroque']}")
+    assert post_form(organizer_client, f"{BOARD}/draw", foreign, token_from=url).status_code == 400

@@ -15,7 +15,7 @@ from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import check
 from mfo.schedule.loading import load_problem, load_schedule
-from mfo.schedule.moves import MoveRefused, MoveResult, move, pin
+from mfo.schedule.moves import MoveRefused, MoveResult, move, move_in_draw, pin
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
@@ -107,6 +107,7 @@ def board():
         conflicts=shown,
         targets=targets,
         may_move=current_user.has_permission(SCHEDULE_WRITE),
+        performers=lambda entry: ", ".join(sorted(problem.person_name(person) for person in entry.performer_ids)),
     )
 
 
@@ -207,3 +208,20 @@ def board_pin():
     label = result.problem.units[unit_key].label
     done = _("Class %(label)s pinned.", label=label) if pinned else _("Class %(label)s unpinned.", label=label)
     return _answer(result, done, day)
+
+
+@bp.route("/board/draw", methods=["POST"])
+@auth_required()
+@permissions_accepted(SCHEDULE_WRITE)
+def board_draw():
+    """Move an entry one place up or down in its class's draw (a plain form), then go back to the board."""
+    values = request.form.to_dict()
+    unit_key = values.get("unit", "")
+    step = -1 if values.get("direction") == "up" else 1 if values.get("direction") == "down" else 0
+    day = values.get("day") or None
+    try:
+        label, _order = move_in_draw(current_festival(), unit_key, _int_or_none(values.get("entry")) or 0, step)
+    except MoveRefused:
+        abort(400)
+    flash(_("The draw of class %(label)s is changed.", label=label), "success")
+    return redirect(url_for("schedule.board", day=day) if day else url_for("schedule.board"), code=303)

@@ -1,4 +1,4 @@
-"""The board's changes: move a class (or section) to a session and position, pin or unpin it; re-pack, save and say what changed.
+"""The board's changes: move a class (or section) to a session and position, pin or unpin it, reorder its draw; save and say what changed.
 
 Packing with pins: a pinned unit keeps its start; the session's other units are laid end to end in
 the order the organizer chose, from the session's start, each moved past any break and any pinned
@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from mfo.audit.trail import record
 from mfo.database import db
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import changes
 from mfo.schedule.loading import load_problem, load_schedule, save_schedule
+from mfo.schedule.models import ScheduleEntry
 
 
 class MoveRefused(Exception):
@@ -119,3 +123,32 @@ def pin(festival: Festival, unit_key: str, pinned: bool, actor=None) -> MoveResu
     placements = dict(before.placements)
     placements[unit_key] = replace(current, pinned=pinned)
     return _commit(festival, problem, before, plain.Schedule(placements), [current.session_id], actor)
+
+
+def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) -> tuple[str, list[int]]:
+    """Move an entry one place up (step -1) or down (+1) in its class's draw; record it; return the class's label and new order.
+
+    Every entry of the unit gets its position written (1, 2, ...), so the order no longer depends
+    on entries not drawn yet. The unit's length, and so every placement, stays the same.
+    """
+    problem = load_problem(festival)
+    unit = problem.units.get(unit_key)
+    order = [entry.entry_id for entry in unit.entries] if unit else []
+    if entry_id not in order or step not in (-1, 1):
+        raise MoveRefused(400, "unknown-entry")
+    index = order.index(entry_id)
+    other = index + step
+    if not 0 <= other < len(order):
+        return unit.label, order
+    order[index], order[other] = order[other], order[index]
+    rows = {row.entry_id: row for row in db.session.scalars(select(ScheduleEntry).where(ScheduleEntry.entry_id.in_(order)))}
+    for position, entry in enumerate(order, start=1):
+        row = rows.get(entry)
+        if row is None:
+            # An entry of a class not split has no row yet: it stays in the class's own unit (no section).
+            db.session.add(ScheduleEntry(entry_id=entry, position=position))
+        else:
+            row.position = position
+    record("schedule_entry-updated", target=f"{unit_key} ({unit.label})", details={"draw": order})
+    db.session.commit()
+    return unit.label, order

@@ -32,7 +32,7 @@ def test_an_organizer_drags_a_class_into_a_clash_and_moves_it_with_the_keyboard(
 
     # The keyboard: "Move to..." back to the unscheduled classes removes the conflict...
     def move_with_keyboard(session: str, position: str) -> None:
-        page.locator(f"{unplaced} summary").focus()
+        page.locator(f"{unplaced} .board-move summary").focus()
         page.keyboard.press("Enter")
         page.locator(f"#move-session-class-{ids['unplaced']}").select_option(session)
         field = page.locator(f"#move-position-class-{ids['unplaced']}")
