@@ -12,7 +12,7 @@ from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.entries.models import Entry
 from mfo.schedule import problem as plain
-from mfo.schedule.models import Placement, ScheduleEntry, Session
+from mfo.schedule.models import ClassSection, Placement, ScheduleEntry, Session
 from mfo.schedule.moves import repack
 from mfo.syllabus.models import FestivalClass
 from mfo.venues.models import Venue
@@ -261,3 +261,17 @@ def test_an_organizer_reorders_the_draw_and_it_is_recorded(board_ids, users, org
     assert json.loads(event.details)["draw"][:2] == [second_id, first]
     foreign = dict(form, unit=f"class-{board_ids['baroque']}")
     assert post_form(organizer_client, f"{BOARD}/draw", foreign, token_from=url).status_code == 400
+
+
+def test_a_move_leaves_placements_of_units_the_festival_no_longer_has(board_ids, users, organizer_client):
+    """A placement of a class split since it was placed is not the board's to delete when another class moves."""
+    baroque = db.session.get(FestivalClass, board_ids["baroque"])
+    section = ClassSection(class_id=baroque.id, label="A", position=0)
+    db.session.add(section)
+    db.session.flush()
+    entry = db.session.scalar(select(Entry.id).where(Entry.class_id == baroque.id))
+    db.session.add(ScheduleEntry(entry_id=entry, section_id=section.id))
+    db.session.commit()
+    body = {"unit": f"class-{board_ids['romantic']}", "session": board_ids["studio"], "position": 0}
+    assert post_json(organizer_client, f"{BOARD}/move", body).status_code == 200
+    assert board_ids["baroque"] in placements()

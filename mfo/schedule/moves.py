@@ -85,9 +85,14 @@ def _refuse_unknown(problem: plain.Problem, unit_key: str, session_id: int | Non
 
 def _commit(festival: Festival, problem: plain.Problem, before: plain.Schedule, after: plain.Schedule,
             sessions: list[int], actor) -> MoveResult:
-    """Save the new schedule (recorded in the audit trail) and return what it changed."""
+    """Save the new schedule (recorded in the audit trail) and return what it changed.
+
+    Placements of units the problem no longer has (a class split since it was placed) are not the
+    board's to remove: they are saved as they are.
+    """
     created, removed = changes(problem, before, after)
-    save_schedule(festival, after, actor=actor)
+    kept = {key: placement for key, placement in load_schedule(festival).placements.items() if key not in problem.units}
+    save_schedule(festival, plain.Schedule({**kept, **after.placements}), actor=actor)
     db.session.commit()
     return MoveResult(problem, after, sessions, created, removed)
 
