@@ -64,11 +64,16 @@ NEEDS: dict[str, set[str]] = {
     "schedule.people": {SCHEDULE_READ},
     "schedule.person": {SCHEDULE_READ},
     "schedule.person_calendar": {SCHEDULE_READ},
+    "schedule.board": {SCHEDULE_READ},
+    "schedule.board_move": {SCHEDULE_WRITE},
+    "schedule.board_pin": {SCHEDULE_WRITE},
+    "schedule.board_draw": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
-WRITES = {"festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update"} | {
-    endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")
-}
+WRITES = {
+    "festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
+    "schedule.board_move", "schedule.board_pin", "schedule.board_draw",
+} | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from mfo.schedule.admin import (
     session_view,
     unavailability_view,
 )
+from mfo.schedule.board import static_bp
 from mfo.schedule.commands import schedule_cli
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
@@ -26,6 +27,7 @@ from mfo.schedule.views import bp
 feature = Feature(
     name="schedule",
     blueprint=bp,
+    blueprints=(static_bp,),
     permissions={
         SCHEDULE_READ: _l("See the schedule: venues, adjudicators, sessions and where each class runs"),
         SCHEDULE_WRITE: _l("Change sessions, sections, draws, placements and people's scheduling requests"),

@@ -1,0 +1,159 @@
+"""The board's changes: move a class (or section) to a session and position, pin or unpin it, reorder its draw; save and say what changed.
+
+Packing with pins: a pinned unit keeps its start; the session's other units are laid end to end in
+the order the organizer chose, from the session's start, each moved past any break and any pinned
+unit it would run into (a pinned unit is treated as a break). A pinned unit cannot be moved from
+the board: unpin it first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from mfo.audit.trail import record
+from mfo.database import db
+from mfo.festival.models import Festival
+from mfo.schedule import problem as plain
+from mfo.schedule.codes import Conflict
+from mfo.schedule.conflicts import changes
+from mfo.schedule.loading import load_problem, load_schedule, save_schedule
+from mfo.schedule.models import ScheduleEntry
+
+
+class MoveRefused(Exception):
+    """A move or pin the board refuses, with the HTTP status that says why (400: not this festival's, 409: pinned)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class MoveResult:
+    """What a change did: the new placements of the sessions it touched, and the conflicts it created and removed."""
+
+    problem: plain.Problem
+    schedule: plain.Schedule
+    sessions: list[int] = field(default_factory=list)
+    created: list[Conflict] = field(default_factory=list)
+    removed: list[Conflict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Return the result as plain data for the board's script (messages in the current language)."""
+        placed = {}
+        for session_id in self.sessions:
+            placed[str(session_id)] = [
+                {
+                    "unit": placement.unit_key,
+                    "start": placement.start.strftime("%H:%M"),
+                    "end": (placement.start + timedelta(seconds=self.problem.units[placement.unit_key].seconds)).strftime("%H:%M"),
+                    "pinned": placement.pinned,
+                }
+                for placement in self.schedule.in_session(session_id)
+            ]
+        return {
+            "sessions": placed,
+            "created": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.created],
+            "removed": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.removed],
+        }
+
+
+def repack(problem: plain.Problem, session_id: int, order: list[str], pinned: dict[str, plain.Placement]) -> list[plain.Placement]:
+    """Return a session's placements: pinned units where they are, the others in `order` around them and the breaks."""
+    session = problem.sessions[session_id]
+    in_session = [key for key in order if key in pinned]
+    blocked = tuple(
+        plain.Window(pinned[key].start, pinned[key].start + timedelta(seconds=problem.units[key].seconds)) for key in in_session
+    )
+    # pack() steps over breaks; a pinned unit is one more span nothing else may run into.
+    view = replace(problem, sessions={**problem.sessions, session_id: replace(session, breaks=session.breaks + blocked)})
+    free = [key for key in order if key not in pinned]
+    return [pinned[key] for key in in_session] + plain.pack(view, session_id, free)
+
+
+def _refuse_unknown(problem: plain.Problem, unit_key: str, session_id: int | None) -> None:
+    """Refuse a unit or a session that is not the festival's (the problem holds only its own)."""
+    if unit_key not in problem.units:
+        raise MoveRefused(400, "unknown-unit")
+    if session_id is not None and session_id not in problem.sessions:
+        raise MoveRefused(400, "unknown-session")
+
+
+def _commit(festival: Festival, problem: plain.Problem, before: plain.Schedule, after: plain.Schedule,
+            sessions: list[int], actor) -> MoveResult:
+    """Save the new schedule (recorded in the audit trail) and return what it changed.
+
+    Placements of units the problem no longer has (a class split since it was placed) are not the
+    board's to remove: they are saved as they are.
+    """
+    created, removed = changes(problem, before, after)
+    kept = {key: placement for key, placement in load_schedule(festival).placements.items() if key not in problem.units}
+    save_schedule(festival, plain.Schedule({**kept, **after.placements}), actor=actor)
+    db.session.commit()
+    return MoveResult(problem, after, sessions, created, removed)
+
+
+def move(festival: Festival, unit_key: str, session_id: int | None, position: int, actor=None) -> MoveResult:
+    """Move a unit to a position (0 = first) in a session, or to the unscheduled tray (session None); re-pack both sessions."""
+    problem = load_problem(festival)
+    _refuse_unknown(problem, unit_key, session_id)
+    before = load_schedule(festival, problem)
+    current = before.placements.get(unit_key)
+    if current is not None and current.pinned:
+        raise MoveRefused(409, "pinned")
+    placements = {key: placement for key, placement in before.placements.items() if key != unit_key}
+    touched = [sid for sid in dict.fromkeys((current.session_id if current else None, session_id)) if sid is not None]
+    for sid in touched:
+        order = [placement.unit_key for placement in before.in_session(sid) if placement.unit_key != unit_key]
+        if sid == session_id:
+            order.insert(max(0, min(position, len(order))), unit_key)
+        pinned = {key: placements[key] for key in order if key in placements and placements[key].pinned}
+        for placement in repack(problem, sid, order, pinned):
+            placements[placement.unit_key] = placement
+    return _commit(festival, problem, before, plain.Schedule(placements), touched, actor)
+
+
+def pin(festival: Festival, unit_key: str, pinned: bool, actor=None) -> MoveResult:
+    """Pin a placed unit where it is, or unpin it (its time does not change until the next move)."""
+    problem = load_problem(festival)
+    _refuse_unknown(problem, unit_key, None)
+    before = load_schedule(festival, problem)
+    current = before.placements.get(unit_key)
+    if current is None:
+        raise MoveRefused(400, "unscheduled")
+    placements = dict(before.placements)
+    placements[unit_key] = replace(current, pinned=pinned)
+    return _commit(festival, problem, before, plain.Schedule(placements), [current.session_id], actor)
+
+
+def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) -> tuple[str, list[int]]:
+    """Move an entry one place up (step -1) or down (+1) in its class's draw; record it; return the class's label and new order.
+
+    Every entry of the unit gets its position written (1, 2, ...), so the order no longer depends
+    on entries not drawn yet. The unit's length, and so every placement, stays the same.
+    """
+    problem = load_problem(festival)
+    unit = problem.units.get(unit_key)
+    order = [entry.entry_id for entry in unit.entries] if unit else []
+    if entry_id not in order or step not in (-1, 1):
+        raise MoveRefused(400, "unknown-entry")
+    index = order.index(entry_id)
+    other = index + step
+    if not 0 <= other < len(order):
+        return unit.label, order
+    order[index], order[other] = order[other], order[index]
+    rows = {row.entry_id: row for row in db.session.scalars(select(ScheduleEntry).where(ScheduleEntry.entry_id.in_(order)))}
+    for position, entry in enumerate(order, start=1):
+        row = rows.get(entry)
+        if row is None:
+            # An entry of a class not split has no row yet: it stays in the class's own unit (no section).
+            db.session.add(ScheduleEntry(entry_id=entry, position=position))
+        else:
+            row.position = position
+    record("schedule_entry-updated", target=f"{unit_key} ({unit.label})", details={"draw": order})
+    db.session.commit()
+    return unit.label, order
