@@ -14,12 +14,15 @@ from sqlalchemy import select
 
 from mfo.audit.models import AuditEvent
 from mfo.database import db
+from mfo.features import FEATURES
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
+from mfo.schedule.commands import schedule_cli
 from mfo.schedule.exports import COLUMNS
 from mfo.schedule.loading import class_key, load_problem, load_schedule, save_schedule, section_key
 from mfo.schedule.models import Placement, ScheduleEntry
 from mfo.syllabus.models import FestivalClass
+from tests.conftest import make_app
 from tests.test_schedule import SATURDAY, at, season  # noqa: F401  (the fixture is used by name)
 
 SLUG = "spring-2027"
@@ -279,3 +282,13 @@ def test_access_anonymous_signs_in_end_user_refused(placed, users, anon_client, 
     assert client_for("end-user").get(path).status_code == 403
     assert client_for("staff").get(path).status_code == 200
     assert client_for("organizer").get(path).status_code == 200
+
+
+@pytest.mark.features(*(name for name in FEATURES if name not in ("mfo.imports", "mfo.reports", "mfo.demo")))
+def test_schedule_import_comes_with_the_imports_feature_only(app):
+    """Without the imports feature the schedule's commands have no `import`; the shared group never gains one."""
+    assert "import" not in app.cli.commands["schedule"].commands
+    assert "import" not in schedule_cli.commands
+    full = make_app(app.config["SQLALCHEMY_DATABASE_URI"], shares_context=False)
+    assert "import" in full.cli.commands["schedule"].commands
+    assert "import" not in schedule_cli.commands

@@ -2,8 +2,8 @@
 
 The file is read and bounded here, by the imports' reader and its limits (size, rows, columns,
 cell length); the schedule feature, below this one, turns its rows into placements and draws
-(mfo.schedule.importing) and checks the result with its conflict checker. The command is added to
-the schedule's `schedule` group when the app starts, as the demo adds its own to `festival`.
+(mfo.schedule.importing) and checks the result with its conflict checker. The command joins a copy
+of the schedule's `schedule` group made for each app, so an app built without this feature has none.
 
 Exit status: 0 applied (or a clean dry run), 1 refused because a row has an error or the
 resulting schedule has conflicts of error severity (nothing written for a row error or a dry run),
@@ -18,12 +18,11 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from mfo.database import db
 from mfo.imports import services
 from mfo.imports.tabular import TableError
-from mfo.schedule.commands import schedule_cli
 from mfo.schedule.commands_io import festival_or_fail
 from mfo.schedule.importing import ImportResult, apply_import, plan_import
 
@@ -95,6 +94,10 @@ def import_command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
 
 
 def add_schedule_import(app: Flask) -> None:
-    """Add `import` to the schedule feature's `schedule` command group."""
-    del app
-    schedule_cli.add_command(import_command)
+    """Give this app's `schedule` command group an `import` command (when the schedule feature is installed)."""
+    # A copy, not the schedule's module-level group: adding to that one would give `schedule import`
+    # to every app built later in the process, with or without the imports feature.
+    group = app.cli.commands.get("schedule")
+    if group is None:
+        return
+    app.cli.add_command(AppGroup(group.name, help=group.help, commands={**group.commands, "import": import_command}))
