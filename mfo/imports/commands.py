@@ -32,7 +32,7 @@ BAD_INPUT = 2
 REFUSED = 1
 
 
-def _fail(message: str, as_json: bool) -> None:
+def fail(message: str, as_json: bool) -> None:
     """Print why the import could not start, and exit with 2."""
     if as_json:
         click.echo(json.dumps({"error": message, "applied": False}))
@@ -67,20 +67,20 @@ def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) ->
     """Read, check and apply (or refuse) one file for a festival, then exit with the documented status."""
     festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
     if festival is None:
-        _fail(f"there is no festival {slug!r}", as_json)
+        fail(f"there is no festival {slug!r}", as_json)
     file = Path(path)
     try:
         data = file.read_bytes()
     except OSError as error:
-        _fail(f"cannot read {path}: {error.strerror}", as_json)
+        fail(f"cannot read {path}: {error.strerror}", as_json)
     try:
         table = services.read_file(data, file.name)
     except (TableError, services.FileTooLarge) as error:
-        _fail(str(services.table_error_message(error)), as_json)
+        fail(str(services.table_error_message(error)), as_json)
     if dry_run:
         match = services.initial_match(festival.id, kind, table)
         if match.missing_required:
-            _fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
+            fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
         plan = services.PLANNERS[kind](festival, table, match)
         db.session.rollback()
         _report(plan, False, as_json, dry_run)
@@ -89,7 +89,7 @@ def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) ->
         _batch, plan = services.import_file(festival, kind, file.name, data, from_cli=True)
     except services.MappingIncomplete as error:
         db.session.rollback()
-        _fail(f"the file has no column for: {', '.join(error.missing)}", as_json)
+        fail(f"the file has no column for: {', '.join(error.missing)}", as_json)
     db.session.commit()
     _report(plan, plan.can_apply, as_json, dry_run)
     sys.exit(0 if plan.can_apply else REFUSED)

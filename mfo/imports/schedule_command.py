@@ -22,21 +22,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from mfo.database import db
 from mfo.imports import services
+from mfo.imports.commands import REFUSED, fail
 from mfo.imports.tabular import TableError
 from mfo.schedule.commands_io import festival_or_fail
 from mfo.schedule.importing import ImportResult, apply_import, plan_import
-
-BAD_INPUT = 2
-REFUSED = 1
-
-
-def _fail(message: str, as_json: bool) -> None:
-    """Print why the file cannot be read and exit with status 2."""
-    if as_json:
-        click.echo(json.dumps({"applied": False, "error": message}))
-    else:
-        click.echo(f"Error: {message}", err=True)
-    sys.exit(BAD_INPUT)
 
 
 def _report(result: ImportResult, dry_run: bool, as_json: bool) -> None:
@@ -77,11 +66,11 @@ def import_command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
     try:
         data = path.read_bytes()
     except OSError as error:
-        _fail(f"cannot read {file}: {error.strerror}", as_json)
+        fail(f"cannot read {file}: {error.strerror}", as_json)
     try:
         table = services.read_file(data, path.name)
     except (TableError, services.FileTooLarge) as error:
-        _fail(str(services.table_error_message(error)), as_json)
+        fail(str(services.table_error_message(error)), as_json)
     result, _problem, schedule = plan_import(festival, table.headers, [(row.number, row.values) for row in table.rows])
     if result.errors or dry_run:
         db.session.rollback()
