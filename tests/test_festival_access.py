@@ -73,6 +73,7 @@ NEEDS: dict[str, set[str]] = {
     "schedule.versions": {SCHEDULE_READ},
     "schedule.changes": {SCHEDULE_READ},
     "schedule.version": {SCHEDULE_READ},
+    "schedule.compare": {SCHEDULE_READ},
     "schedule.publish": {SCHEDULE_WRITE},
     "schedule.notify": {SCHEDULE_WRITE},
 }

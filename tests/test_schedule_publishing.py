@@ -317,3 +317,24 @@ def test_slots_match_the_loaded_problem(app, fest):
     assert slots[fest["ana_entry"]].people == {fest["ana"], fest["teacher"]}
     assert slots[fest["cal_entry"]].people == {fest["cal"], fest["pianist"]}
     assert len(slots) == sum(len(u.entries) for u in problem.units.values())
+
+
+def test_two_versions_can_be_compared(app, fest, staff_client):
+    """Version 3 against version 1 shows what moved across both publications; the versions page's form leads there."""
+    publish(fest)
+    place(fest["festival"], {fest["baroque"]: (fest["morning"], at(9)), fest["song"]: (fest["afternoon"], at(14))})
+    publish(fest)
+    place(fest["festival"], {fest["baroque"]: (fest["afternoon"], at(13)), fest["song"]: (fest["afternoon"], at(14))})
+    publish(fest)
+    festival = festival_of(fest)
+    third, first = publishing.version_of(festival, 3), publishing.version_of(festival, 1)
+    assert {c.slot.entry_id for c in publishing.changes_of(festival, third, first).changes} == {
+        fest["ana_entry"], fest["ben_entry"], fest["cal_entry"]}
+    assert {c.slot.entry_id for c in publishing.changes_of(festival, third).changes} == {fest["ana_entry"], fest["ben_entry"]}
+    for url in (f"{BASE}/versions/compare?since=3&until=1", f"{BASE}/versions/3?since=1"):
+        page = staff_client.get(url).get_data(as_text=True)
+        assert page.count('data-kind="moved"') == 3 and "Compared with version 1." in page, url
+    assert "Compared with version 2." in staff_client.get(f"{BASE}/versions/compare").get_data(as_text=True)
+    assert staff_client.get(f"{BASE}/versions/1?since=3").status_code == 404
+    assert staff_client.get(f"{BASE}/versions/3?since=9").status_code == 404
+    assert 'id="compare-form"' in staff_client.get(f"{BASE}/versions").get_data(as_text=True)

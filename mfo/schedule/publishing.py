@@ -242,9 +242,11 @@ def pending_changes(festival: Festival) -> Changelog:
     return Changelog(last, None, diff(slots_of(last) if last else [], current_slots(festival)))
 
 
-def changes_of(festival: Festival, version: ScheduleVersion) -> Changelog:
-    """Return what a version changed from the one before it (version 1: every performance is added)."""
-    previous = version_of(festival, version.number - 1) if version.number > 1 else None
+def changes_of(festival: Festival, version: ScheduleVersion, since: ScheduleVersion | None = None) -> Changelog:
+    """Return what a version changed from an earlier one (default: the one before it; version 1: every performance is added)."""
+    previous = since if since is not None else version_of(festival, version.number - 1) if version.number > 1 else None
+    if previous is not None and (previous.festival_id != festival.id or previous.number >= version.number):
+        raise ValueError("compare a version with an earlier version of the same festival")
     return Changelog(previous, version, diff(slots_of(previous) if previous else [], slots_of(version)))
 
 

@@ -7,7 +7,7 @@ with a CSRF token, go through mfo.schedule.publishing and are recorded in the au
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -76,15 +76,47 @@ def changes():
                            notify_form=None, format_datetime=format_datetime)
 
 
+def _changes_page(number: int, since: int | None):
+    """Render what version `number` changed from `since` (default: the version before it); 404 for a version the festival lacks."""
+    festival = current_festival()
+    published = _version_or_404(number)
+    earlier = None
+    if since is not None and since != number - 1:
+        earlier = _version_or_404(since)
+        if earlier.number >= published.number:
+            abort(404)
+    # The emails are about a version's own changes (from the one before it): the button is not offered on a comparison.
+    sends = _may_publish() and earlier is None
+    return render_template("schedule/changes.html", festival=festival, changelog=publishing.changes_of(festival, published, earlier),
+                           notify_form=NotifyForm() if sends else None, format_datetime=format_datetime)
+
+
 @bp.route("/versions/<int:number>")
 @auth_required()
 @permissions_accepted(SCHEDULE_READ)
 def version(number: int):
-    """Show what a version changed from the one before it, and (to organizers) the button to email the people concerned."""
+    """Show what a version changed from the one before it (or from ?since=<an earlier version>), and the organizers' Send button."""
+    return _changes_page(number, request.args.get("since", type=int))
+
+
+@bp.route("/versions/compare")
+@auth_required()
+@permissions_accepted(SCHEDULE_READ)
+def compare():
+    """Show the changes between two versions chosen on the versions page, the earlier first whichever way they were picked.
+
+    Without a choice: the latest version's own changes.
+    """
     festival = current_festival()
-    published = _version_or_404(number)
-    return render_template("schedule/changes.html", festival=festival, changelog=publishing.changes_of(festival, published),
-                           notify_form=NotifyForm() if _may_publish() else None, format_datetime=format_datetime)
+    last = publishing.latest(festival)
+    if last is None:
+        abort(404)
+    first = request.args.get("since", type=int)
+    second = request.args.get("until", type=int) or last.number
+    if first is None or first == second:
+        return _changes_page(second, None)
+    since, until = sorted((first, second))
+    return _changes_page(until, since)
 
 
 @bp.route("/publish", methods=["POST"])
