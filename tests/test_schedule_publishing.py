@@ -12,6 +12,7 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.festival.models import Festival
+from mfo.people.models import Person
 from mfo.schedule import problem as plain
 from mfo.schedule import publishing
 from mfo.schedule.loading import class_key, load_problem, save_schedule
@@ -278,6 +279,18 @@ def test_a_minors_email_goes_to_the_guardian_and_each_person_gets_one(app, fest,
     assert "Ana Pupil" in by_address["teacher@example.org"] and "Cal" not in by_address["teacher@example.org"]
     assert "Cal Nomail" in by_address["paul@example.org"] and "Ana" not in by_address["paul@example.org"]
     assert all("Hello" in body for body in by_address.values())
+    assert events("schedule-published")[0]["version"] == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(ScheduleVersion)).published_by == "organizer@example.org"
+
+
+def test_the_html_email_escapes_names(app, fest, organizer_client, outbox):
+    """A performer's name that looks like markup is shown as text in the HTML part of the email."""
+    db.session.get(Person, fest["cal"]).set_name("<b>Cal</b>", "Nomail")
+    db.session.commit()
+    post_form(organizer_client, f"{BASE}/publish", {"notify": "y"}, token_from=f"{BASE}/versions")
+    html = next(m for m in outbox if m.to == ["paul@example.org"]).alternatives[0][0]
+    assert "&lt;b&gt;Cal&lt;/b&gt;" in html and "<b>Cal</b>" not in html
 
 
 # --- the command line
