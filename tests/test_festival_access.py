@@ -21,6 +21,7 @@ from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
 from mfo.festival.models import Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.permissions import role_permissions
+from mfo.schedule.models import ScheduleVersion
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.syllabus.permissions import SYLLABUS_READ, SYLLABUS_WRITE
 from mfo.venues.models import Venue
@@ -68,11 +69,18 @@ NEEDS: dict[str, set[str]] = {
     "schedule.board_move": {SCHEDULE_WRITE},
     "schedule.board_pin": {SCHEDULE_WRITE},
     "schedule.board_draw": {SCHEDULE_WRITE},
+    # Publishing: the front desk reads the versions and changelogs; organizers publish and email (tests/test_schedule_publishing.py).
+    "schedule.versions": {SCHEDULE_READ},
+    "schedule.changes": {SCHEDULE_READ},
+    "schedule.version": {SCHEDULE_READ},
+    "schedule.compare": {SCHEDULE_READ},
+    "schedule.publish": {SCHEDULE_WRITE},
+    "schedule.notify": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
     "festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
-    "schedule.board_move", "schedule.board_pin", "schedule.board_draw",
+    "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.publish", "schedule.notify",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
 
 
@@ -84,9 +92,9 @@ def ids(app) -> dict[str, int]:
     person = make_person("Ann", "Lee")
     entry = make_entry(festival_class, [person])
     venue = Venue(festival_id=festival.id, name="Main hall")
-    db.session.add(venue)
+    db.session.add_all([venue, ScheduleVersion(festival_id=festival.id, number=1, performances=[])])
     db.session.commit()
-    return {"class_id": festival_class.id, "person_id": person.id, "entry_id": entry.id, "venue_id": venue.id, "fmt": "csv"}
+    return {"class_id": festival_class.id, "person_id": person.id, "entry_id": entry.id, "venue_id": venue.id, "fmt": "csv", "number": 1}
 
 
 def festival_rules(app: Flask) -> list:

@@ -9,6 +9,7 @@ from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import (
     solving,  # noqa: F401 (its views join the schedule's blueprint)
     views_io,  # noqa: F401  (its routes join the schedule's blueprint)
+    views_publish,  # noqa: F401  (its routes join the schedule's blueprint)
 )
 from mfo.schedule.admin import (
     draw_view,
@@ -67,6 +68,8 @@ feature = Feature(
         "keep_together-exported": _l("Keep-together requests exported"),
         "schedule-saved": _l("Schedule saved"),
         "schedule-exported": _l("Schedule exported"),
+        "schedule-published": _l("Schedule published"),
+        "schedule-notified": _l("Schedule changes emailed"),
     },
     jobs={solver_jobs.KIND: solver_jobs.run_solve},
 )

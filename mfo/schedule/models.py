@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from flask_security.utils import naive_utcnow
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -211,3 +213,35 @@ class KeepTogether(Timestamps, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScheduleVersion(db.Model):
+    """One publication of a festival's schedule: its number (1, 2, ...), who published it, when, and what it said.
+
+    `performances` is the snapshot: one item per performance as published (entry, class or section,
+    session, venue, start, end, the people concerned), written once and never changed, so a later
+    change to the schedule leaves every version as it was sent out. See mfo.schedule.publishing.
+    """
+
+    __tablename__ = "schedule_version"
+    __table_args__ = (
+        # Two publications at once cannot both be version 3: the festival's row lock orders them, and this refuses the rest.
+        UniqueConstraint("festival_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festival.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=naive_utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Who published it as the audit trail names them (an email, or "cli"), kept if the account goes.
+    published_by: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    performance_count: Mapped[int] = mapped_column(Integer, default=0)
+    performances: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
+    # When the families concerned by this version's changes were last emailed, and how many emails went.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notified_count: Mapped[int | None] = mapped_column(Integer)
+
+    festival: Mapped[Festival] = relationship()

@@ -15,6 +15,7 @@ from mfo.database import db
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.people.models import Person
 from mfo.permissions import ADMIN_ACCESS
+from mfo.schedule import publishing
 from mfo.schedule.models import ClassSection, Placement, Session
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.venues.models import Venue
@@ -76,4 +77,5 @@ def index():
         edit_adjudicators=may_edit(ADJUDICATOR_WRITE),
         edit_sessions=may_edit(SCHEDULE_WRITE),
         build_schedule=current_user.has_permission(SCHEDULE_WRITE),
+        publish_state=publishing.status(festival),
     )
