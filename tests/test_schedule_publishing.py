@@ -198,6 +198,10 @@ def test_staff_read_versions_and_changes_but_cannot_publish_or_send(app, fest, s
     assert staff_client.get(f"{BASE}/changes").status_code == 200
     page = staff_client.get(f"{BASE}/versions").get_data(as_text=True)
     assert 'id="publish-form"' not in page
+    # Who published is an organizer's account email: staff see that someone did, not who.
+    publisher = db.session.scalars(select(ScheduleVersion)).one().published_by
+    assert publisher and publisher not in page and "•••" in page
+    assert publisher in organizer_client.get(f"{BASE}/versions").get_data(as_text=True)
     token_page = f"{BASE}/"
     assert post_form(staff_client, f"{BASE}/publish", {"note": "x"}, token_from=token_page).status_code == 403
     assert post_form(staff_client, f"{BASE}/versions/1/notify", token_from=token_page).status_code == 403

@@ -18,6 +18,7 @@ from wtforms.validators import Length
 
 from mfo.database import db
 from mfo.festival.scoping import current_festival
+from mfo.people.permissions import PEOPLE_READ
 from mfo.schedule import publishing
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
@@ -63,6 +64,8 @@ def versions():
     return render_template(
         "schedule/versions.html", festival=festival, state=state, versions=publishing.versions(festival),
         may_publish=_may_publish(), publish_form=PublishForm(), format_datetime=format_datetime,
+        # Who published is an account's email, personal data: hidden from whoever may not read people.
+        show_who=current_user.has_permission(PEOPLE_READ),
     )
 
 
