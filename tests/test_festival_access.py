@@ -68,6 +68,8 @@ NEEDS: dict[str, set[str]] = {
     "schedule.board_move": {SCHEDULE_WRITE},
     "schedule.board_pin": {SCHEDULE_WRITE},
     "schedule.board_draw": {SCHEDULE_WRITE},
+    # The front desk's programme: names, times and pieces (tests/test_schedule_print.py).
+    "schedule.printable": {SCHEDULE_READ},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
