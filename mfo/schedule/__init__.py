@@ -8,6 +8,7 @@ from mfo.feature import Feature, NavItem
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import (
     solving,  # noqa: F401 (its views join the schedule's blueprint)
+    views_draws,  # noqa: F401  (its routes join the schedule's blueprint)
     views_io,  # noqa: F401  (its routes join the schedule's blueprint)
     views_print,  # noqa: F401  (its routes join the schedule's blueprint)
 )
