@@ -73,11 +73,14 @@ NEEDS: dict[str, set[str]] = {
     # Draws and sections: the page and its actions are the organizers' (tests/test_schedule_draws.py).
     "schedule.draws": {SCHEDULE_WRITE},
     "schedule.make_draw": {SCHEDULE_WRITE},
+    "schedule.split": {SCHEDULE_WRITE},
+    "schedule.join": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
     "festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
     "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.draws", "schedule.make_draw",
+    "schedule.split", "schedule.join",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
 
 

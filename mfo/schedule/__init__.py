@@ -69,6 +69,8 @@ feature = Feature(
         "keep_together-exported": _l("Keep-together requests exported"),
         "schedule-saved": _l("Schedule saved"),
         "schedule-exported": _l("Schedule exported"),
+        "schedule-split": _l("Class split into sections"),
+        "schedule-joined": _l("Sections joined back into their class"),
     },
     jobs={solver_jobs.KIND: solver_jobs.run_solve},
 )

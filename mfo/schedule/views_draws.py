@@ -1,4 +1,4 @@
-"""The draws page: each class's draw method and order, and a form to make the draw again (organizers only).
+"""The draws and sections page: per class its draw (method, order) and forms to draw again, split or join (organizers only).
 
 Every action is a plain form POST with a CSRF token, needs `schedule-write`, refuses (404) a class
 of another festival and is recorded in the audit trail by the service it calls.
@@ -21,6 +21,7 @@ from mfo.schedule.labels import DRAW_METHOD_LABELS
 from mfo.schedule.loading import load_problem
 from mfo.schedule.models import ClassDraw, ScheduleEntry
 from mfo.schedule.permissions import SCHEDULE_WRITE
+from mfo.schedule.sections import LABELS, MIN_PARTS, SectionRefused, join_sections, split_class
 from mfo.schedule.views import bp
 from mfo.syllabus.models import FestivalClass
 
@@ -55,7 +56,7 @@ def draws():
         units[unit.class_id].append(unit)
     return render_template(
         "schedule/draws.html", festival=festival, classes=classes, methods=methods, undrawn=undrawn, units=units,
-        problem=problem, labels=DRAW_METHOD_LABELS, computed=COMPUTED_METHODS,
+        problem=problem, labels=DRAW_METHOD_LABELS, computed=COMPUTED_METHODS, min_parts=MIN_PARTS, max_parts=len(LABELS),
         names=lambda entry: ", ".join(sorted(problem.person_name(p) for p in entry.performer_ids)),
     )
 
@@ -76,4 +77,44 @@ def make_draw(class_id: int):
     else:
         flash(_("Class %(code)s drawn: %(method)s.", code=result.festival_class.code, method=DRAW_METHOD_LABELS[result.method]),
               "success")
+    return _back(class_id)
+
+
+@bp.route("/draws/<int:class_id>/split", methods=["POST"])
+@auth_required()
+@permissions_accepted(SCHEDULE_WRITE)
+def split(class_id: int):
+    """Split a class into the number of sections asked for, by its draw order, then go back to the draws page."""
+    raw = request.form.get("parts", "")[:4]
+    parts = int(raw) if raw.isdigit() else 0
+    try:
+        change = split_class(current_festival(), class_id, parts, actor=current_user)
+    except SectionRefused as refusal:
+        if refusal.status == 404:
+            abort(404)
+        db.session.rollback()
+        flash(_("This class is already split: join its sections first.") if refusal.reason == "already-split"
+              else _("Choose between 2 sections and as many sections as the class has entries."), "error")
+        return _back(class_id)
+    db.session.commit()
+    flash(_("Class %(code)s is split into %(sections)s. Place the new sections on the board, or build the schedule.",
+            code=change.festival_class.code, sections=", ".join(change.sections)), "success")
+    return _back(class_id)
+
+
+@bp.route("/draws/<int:class_id>/join", methods=["POST"])
+@auth_required()
+@permissions_accepted(SCHEDULE_WRITE)
+def join(class_id: int):
+    """Join a split class's sections back into one class, then go back to the draws page."""
+    try:
+        change = join_sections(current_festival(), class_id, actor=current_user)
+    except SectionRefused as refusal:
+        if refusal.status == 404:
+            abort(404)
+        db.session.rollback()
+        flash(_("This class is not split."), "error")
+        return _back(class_id)
+    db.session.commit()
+    flash(_("The sections of class %(code)s are joined back into one class.", code=change.festival_class.code), "success")
     return _back(class_id)
