@@ -167,3 +167,23 @@ def test_staff_and_forged_or_foreign_requests_are_refused(drawn_class, users, st
     assert post_form(organizer_client, f"{DRAWS}/{drawn_class['class']}", {"method": "manual"}, token_from=DRAWS).status_code == 400
     with pytest.raises(DrawRefused):
         redraw(db.session.get(Festival, drawn_class["festival"]), other_id, "age")
+
+
+def test_a_draw_saved_in_the_admin_makes_its_order(drawn_class, users, organizer_client):
+    """Setting the method in the admin's Draws writes the order it gives; a random one without a seed gets one."""
+    url = "/admin/draws/new/"
+    data = {"festival_class": str(drawn_class["class"]), "method": "age", "seed": ""}
+    response = post_form(organizer_client, url, data, token_from=url)
+    assert response.status_code == 302, flashed(response)
+    e = drawn_class["entries"]
+    assert positions(drawn_class["class"])[:2] == [e["Roy"], e["Arnaud"]]
+    edit = f"/admin/draws/edit/?id={drawn_class['class']}"
+    response = post_form(organizer_client, edit, {"festival_class": str(drawn_class["class"]), "method": "random", "seed": ""},
+                         token_from=edit)
+    assert response.status_code == 302, flashed(response)
+    row = db.session.get(ClassDraw, drawn_class["class"])
+    db.session.refresh(row)
+    assert row.seed is not None
+    assert positions(drawn_class["class"]) == order_entries(
+        [DrawEntry(i, "", None) for i in e.values()], "random", row.seed
+    )
