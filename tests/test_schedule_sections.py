@@ -138,3 +138,18 @@ def test_staff_forged_and_foreign_requests_are_refused(big_class, users, staff_c
     assert post_form(organizer_client, f"{DRAWS}/{other_id}/split", {"parts": "2"}, token_from=DRAWS).status_code == 404
     assert post_form(organizer_client, f"{DRAWS}/{other_id}/join", token_from=DRAWS).status_code == 404
     assert db.session.scalars(select(ClassSection)).first() is None
+
+
+def test_a_draw_made_again_keeps_each_entry_in_its_section(big_class):
+    """After a split, drawing again reorders inside each section and moves no entry to another section."""
+    festival = festival_of(big_class)
+    change = split_class(festival, big_class["class"], 2)
+    db.session.commit()
+    redraw(festival_of(big_class), big_class["class"], "alphabetical")
+    db.session.commit()
+    problem = load_problem(festival_of(big_class))
+    units = {unit.label: [p.entry_id for p in unit.entries] for unit in problem.units.values()}
+    e = big_class["entries"]
+    assert change.sections == {"1301A": [e[0], e[1], e[2]], "1301B": [e[3], e[4]]}
+    # Alphabetical inside each section: Cat, Dan, Eve in A; Amy, Bob in B.
+    assert units == {"1301A": [e[2], e[1], e[0]], "1301B": [e[4], e[3]]}

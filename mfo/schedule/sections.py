@@ -132,9 +132,7 @@ def join_sections(festival: Festival, class_id: int, actor=None) -> SectionChang
     rank = {section.id: index for index, section in enumerate(sections)}
     entries = draw_order(festival, class_id)
     # The sections' orders one after the other; entries no section held (added since the split) last.
-    order = [entry_id for entry_id, section_id in sorted(
-        entries, key=lambda item: rank.get(item[1], len(sections)) if item[1] is not None else len(sections)
-    )]
+    order = [entry_id for entry_id, _section in sorted(entries, key=lambda item: rank.get(item[1], len(sections)))]
     write_positions(order)
     db.session.flush()
     for row in db.session.scalars(select(ScheduleEntry).where(ScheduleEntry.section_id.in_(rank))):
