@@ -76,11 +76,19 @@ NEEDS: dict[str, set[str]] = {
     "schedule.compare": {SCHEDULE_READ},
     "schedule.publish": {SCHEDULE_WRITE},
     "schedule.notify": {SCHEDULE_WRITE},
+    # The front desk's programme: names, times and pieces (tests/test_schedule_print.py).
+    "schedule.printable": {SCHEDULE_READ},
+    # Draws and sections: the page and its actions are the organizers' (tests/test_schedule_draws.py).
+    "schedule.draws": {SCHEDULE_WRITE},
+    "schedule.make_draw": {SCHEDULE_WRITE},
+    "schedule.split": {SCHEDULE_WRITE},
+    "schedule.join": {SCHEDULE_WRITE},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
     "festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
     "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.publish", "schedule.notify",
+    "schedule.draws", "schedule.make_draw", "schedule.split", "schedule.join",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
 
 

@@ -20,7 +20,7 @@ from mfo.schedule import problem as plain
 from mfo.schedule.commands import schedule_cli
 from mfo.schedule.exports import COLUMNS
 from mfo.schedule.loading import class_key, load_problem, load_schedule, save_schedule, section_key
-from mfo.schedule.models import Placement, ScheduleEntry
+from mfo.schedule.models import ClassDraw, Placement, ScheduleEntry
 from mfo.syllabus.models import FestivalClass
 from tests.conftest import make_app
 from tests.test_schedule import SATURDAY, at, season  # noqa: F401  (the fixture is used by name)
@@ -160,6 +160,9 @@ def test_round_trip_keeps_placements_and_a_moved_start_moves_the_class(app, plac
     problem = load_problem(festival)
     assert [e.entry_id for e in problem.units[section_key(placed["part_a"])].entries] == [placed["first"], placed["third"]]
     assert load_schedule(festival, problem).placements[class_key(placed["song"])].start == at(SATURDAY, 14)
+    # The file set 1203's order by hand: its draw is no longer the random one (its seed is kept).
+    draw = db.session.get(ClassDraw, placed["baroque"])
+    assert (draw.method, draw.seed) == ("manual", 42)
 
 
 def test_import_reports_conflicts_like_the_checker(app, placed, tmp_path):

@@ -8,7 +8,9 @@ from mfo.feature import Feature, NavItem
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import (
     solving,  # noqa: F401 (its views join the schedule's blueprint)
+    views_draws,  # noqa: F401  (its routes join the schedule's blueprint)
     views_io,  # noqa: F401  (its routes join the schedule's blueprint)
+    views_print,  # noqa: F401  (its routes join the schedule's blueprint)
     views_publish,  # noqa: F401  (its routes join the schedule's blueprint)
 )
 from mfo.schedule.admin import (
@@ -70,6 +72,8 @@ feature = Feature(
         "schedule-exported": _l("Schedule exported"),
         "schedule-published": _l("Schedule published"),
         "schedule-notified": _l("Schedule changes emailed"),
+        "schedule-split": _l("Class split into sections"),
+        "schedule-joined": _l("Sections joined back into their class"),
     },
     jobs={solver_jobs.KIND: solver_jobs.run_solve},
 )

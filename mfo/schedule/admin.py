@@ -17,6 +17,7 @@ from mfo.admin.guards import Refused
 from mfo.database import db
 from mfo.entries.models import Entry, EntryPerformer
 from mfo.festival.admin import FESTIVAL_LABELS, FestivalDataView, FestivalFilter
+from mfo.schedule.draws import COMPUTED_METHODS, draw_entries, new_seed, order_entries, write_positions
 from mfo.schedule.labels import DRAW_METHOD_LABELS, TOGETHER_MODE_LABELS
 from mfo.schedule.models import (
     ClassDraw,
@@ -239,7 +240,7 @@ class ScheduleEntryView(ScheduleDataView):
 
 
 class ClassDrawView(ScheduleDataView):
-    """How each class's entries are ordered: random (with its seed), alphabetical, or by age."""
+    """How each class's entries are ordered: random (with its seed), alphabetical, by age, or set by hand; saving one makes the draw."""
 
     column_list = ["festival_class", "method", "seed"]
     column_details_list = ["festival_class", "method", "seed", "created_at", "updated_at"]
@@ -268,6 +269,13 @@ class ClassDrawView(ScheduleDataView):
         if is_created and db.session.get(ClassDraw, model.festival_class.id) not in (None, model):
             raise Refused(_("Class %(code)s already has a draw: change that one.", code=model.festival_class.code))
         model.class_id = model.festival_class.id
+        # The order follows from the method, as on the Draws and sections page (a manual draw stays as it is).
+        if model.method in COMPUTED_METHODS:
+            if model.method != "random":
+                model.seed = None
+            elif model.seed is None:
+                model.seed = new_seed()
+            write_positions(order_entries(draw_entries(model.festival_class.festival, model.class_id), model.method, model.seed))
 
 
 class PlacementView(ScheduleDataView):

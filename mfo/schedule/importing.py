@@ -21,10 +21,12 @@ from sqlalchemy import select
 
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.entries.models import Entry
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import check
+from mfo.schedule.draws import mark_manual
 from mfo.schedule.loading import load_problem, load_schedule, save_schedule
 from mfo.schedule.models import ScheduleEntry
 from mfo.text import normalise_name
@@ -186,6 +188,9 @@ def apply_import(festival: Festival, result: ImportResult, schedule: plain.Sched
                     db.session.add(ScheduleEntry(entry_id=entry_id, position=position))
                 else:
                     row.position = position
+        # A file's order is set by hand: the classes' draws no longer follow from a method.
+        drawn = [e for ids in result.draws.values() for e in ids]
+        mark_manual(set(db.session.scalars(select(Entry.class_id).where(Entry.id.in_(drawn)))))
         db.session.flush()
         record(
             "schedule_entry-updated",

@@ -8,6 +8,7 @@ DRAW_METHOD_LABELS = {
     "random": _l("Random draw"),
     "alphabetical": _l("Alphabetical"),
     "age": _l("By age, youngest first"),
+    "manual": _l("Set by hand"),
 }
 
 TOGETHER_MODE_LABELS = {

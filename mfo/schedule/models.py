@@ -34,8 +34,8 @@ from mfo.people.models import Person
 from mfo.syllabus.models import Discipline, FestivalClass
 from mfo.venues.models import Venue
 
-# How the entries of a class are ordered: a random draw (its seed kept), by name, or youngest first.
-DRAW_METHODS = ("random", "alphabetical", "age")
+# How the entries of a class are ordered: a random draw (its seed kept), by name, youngest first, or by hand on the board.
+DRAW_METHODS = ("random", "alphabetical", "age", "manual")
 # Keep-together requests: all on one day, or also one after the other in one session.
 TOGETHER_MODES = ("same-day", "back-to-back")
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import changes
+from mfo.schedule.draws import mark_manual, write_positions
 from mfo.schedule.loading import load_problem, load_schedule, save_schedule
-from mfo.schedule.models import ScheduleEntry
 
 
 class MoveRefused(Exception):
@@ -134,7 +132,8 @@ def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) ->
     """Move an entry one place up (step -1) or down (+1) in its class's draw; record it; return the class's label and new order.
 
     Every entry of the unit gets its position written (1, 2, ...), so the order no longer depends
-    on entries not drawn yet. The unit's length, and so every placement, stays the same.
+    on entries not drawn yet, and the class's draw method becomes "manual". The unit's length, and
+    so every placement, stays the same.
     """
     problem = load_problem(festival)
     unit = problem.units.get(unit_key)
@@ -146,14 +145,9 @@ def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) ->
     if not 0 <= other < len(order):
         return unit.label, order
     order[index], order[other] = order[other], order[index]
-    rows = {row.entry_id: row for row in db.session.scalars(select(ScheduleEntry).where(ScheduleEntry.entry_id.in_(order)))}
-    for position, entry in enumerate(order, start=1):
-        row = rows.get(entry)
-        if row is None:
-            # An entry of a class not split has no row yet: it stays in the class's own unit (no section).
-            db.session.add(ScheduleEntry(entry_id=entry, position=position))
-        else:
-            row.position = position
-    record("schedule_entry-updated", target=f"{unit_key} ({unit.label})", details={"draw": order})
+    write_positions(order)
+    # A reorder by hand: the class's order no longer follows from a method.
+    mark_manual({unit.class_id})
+    record("schedule_entry-updated", target=f"{unit_key} ({unit.label})", details={"draw": order, "method": "manual"})
     db.session.commit()
     return unit.label, order
