@@ -16,7 +16,7 @@ from mfo.jobs import claims, runner
 from mfo.jobs.models import Job
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import services
-from mfo.schedule.loading import load_problem, load_schedule
+from mfo.schedule.loading import load_problem, load_schedule, schedule_revision
 from mfo.schedule.models import Placement, Session
 from mfo.syllabus.models import Discipline
 from mfo.venues.models import Venue, VenueOpening
@@ -168,7 +168,7 @@ def test_a_proposal_with_an_error_is_never_error_free(app, small):
     festival = festival_of(small)
     problem = load_problem(festival)
     current = load_schedule(festival, problem)
-    proposal = services.Proposal(festival.id, "optimal", current, current, services.fingerprint(load_schedule(festival)))
+    proposal = services.Proposal(festival.id, "optimal", current, current, schedule_revision(festival))
     assert not services.review(problem, proposal).error_free
     with pytest.raises(services.NotErrorFree):
         services.apply(festival, proposal, problem)
