@@ -266,3 +266,41 @@ def test_the_first_schedule_keeps_the_current_places_that_break_no_rule():
     assert spots["class-1"] == (1, eleven)
     # class-2 shares its performer with class-1 and overlapped it: it goes elsewhere, clear of it.
     assert spots["class-2"][1] + 10 <= eleven or spots["class-2"][1] >= eleven + 10
+
+
+def piano_festival(**judge) -> Problem:
+    """Return a class needing a piano, a session in the hall with one (judged by Ada) and one in the church without."""
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO}), **judge), Adjudicator(2, 901, "Bea", frozenset({PIANO}))]
+    sessions = [Session(1, "Hall morning", 1, at(9), at(12), 1), Session(2, "Church morning", 2, at(9), at(12), 2)]
+    problem = festival(sessions, [unit("class-1", [{1}], PIANO, 20, teacher_id=50)], judges)
+    problem.venues[1] = Venue(1, "Hall", has_piano=True)
+    problem.venues[2] = Venue(2, "Church", has_piano=False)
+    problem.units = {key: replace(item, needs_piano=True) for key, item in problem.units.items()}
+    return problem
+
+
+def test_when_the_only_piano_sessions_adjudicator_has_a_conflict_that_is_the_reason_given():
+    """The hall has the only piano and Ada taught the performer: the reason names the conflict and the session, not the piano."""
+    result = solve(piano_festival(conflict_person_ids=frozenset({50})), time_limit=10)
+    assert result.status == "infeasible"
+    assert [reason.code for reason in result.reasons] == ["piano-conflict"]
+    assert str(result.reasons[0]) == (
+        "Class 1 needs a piano, and the adjudicator of every session with one that could take it (Hall morning) "
+        "has a conflict of interest with its entries.")
+
+
+def test_when_the_only_piano_sessions_adjudicator_is_unavailable_that_is_the_reason_given():
+    """Ada is free only in the afternoon, so the hall's morning session has no time: the reason says so, not "no piano"."""
+    result = solve(piano_festival(available=(Window(at(14), at(17)),)), time_limit=10)
+    assert result.status == "infeasible"
+    codes = [reason.code for reason in result.reasons]
+    assert codes[0] == "no-hours" and "no-piano" not in codes
+    assert "(Hall morning)" in str(result.reasons[0]) and "adjudicator's availability" in str(result.reasons[0])
+
+
+def test_a_class_with_no_piano_anywhere_still_says_no_piano():
+    """With no venue with a piano among the sessions that judge it, the reason is the piano."""
+    problem = piano_festival()
+    problem.venues[1] = Venue(1, "Hall", has_piano=False)
+    result = solve(problem, time_limit=10)
+    assert [reason.code for reason in result.reasons] == ["no-piano"]
