@@ -261,3 +261,11 @@ def test_starting_needs_the_csrf_token(app, small, users, organizer_client):
     response = organizer_client.post(f"{SOLVE}/start", data={"time_limit": "5"})
     assert response.status_code in (302, 400)
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_solve_takes_weights_by_name_and_refuses_unknown_ones(app, small):
+    """--weight changes one weight of the objective; an unknown name is a usage error (exit 2) and nothing runs."""
+    code, result = run_cli(app, "solve", "--festival", SLUG, "--time-limit", "5", "--weight", "idle=2", "--weight", "age_order=0")
+    assert code == 0 and result["error_free"]
+    refused = app.test_cli_runner().invoke(args=["schedule", "solve", "--festival", SLUG, "--weight", "height=3"])
+    assert refused.exit_code == 2 and "height" in refused.output

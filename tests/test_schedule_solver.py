@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bench.schedule_instances import make_problem, naive_first_fit
+from mfo.schedule.conflicts import check
 from mfo.schedule.greedy import first_fit
 from mfo.schedule.grid import Grid
 from mfo.schedule.problem import (
     Adjudicator,
+    KeepTogether,
     Performance,
     Placement,
     Problem,
@@ -304,3 +306,85 @@ def test_a_class_with_no_piano_anywhere_still_says_no_piano():
     problem.venues[1] = Venue(1, "Hall", has_piano=False)
     result = solve(problem, time_limit=10)
     assert [reason.code for reason in result.reasons] == ["no-piano"]
+
+
+# --- the warnings the objective avoids: each term changes the solver's choice on a festival made for it
+
+
+def warnings(problem: Problem, schedule: Schedule, code: str) -> list:
+    """Return the checker's conflicts of one code in a schedule."""
+    return [conflict for conflict in check(problem, schedule) if conflict.code == code]
+
+
+def teacher_festival() -> Problem:
+    """Ann (teacher 50) has pupils in class 1 (performer 1, also in pinned class 3 at 9:30 in the hall) and class 2 (church, 9:00).
+
+    Class 1 in the hall at 9:00 leaves performer 1 no wait but runs with class 2 in the church; in
+    the church after class 3 it clashes with nothing but performer 1 waits for the walk.
+    """
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO})), Adjudicator(2, 901, "Bea", frozenset({PIANO}))]
+    sessions = [Session(1, "Hall", 1, at(9), at(10), 1), Session(2, "Church", 2, at(9), at(11), 2)]
+    units = [unit("class-1", [{1}], minutes=30, teacher_id=50), unit("class-2", [{2}], minutes=30, teacher_id=50),
+             unit("class-3", [{1}], minutes=30)]
+    return festival(sessions, units, judges)
+
+
+def test_the_solver_keeps_a_teachers_pupils_apart_when_the_warning_is_weighed():
+    """Without the teacher-overlap term the solver saves performer 1 a wait and Ann cannot hear both; with it, it does not."""
+    problem = teacher_festival()
+    current = Schedule({"class-2": Placement("class-2", 2, at(9), pinned=True), "class-3": Placement("class-3", 1, at(9.5), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(teacher_overlap=0, balance=0))
+    assert blind.schedule.placements["class-1"].session_id == 1
+    assert len(warnings(problem, blind.schedule, "teacher-overlap")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert weighed.schedule.placements["class-1"].session_id == 2
+    assert warnings(problem, weighed.schedule, "teacher-overlap") == []
+    assert errors(problem, weighed.schedule) == []
+
+
+def test_the_solver_puts_younger_classes_first_when_the_age_order_is_weighed():
+    """Performer 1 plays in pinned class 3 at 9:00 and in the 12-14 class: without the term the older class follows at once."""
+    units = [unit("class-1", [{1}], minutes=30), unit("class-2", [{2}], minutes=30), unit("class-3", [{1}], minutes=30)]
+    units[0] = replace(units[0], min_age=12, max_age=14)
+    units[1] = replace(units[1], min_age=8, max_age=10)
+    problem = festival([Session(1, "Morning", 1, at(9), at(11), 1)], units)
+    current = Schedule({"class-3": Placement("class-3", 1, at(9), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(age_order=0, balance=0))
+    assert blind.schedule.placements["class-1"].start == at(9.5)
+    assert len(warnings(problem, blind.schedule, "age-order")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert weighed.schedule.placements["class-2"].start < weighed.schedule.placements["class-1"].start
+    assert warnings(problem, weighed.schedule, "age-order") == []
+
+
+def test_the_solver_keeps_a_back_to_back_request_with_no_class_between():
+    """Two sisters (7, 8) asked to play back to back; their classes also hold performers pulled towards pinned classes 4 and 5.
+
+    Each class beside its pinned neighbour wastes no one's time but leaves class 3 between the
+    sisters; the back-to-back term puts them one after the other (someone waits half an hour).
+    """
+    units = [unit("class-1", [{1}, {7}], minutes=15), unit("class-2", [{2}, {8}], minutes=15), unit("class-3", [{3}], minutes=30),
+             unit("class-4", [{1}], minutes=30), unit("class-5", [{2}], minutes=30)]
+    together = (KeepTogether(1, frozenset({7, 8}), "back-to-back", "Sisters"),)
+    problem = festival([Session(1, "Morning", 1, at(9), at(11.5), 1)], units, together=together)
+    current = Schedule({"class-4": Placement("class-4", 1, at(9), pinned=True), "class-5": Placement("class-5", 1, at(11), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(keep_together=0, balance=0))
+    assert blind.idle_seconds == 0 and len(warnings(problem, blind.schedule, "together-not-kept")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert warnings(problem, weighed.schedule, "together-not-kept") == []
+    assert errors(problem, weighed.schedule) == []
+
+
+def test_weights_are_set_by_name():
+    """Each weight can be changed by name (the command line's --weight), the others keep their defaults; bad ones are refused."""
+    weights = Weights.parse(["idle=2", "age-order=0"])
+    assert weights.idle == 2 and weights.age_order == 0 and weights.teacher_overlap == Weights().teacher_overlap
+    for bad in ("idle", "idle=-1", "idle=1.5", "height=3", "idle=" + "9" * 20):
+        try:
+            Weights.parse([bad])
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} was accepted")

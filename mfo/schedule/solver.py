@@ -15,11 +15,12 @@ current schedule's places that break no rule) with the model's other variables w
 it. A festival too large for the full model keeps that schedule's sessions and only its times are
 improved (`mfo.schedule.retime`).
 
-The objective, in the order of `Weights`' defaults: the warnings it can see cheaply (keep-together
-requests split over days, long waits), the idle time of every performer and accompanist with more
-than one unit (per person and day: last end - first start - time on stage), the days each must
-come, younger classes early in their sessions, and the fullest session's fill. Teacher overlaps
-and the exact age order are left to the checker, which reports any that remain.
+The objective, in the order of `Weights`' defaults: the warnings (keep-together requests split
+over days or, back to back, not one after the other in one session; long waits; a teacher's
+pupils at the same time in two venues; a younger class after an older one of its discipline in a
+session), the idle time of every performer and accompanist with more than one unit (per person
+and day: last end - first start - time on stage), the days each must come, younger classes early
+in their sessions, and the fullest session's fill. The checker reports whatever remains.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import combinations
@@ -45,6 +46,10 @@ from mfo.schedule.retime import retime
 # schedule's sessions and moves only the start times (1,200 entries: about 1,600 choices, full model).
 FULL_MODEL_LIMIT = 5000
 
+# At most this many pairs of classes get a teacher-overlap or an age-order term each (the rest are left to the checker):
+# a teacher with sixty pupils' classes alone would add 1,770 pairs.
+SOFT_PAIRS_LIMIT = 10000
+
 # What a progress report carries: the best objective so far, its idle minutes, the seconds since the start.
 Progress = Callable[[float, int, float], None]
 
@@ -56,6 +61,10 @@ class Weights:
     # Warnings, each time one occurs.
     keep_together: int = 600
     long_wait: int = 300
+    # Per pair of classes a teacher has pupils in, at the same time in different venues.
+    teacher_overlap: int = 300
+    # Per pair of classes of one discipline in one session with the younger class after the older.
+    age_order: int = 300
     # Per minute a performer or accompanist waits between performances on one day.
     idle: int = 1
     # Per day a performer or accompanist must come beyond their first.
@@ -64,6 +73,19 @@ class Weights:
     younger_first: int = 0
     # Per percent of the fullest session's fill.
     balance: int = 1
+
+    @classmethod
+    def parse(cls, items: list[str] | tuple[str, ...]) -> Weights:
+        """Return the default weights with some changed by "name=points" items (e.g. "idle=2"); raise ValueError on a bad one."""
+        names = {field.name for field in fields(cls)}
+        changed = {}
+        for item in items:
+            name, equals, value = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if not equals or name not in names or len(value) > 7 or not value.strip().isdigit():
+                raise ValueError(f"{item[:40]!r}: give name=points, a name among {', '.join(sorted(names))} and whole points")
+            changed[name] = int(value)
+        return replace(cls(), **changed)
 
 
 @dataclass
@@ -254,7 +276,11 @@ class _Model:
         return flag
 
     def _objective(self) -> None:
-        """Set the objective: warnings first, then idle time, days, younger first and balance, by their weights."""
+        """Set the objective: warnings first, then idle time, days, younger first and balance, by their weights.
+
+        Warnings: keep-together (per extra day, and per back-to-back request not kept), long waits
+        (per person-day), teacher overlaps and age order (per pair of classes, up to SOFT_PAIRS_LIMIT pairs each).
+        """
         model, weights = self.model, self.weights
         terms: list = []
         idle_terms: list = []
@@ -308,6 +334,12 @@ class _Model:
                         model.add_implication(on_day(key, day, sessions), together)
                 used.append(together)
             terms.append(weights.keep_together * (sum(used) - 1))
+            if request.mode == "back-to-back":
+                terms.append(weights.keep_together * self._apart(request.id, keys))
+        if weights.teacher_overlap:
+            terms += self._teacher_overlaps()
+        if weights.age_order:
+            terms += self._age_order()
         if weights.younger_first:
             ages = {key: unit.min_age if unit.min_age is not None else unit.max_age for key, unit in self.problem.units.items()}
             oldest = max((age for age in ages.values() if age is not None), default=None)
@@ -325,6 +357,101 @@ class _Model:
                     model.add(100 * load <= fill * offered)
             terms.append(weights.balance * fill)
         model.minimize(sum(terms))
+
+    def _may_meet(self, first: str, second: str) -> bool:
+        """Tell whether two units may run at the same time (their possible starts and lengths overlap)."""
+        lo_a, hi_a = self.bounds[first]
+        lo_b, hi_b = self.bounds[second]
+        return lo_a < hi_b + self.length[second] and lo_b < hi_a + self.length[first]
+
+    def _apart(self, request_id: int, keys: list[str]) -> cp_model.LinearExprT:
+        """Return 1 unless a back-to-back request's units are all in one session with no other unit between them.
+
+        For each session that may hold them all, `kept there` needs each of them present, and each
+        other unit present in it wholly before all of them or wholly after all of them: exactly
+        the checker's "one session, one after the other with no other class between".
+        """
+        model = self.model
+        common = set.intersection(*(set(self.present[key]) for key in keys))
+        kept = []
+        for session_id in sorted(common):
+            here = model.new_bool_var(f"back to back {request_id} in {session_id}")
+            for key in keys:
+                model.add_implication(here, self.present[key][session_id])
+            for other, present in self.present.items():
+                if other in keys or session_id not in present:
+                    continue
+                before = model.new_bool_var(f"{other} before {request_id}")
+                after = model.new_bool_var(f"{other} after {request_id}")
+                model.add_bool_or([~here, ~present[session_id], before, after])
+                for key in keys:
+                    model.add(self.start[other] + self.length[other] <= self.start[key]).only_enforce_if(before)
+                    model.add(self.start[other] >= self.start[key] + self.length[key]).only_enforce_if(after)
+            kept.append(here)
+        if not kept:
+            return cp_model.LinearExpr.constant(1)
+        model.add(sum(kept) <= 1)
+        return 1 - sum(kept)
+
+    def _teacher_overlaps(self) -> list:
+        """Return the teacher-overlap terms: per pair of a teacher's units that may meet, 1 when they run at once in two venues.
+
+        Pairs sharing a performer or accompanist are already kept apart; at most SOFT_PAIRS_LIMIT
+        pairs are modelled (the checker reports any overlap left among the others).
+        """
+        model, weight = self.model, self.weights.teacher_overlap
+        teachers: dict[tuple[str, str], int] = defaultdict(int)
+        units_of: dict[int, list[str]] = defaultdict(list)
+        for key, unit in self.problem.units.items():
+            for teacher in {entry.teacher_id for entry in unit.entries if entry.teacher_id is not None}:
+                units_of[teacher].append(key)
+        for keys in units_of.values():
+            for first, second in combinations(sorted(keys), 2):
+                if not self.problem.units[first].people & self.problem.units[second].people and self._may_meet(first, second) \
+                        and len(self.venues(first) | self.venues(second)) > 1:
+                    teachers[first, second] += 1
+        terms = []
+        for (first, second), shared in sorted(teachers.items())[:SOFT_PAIRS_LIMIT]:
+            different = model.new_bool_var(f"venues of {first} {second}")
+            for venue in self.venues(first) | self.venues(second):
+                model.add(different >= self.in_venue(first, venue) - self.in_venue(second, venue))
+            clash = model.new_bool_var(f"teacher clash {first} {second}")
+            a_first = model.new_bool_var(f"{first} first {second}")
+            b_first = model.new_bool_var(f"{second} first {first}")
+            model.add_bool_or([~different, clash, a_first, b_first])
+            model.add(self.start[first] + self.length[first] <= self.start[second]).only_enforce_if(a_first)
+            model.add(self.start[second] + self.length[second] <= self.start[first]).only_enforce_if(b_first)
+            # One warning per teacher the two units share.
+            terms.append(weight * shared * clash)
+        return terms
+
+    def _age_order(self) -> list:
+        """Return the age-order terms: per pair of classes of one discipline, 1 when they share a session older first.
+
+        Classes are ranked as the checker ranks them (oldest age allowed, then youngest; classes
+        without ages left out). No pair out of order in a session means no age-order warning there.
+        """
+        model, weight = self.model, self.weights.age_order
+        ranked = {}
+        for key, unit in self.problem.units.items():
+            if unit.discipline_id is not None and (unit.min_age is not None or unit.max_age is not None):
+                ranked[key] = (unit.max_age if unit.max_age is not None else float("inf"), unit.min_age or 0)
+        pairs = []
+        for first, second in combinations(sorted(ranked), 2):
+            if ranked[first] == ranked[second] or self.problem.units[first].discipline_id != self.problem.units[second].discipline_id:
+                continue
+            young, old = (first, second) if ranked[first] < ranked[second] else (second, first)
+            common = sorted(set(self.present[young]) & set(self.present[old]))
+            if common:
+                pairs.append((young, old, common))
+        terms = []
+        for young, old, common in pairs[:SOFT_PAIRS_LIMIT]:
+            late = model.new_bool_var(f"{young} after {old}")
+            for session_id in common:
+                model.add(self.start[young] + self.length[young] <= self.start[old]).only_enforce_if(
+                    [self.present[young][session_id], self.present[old][session_id], ~late])
+            terms.append(weight * late)
+        return terms
 
     def hint(self, spots: dict[str, Spot]) -> None:
         """Start the search from a first schedule (session and start minute per unit)."""
