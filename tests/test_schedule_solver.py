@@ -248,6 +248,7 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     grid = Grid(problem)
     spots = first_fit(grid, {key: grid.options(item) for key, item in problem.units.items()}, {})
     first = Schedule({key: Placement(key, session_id, grid.moment(start)) for key, (session_id, start) in spots.items()})
+    monkeypatch.setattr(solver, "LNS_SESSIONS", 0)
     heard = []
     result = solve(problem, time_limit=5, progress=lambda *report: heard.append(report))
     assert result.status == "feasible" and heard
@@ -255,6 +256,38 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     sessions = {key: placement.session_id for key, placement in result.schedule.placements.items()}
     assert sessions == {key: placement.session_id for key, placement in first.placements.items()}
     assert result.idle_seconds < measures(problem, first)[0]
+
+
+def test_a_large_festival_moves_classes_between_sessions_a_few_sessions_at_a_time(monkeypatch):
+    """Past the full model's size, the neighbourhood search brings a performer's two classes onto one day, which retiming cannot.
+
+    The current schedule (kept by the first schedule: it breaks no rule) has performer 1 on both
+    days; moving class 2 to Monday saves them a day. Other classes stay clear of each other.
+    """
+    from mfo.schedule import solver
+
+    monkeypatch.setattr(solver, "FULL_MODEL_LIMIT", 0)
+    tuesday = DAY + timedelta(days=1)
+    sessions = [Session(1, "Monday", 1, at(9), at(12), 1), Session(2, "Tuesday", 1, tuesday.replace(hour=9), tuesday.replace(hour=12), 1)]
+    units = [unit("class-1", [{1}, {2}], minutes=20), unit("class-2", [{1}, {3}], minutes=20), unit("class-3", [{4}], minutes=30),
+             unit("class-4", [{5}], minutes=30)]
+    problem = festival(sessions, units)
+    current = Schedule({"class-1": Placement("class-1", 1, at(9)), "class-2": Placement("class-2", 2, tuesday.replace(hour=9)),
+                        "class-3": Placement("class-3", 2, tuesday.replace(hour=10)), "class-4": Placement("class-4", 1, at(10))})
+    heard = []
+    result = solve(problem, current, time_limit=10, weights=Weights(balance=0), progress=lambda *report: heard.append(report))
+    assert result.status == "feasible" and heard
+    assert errors(problem, result.schedule) == []
+    placed = result.schedule.placements
+    assert placed["class-1"].session_id == placed["class-2"].session_id
+    assert result.performer_days < measures(problem, current)[1]
+    # With many sessions, each round fixes the classes around the freed ones: still no error anywhere.
+    generated = make_problem(entries=150, venues=2, days=1, seed=1)
+    assert errors(generated, solve(generated, time_limit=5).schedule) == []
+    # Retiming alone keeps the sessions: the day is not saved.
+    monkeypatch.setattr(solver, "LNS_SESSIONS", 0)
+    timed = solve(problem, current, time_limit=3, weights=Weights(balance=0)).schedule.placements
+    assert timed["class-1"].session_id != timed["class-2"].session_id
 
 
 def test_the_first_schedule_keeps_the_current_places_that_break_no_rule():

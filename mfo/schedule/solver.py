@@ -12,8 +12,10 @@ sets several). Pinned units are fixed intervals.
 
 The search starts from a whole solution: a first schedule (`mfo.schedule.greedy`, which keeps the
 current schedule's places that break no rule) with the model's other variables worked out from
-it. A festival too large for the full model keeps that schedule's sessions and only its times are
-improved (`mfo.schedule.retime`).
+it. A festival too large for the full model has that schedule's times improved first
+(`mfo.schedule.retime`, sessions kept), then its classes moved between a few sessions at a time,
+each time the full model solved on those sessions' classes with everything around them fixed
+(a large-neighbourhood search, `_neighbourhoods`).
 
 The objective, in the order of `Weights`' defaults: the warnings (keep-together requests split
 over days or, back to back, not one after the other in one session; long waits; a teacher's
@@ -25,6 +27,7 @@ in their sessions, and the fullest session's fill. The checker reports whatever 
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -45,6 +48,13 @@ from mfo.schedule.retime import retime
 # 2-core machine (3,000 entries: about 9,500 choices, 80,000 constraints); the solver then keeps the first
 # schedule's sessions and moves only the start times (1,200 entries: about 1,600 choices, full model).
 FULL_MODEL_LIMIT = 5000
+
+# On a large festival, the share of the time left after the first schedule that retiming gets; the rest goes to the
+# large-neighbourhood search, which frees the classes of a few sessions at a time and re-solves them with the rest fixed.
+RETIME_SHARE = 0.5
+# Sessions freed per round (0: no neighbourhood search), and the seconds one round may search.
+LNS_SESSIONS = 3
+LNS_ROUND_SECONDS = 4.0
 
 # At most this many pairs of classes get a teacher-overlap or an age-order term each (the rest are left to the checker):
 # a teacher with sixty pupils' classes alone would add 1,770 pairs.
@@ -558,12 +568,18 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
     spots = first_fit(grid, options, pins, preferred)
     greedy_seconds = time.monotonic() - started
     if sum(len(found) for found in options.values()) > FULL_MODEL_LIMIT and len(spots) == len(options):
-        # A large festival: keep the first schedule's sessions and improve its times (see mfo.schedule.retime).
-        spots, objective = retime(grid, options, pins, spots, time_limit=time_limit - greedy_seconds, idle_weight=weights.idle,
+        # A large festival: improve the first schedule's times (see mfo.schedule.retime), then move classes between a few
+        # sessions at a time (the large-neighbourhood search) in the time left.
+        share = RETIME_SHARE * (time_limit - greedy_seconds)
+        spots, objective = retime(grid, options, pins, spots, time_limit=share, idle_weight=weights.idle,
                                   long_wait_weight=weights.long_wait, workers=workers, progress=progress, should_stop=should_stop,
                                   started=started)
+        spots, gained = _neighbourhoods(problem, grid, options, pins, spots, weights, time_limit=time_limit, started=started,
+                                        workers=workers, progress=progress, should_stop=should_stop,
+                                        objective=objective or 0.0)
         placements = dict(pins) | {key: Placement(key, sid, grid.moment(start)) for key, (sid, start) in spots.items()}
-        return _answer(problem, Schedule(placements), "feasible", objective, started, greedy_seconds)
+        return _answer(problem, Schedule(placements), "feasible", None if objective is None else objective - gained, started,
+                       greedy_seconds)
     built = _Model(problem, grid, options, pins, weights)
     built.hint(spots)
     first = _complete_hint(built, time_limit, started, workers) if len(spots) == len(options) else None
@@ -593,6 +609,113 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
     hardest = some(sorted(problem.units[key].label for key in options if key not in spots))
     reasons = [Reason("no-solution", {"units": hardest}), *data_notes(grid)]
     return SolveResult("unknown", reasons=reasons, wall_seconds=time.monotonic() - started)
+
+
+class _Related:
+    """Which units share a performer, accompanist, teacher or keep-together request: what must be fixed around freed units."""
+
+    def __init__(self, problem: Problem) -> None:
+        """Index the problem's units by person and teacher, and the keep-together requests by person."""
+        self.by_person: dict[int, set[str]] = defaultdict(set)
+        self.by_teacher: dict[int, set[str]] = defaultdict(set)
+        self.teachers: dict[str, set[int]] = {}
+        for key, unit in problem.units.items():
+            for person in unit.people:
+                self.by_person[person].add(key)
+            self.teachers[key] = {entry.teacher_id for entry in unit.entries if entry.teacher_id is not None}
+            for teacher in self.teachers[key]:
+                self.by_teacher[teacher].add(key)
+        self.requests: dict[int, set[int]] = defaultdict(set)
+        for request in problem.together:
+            for person in request.person_ids:
+                self.requests[person] |= request.person_ids
+
+    def around(self, problem: Problem, keys: list[str]) -> set[str]:
+        """Return the units whose terms in the objective change when the given units move."""
+        people = {person for key in keys for person in problem.units[key].people}
+        people |= {other for person in list(people) for other in self.requests.get(person, ())}
+        found = {key for person in people for key in self.by_person.get(person, ())}
+        found |= {other for key in keys for teacher in self.teachers[key] for other in self.by_teacher[teacher]}
+        return found
+
+
+def _pick_sessions(problem: Problem, options: dict[str, dict[int, list[Starts]]], spots: dict[str, Spot], related: _Related,
+                   rng: random.Random) -> list[int]:
+    """Return a few sessions whose classes could trade places: a random one, then those its classes (or their people's) could go to."""
+    placed: dict[int, list[str]] = defaultdict(list)
+    for key, (session_id, _start) in spots.items():
+        placed[session_id].append(key)
+    if not placed:
+        return []
+    chosen = [rng.choice(sorted(placed))]
+    while len(chosen) < LNS_SESSIONS:
+        score: dict[int, int] = defaultdict(int)
+        keys = [key for session_id in chosen for key in placed[session_id]]
+        for key in keys:
+            for session_id in options[key]:
+                score[session_id] += 2
+        for key in related.around(problem, keys):
+            if key in spots:
+                score[spots[key][0]] += 1
+        candidates = sorted((-points, session_id) for session_id, points in score.items() if session_id not in chosen)
+        if not candidates:
+            break
+        chosen.append(rng.choice(candidates[:3])[1])
+    return chosen
+
+
+def _neighbourhoods(problem: Problem, grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dict[str, Placement],
+                    spots: dict[str, Spot], weights: Weights, *, time_limit: float, started: float, workers: int,
+                    progress: Progress | None, should_stop: Callable[[], bool] | None,
+                    objective: float) -> tuple[dict[str, Spot], float]:
+    """Improve a whole schedule a few sessions at a time until the time is up; return it and the points it gained.
+
+    Each round frees the classes of a few sessions (`_pick_sessions`), fixes every class whose part
+    of the objective they share (the same people, teachers or keep-together requests) and solves
+    the full model on that small problem, starting from the current places. A round's answer is
+    kept only when its objective is lower: since everything else is fixed, a lower objective there
+    is a lower objective for the whole festival (the fullest-session term aside, which only sees
+    the sessions of the round). Rounds stop after many in a row gain nothing.
+    """
+    rng = random.Random(0)
+    related = _Related(problem)
+    spots = dict(spots)
+    gained = 0.0
+    fruitless = 0
+    while LNS_SESSIONS and fruitless < 2 * len(problem.sessions) + 5:
+        left = time_limit - (time.monotonic() - started)
+        if left < 0.5 or (should_stop is not None and should_stop()):
+            break
+        chosen = set(_pick_sessions(problem, options, spots, related, rng))
+        freed = sorted(key for key, (session_id, _start) in spots.items() if session_id in chosen)
+        fixed = (related.around(problem, freed) - set(freed)) | {key for key, pin in pins.items() if pin.session_id in chosen}
+        sub_pins = {key: pins[key] if key in pins else Placement(key, spots[key][0], grid.moment(spots[key][1]), pinned=True)
+                    for key in fixed}
+        sub_options = {key: {sid: starts for sid, starts in options[key].items() if sid in chosen} for key in freed}
+        sessions = chosen | {pin.session_id for pin in sub_pins.values()}
+        sub = replace(problem, units={key: problem.units[key] for key in (*freed, *fixed)},
+                      sessions={sid: problem.sessions[sid] for sid in sessions})
+        built = _Model(sub, grid, sub_options, sub_pins, weights)
+        built.hint({key: spots[key] for key in freed})
+        # Working out the current places' objective and the search share the round's time.
+        budget = min(LNS_ROUND_SECONDS, left / 2)
+        before = _complete_hint(built, budget / 0.4, time.monotonic(), workers)
+        if before is None:
+            fruitless += 1
+            continue
+        solver, status, _watcher = _solve_model(built, budget, None, should_stop, time.monotonic(), workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < before.objective_value - 0.5:
+            gained += before.objective_value - solver.objective_value
+            for key, placement in built.schedule(solver.value).placements.items():
+                if key in sub_options:
+                    spots[key] = (placement.session_id, grid.floor(placement.start))
+            fruitless = 0
+            if progress is not None:
+                placements = dict(pins) | {key: Placement(key, sid, grid.moment(start)) for key, (sid, start) in spots.items()}
+                progress(objective - gained, measures(problem, Schedule(placements))[0] // 60, time.monotonic() - started)
+        else:
+            fruitless += 1
+    return spots, gained
 
 
 def _answer(problem: Problem, schedule: Schedule, status: str, objective: float | None, started: float, first: float | None) -> SolveResult:
