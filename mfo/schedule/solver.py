@@ -97,6 +97,13 @@ class Weights:
             changed[name] = int(value)
         return replace(cls(), **changed)
 
+    @classmethod
+    def from_mapping(cls, mapping: object) -> Weights:
+        """Return the weights kept as {"name": points} (a background job's parameters); raise ValueError on a bad one."""
+        if not isinstance(mapping, dict):
+            raise ValueError("weights are kept as {name: points}")
+        return cls.parse([f"{name}={points}" for name, points in mapping.items()])
+
 
 @dataclass
 class SolveResult:
