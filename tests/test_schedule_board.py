@@ -260,8 +260,11 @@ def test_an_organizer_reorders_the_draw_and_it_is_recorded(board_ids, users, org
     url = f"{BOARD}?day={SATURDAY}"
     html = page(organizer_client.get(url))
     assert "Move down" in html and "Ben Second" in html
-    first = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).first()
-    form = {"unit": f"class-{board_ids['modern']}", "entry": str(first), "direction": "down", "day": SATURDAY.isoformat()}
+    drawn = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).all()
+    first = drawn[0]
+    assert f'name="order" value="{",".join(map(str, drawn))}"' in html
+    form = {"unit": f"class-{board_ids['modern']}", "entry": str(first), "direction": "down", "day": SATURDAY.isoformat(),
+            "order": ",".join(map(str, drawn))}
     assert post_form(staff_client, f"{BOARD}/draw", form, token_from="/account/").status_code == 403
     response = post_form(organizer_client, f"{BOARD}/draw", form, token_from=url)
     assert response.status_code == 303 and "draw of class 1003" in flashed(organizer_client.get(url))
@@ -344,3 +347,25 @@ def test_the_stale_refusal_speaks_french(board_ids, users, organizer_client):
     response = organizer_client.post(f"{BOARD}/move", data=json.dumps(body), content_type="application/json",
                                      headers={"X-CSRFToken": token, "Accept-Language": "fr"})
     assert response.status_code == 409 and "Quelqu’un d’autre a modifié l’horaire" in response.get_json()["message"]
+
+
+def test_a_draw_move_on_a_draw_someone_else_changed_is_refused(board_ids, users, organizer_client):
+    """Move down on a draw shown before another organizer's change (or with no draw shown) changes nothing and says why."""
+    modern = db.session.get(FestivalClass, board_ids["modern"])
+    make_entry(modern, [make_person("Cal", "Third")], [(make_piece("Etude", "Czerny", 60), 60)])
+    db.session.commit()
+    drawn = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).all()
+    url = f"{BOARD}?day={SATURDAY}"
+    form = {"unit": f"class-{board_ids['modern']}", "entry": str(drawn[0]), "direction": "down", "order": ",".join(map(str, drawn))}
+    assert post_form(organizer_client, f"{BOARD}/draw", form, token_from=url).status_code == 303
+    # The same click again, from the page as it was: the draw is no longer what it showed.
+    for shown in (form["order"], None, "1,x", "9" * 20000):
+        stale = dict(form) if shown is not None else {k: v for k, v in form.items() if k != "order"}
+        if shown is not None:
+            stale["order"] = shown
+        assert post_form(organizer_client, f"{BOARD}/draw", stale, token_from=url).status_code == 303
+        assert "Someone else changed the schedule" in flashed(organizer_client.get(url))
+    db.session.expire_all()
+    positions = {row.entry_id: row.position for row in db.session.scalars(select(ScheduleEntry))}
+    assert [entry for entry, _position in sorted(positions.items(), key=lambda item: item[1])] == [drawn[1], drawn[0]]
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule_entry-updated")).all()) == 1

@@ -165,6 +165,16 @@ def _revision(values: dict) -> str | None:
     return revision if isinstance(revision, str) and 0 < len(revision) <= 128 else None
 
 
+def _shown_order(value: str | None) -> list[int] | None:
+    """Return the draw the page showed ("12,7,30": entry ids), None for none or anything else (bounded before it is read)."""
+    if not value or len(value) > 10000:
+        return None
+    parts = value.split(",")
+    if not all(part.isdigit() and len(part) <= 12 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
 def _int_or_none(value) -> int | None:
     """Return a whole number given as a number or text, None for none or empty; refuse anything else (400)."""
     if value is None or value == "":
@@ -233,8 +243,11 @@ def board_draw():
     step = -1 if values.get("direction") == "up" else 1 if values.get("direction") == "down" else 0
     day = values.get("day") or None
     try:
-        label, _order = move_in_draw(current_festival(), unit_key, _int_or_none(values.get("entry")) or 0, step)
-    except MoveRefused:
-        abort(400)
+        label, _order = move_in_draw(current_festival(), unit_key, _int_or_none(values.get("entry")) or 0, step,
+                                     _shown_order(values.get("order")))
+    except MoveRefused as refusal:
+        if refusal.status == 400:
+            abort(400)
+        return _refused(refusal, day)
     flash(_("The draw of class %(label)s is changed.", label=label), "success")
     return redirect(url_for("schedule.board", day=day) if day else url_for("schedule.board"), code=303)

@@ -151,7 +151,7 @@ def pin(festival: Festival, unit_key: str, pinned: bool, revision: str | None, a
     return _commit(festival, problem, before, plain.Schedule(placements), [current.session_id], actor)
 
 
-def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) -> tuple[str, list[int]]:
+def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int, shown: list[int] | None) -> tuple[str, list[int]]:
     """Move an entry one place up (step -1) or down (+1) in its class's draw; record it; return the class's label and new order.
 
     Every entry of the unit gets its position written (1, 2, ...), so the order no longer depends
@@ -162,6 +162,10 @@ def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) ->
     order = [entry.entry_id for entry in unit.entries] if unit else []
     if entry_id not in order or step not in (-1, 1):
         raise MoveRefused(400, "unknown-entry")
+    # `shown` is the draw as the organizer saw it: changed since (someone else moved an entry), nothing changes.
+    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
+    if shown != order:
+        raise MoveRefused(409, "stale")
     index = order.index(entry_id)
     other = index + step
     if not 0 <= other < len(order):
