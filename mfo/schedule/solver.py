@@ -429,13 +429,17 @@ class _Model:
                     teachers[first, second] += 1
         terms = []
         for (first, second), shared in sorted(teachers.items())[:SOFT_PAIRS_LIMIT]:
-            different = model.new_bool_var(f"venues of {first} {second}")
-            for venue in self.venues(first) | self.venues(second):
-                model.add(different >= self.in_venue(first, venue) - self.in_venue(second, venue))
             clash = model.new_bool_var(f"teacher clash {first} {second}")
             a_first = model.new_bool_var(f"{first} first {second}")
             b_first = model.new_bool_var(f"{second} first {first}")
-            model.add_bool_or([~different, clash, a_first, b_first])
+            if self.venues(first) & self.venues(second):
+                different = model.new_bool_var(f"venues of {first} {second}")
+                for venue in self.venues(first) | self.venues(second):
+                    model.add(different >= self.in_venue(first, venue) - self.in_venue(second, venue))
+                model.add_bool_or([~different, clash, a_first, b_first])
+            else:
+                # Never in one venue: at the same time they always clash.
+                model.add_bool_or([clash, a_first, b_first])
             model.add(self.start[first] + self.length[first] <= self.start[second]).only_enforce_if(a_first)
             model.add(self.start[second] + self.length[second] <= self.start[first]).only_enforce_if(b_first)
             # One warning per teacher the two units share.
