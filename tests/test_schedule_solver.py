@@ -415,7 +415,7 @@ def test_weights_are_set_by_name():
     """Each weight can be changed by name (the command line's --weight), the others keep their defaults; bad ones are refused."""
     weights = Weights.parse(["idle=2", "age-order=0"])
     assert weights.idle == 2 and weights.age_order == 0 and weights.teacher_overlap == Weights().teacher_overlap
-    for bad in ("idle", "idle=-1", "idle=1.5", "height=3", "idle=" + "9" * 20):
+    for bad in ("idle", "idle=-1", "idle=1.5", "height=3", "idle=" + "9" * 20, "idle" + " " * 100 + "=1", "idle=²"):
         try:
             Weights.parse([bad])
         except ValueError:

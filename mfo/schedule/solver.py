@@ -90,6 +90,8 @@ class Weights:
         names = {field.name for field in fields(cls)}
         changed = {}
         for item in items:
+            if len(item) > 60:
+                raise ValueError(f"{item[:40]!r}...: too long for name=points")
             name, equals, value = item.partition("=")
             name = name.strip().replace("-", "_")
             if not equals or name not in names or len(value) > 7 or not value.strip().isdigit():
