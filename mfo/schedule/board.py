@@ -71,6 +71,8 @@ def _day_arg(days: list[date]) -> date | None:
 def board():
     """Show one day of the schedule: venues as columns, sessions as blocks, classes as cards, and the day's conflicts."""
     festival = current_festival()
+    # Read before the placements: a change made in between makes the page's revision stale (refused), never the reverse.
+    revision = schedule_revision(festival)
     problem = load_problem(festival)
     schedule = load_schedule(festival, problem)
     conflicts = check(problem, schedule)
@@ -106,7 +108,7 @@ def board():
         tray=tray,
         conflicts=shown,
         targets=targets,
-        revision=schedule_revision(festival),
+        revision=revision,
         may_move=current_user.has_permission(SCHEDULE_WRITE),
         performers=lambda entry: ", ".join(sorted(problem.person_name(person) for person in entry.performer_ids)),
     )
