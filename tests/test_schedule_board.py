@@ -11,7 +11,9 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.entries.models import Entry
+from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
+from mfo.schedule.loading import schedule_revision
 from mfo.schedule.models import ClassSection, Placement, ScheduleEntry, Session
 from mfo.schedule.moves import repack
 from mfo.syllabus.models import FestivalClass
@@ -78,9 +80,16 @@ def board_ids(app) -> dict[str, int]:
     return board_festival()
 
 
+def revision(slug: str = "spring-2027") -> str:
+    """Return the festival's schedule revision as it is now (what a freshly loaded board sends back)."""
+    db.session.expire_all()
+    return schedule_revision(db.session.scalars(select(Festival).where(Festival.slug == slug)).one())
+
+
 def post_json(client, url: str, body: dict, token: str | None = None):
-    """POST JSON with the CSRF token in a header, as the board's script does."""
+    """POST JSON with the CSRF token in a header, as the board's script does (with the current revision unless given)."""
     token = token or csrf_token(client, f"{BOARD}?day={SATURDAY}")
+    body = {"revision": revision(), **body}
     return client.post(url, data=json.dumps(body), content_type="application/json", headers={"X-CSRFToken": token})
 
 
@@ -217,17 +226,19 @@ def test_the_move_to_form_works_without_javascript(board_ids, users, organizer_c
     url = f"{BOARD}?day={SATURDAY}"
     response = post_form(
         organizer_client, f"{BOARD}/move",
-        {"unit": f"class-{board_ids['romantic']}", "session": str(board_ids["studio"]), "position": "1", "day": SATURDAY.isoformat()},
+        {"unit": f"class-{board_ids['romantic']}", "session": str(board_ids["studio"]), "position": "1", "day": SATURDAY.isoformat(),
+         "revision": revision()},
         token_from=url,
     )
     assert response.status_code == 303 and response.headers["Location"].endswith(url)
     shown = flashed(organizer_client.get(url))
     assert "moved to Studio morning, position 1" in shown and "Conflicts created" in shown and "Ana Pupil" in shown
     assert placements()[board_ids["romantic"]][0] == board_ids["studio"]
-    pinned = post_form(organizer_client, f"{BOARD}/pin", {"unit": f"class-{board_ids['romantic']}", "pinned": "1"}, token_from=url)
+    pinned = post_form(organizer_client, f"{BOARD}/pin", {"unit": f"class-{board_ids['romantic']}", "pinned": "1", "revision": revision()},
+                       token_from=url)
     assert pinned.status_code == 303
     refused = post_form(organizer_client, f"{BOARD}/move",
-                        {"unit": f"class-{board_ids['romantic']}", "session": "", "position": "1"}, token_from=url)
+                        {"unit": f"class-{board_ids['romantic']}", "session": "", "position": "1", "revision": revision()}, token_from=url)
     assert refused.status_code == 303 and "pinned" in flashed(organizer_client.get(url))
 
 
@@ -249,8 +260,11 @@ def test_an_organizer_reorders_the_draw_and_it_is_recorded(board_ids, users, org
     url = f"{BOARD}?day={SATURDAY}"
     html = page(organizer_client.get(url))
     assert "Move down" in html and "Ben Second" in html
-    first = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).first()
-    form = {"unit": f"class-{board_ids['modern']}", "entry": str(first), "direction": "down", "day": SATURDAY.isoformat()}
+    drawn = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).all()
+    first = drawn[0]
+    assert f'name="order" value="{",".join(map(str, drawn))}"' in html
+    form = {"unit": f"class-{board_ids['modern']}", "entry": str(first), "direction": "down", "day": SATURDAY.isoformat(),
+            "order": ",".join(map(str, drawn))}
     assert post_form(staff_client, f"{BOARD}/draw", form, token_from="/account/").status_code == 403
     response = post_form(organizer_client, f"{BOARD}/draw", form, token_from=url)
     assert response.status_code == 303 and "draw of class 1003" in flashed(organizer_client.get(url))
@@ -275,3 +289,83 @@ def test_a_move_leaves_placements_of_units_the_festival_no_longer_has(board_ids,
     body = {"unit": f"class-{board_ids['romantic']}", "session": board_ids["studio"], "position": 0}
     assert post_json(organizer_client, f"{BOARD}/move", body).status_code == 200
     assert board_ids["baroque"] in placements()
+
+
+def test_the_board_carries_the_schedules_revision_and_each_change_answers_the_next(board_ids, users, organizer_client):
+    """The page and its forms hold the revision; a move answers the new one, which the next move is made against."""
+    first = revision()
+    html = page(organizer_client.get(f"{BOARD}?day={SATURDAY}"))
+    assert f'data-revision="{first}"' in html and f'name="revision" value="{first}"' in html
+    body = {"unit": f"class-{board_ids['romantic']}", "session": board_ids["studio"], "position": 0, "revision": first}
+    answer = post_json(organizer_client, f"{BOARD}/move", body).get_json()
+    assert answer["revision"] == revision() != first
+    pinned = post_json(organizer_client, f"{BOARD}/pin", {"unit": f"class-{board_ids['baroque']}", "pinned": True,
+                                                          "revision": answer["revision"]})
+    assert pinned.status_code == 200 and pinned.get_json()["revision"] == revision()
+
+
+def test_a_change_made_on_a_stale_board_is_refused_and_the_board_reloads_with_why(board_ids, users, organizer_client):
+    """Two organizers on one board: the second's move, made on the revision before the first's, moves nothing (409)."""
+    seen = revision()
+    # One token for every POST: fetching one reads the board, which would show (and use up) the message.
+    token = csrf_token(organizer_client, f"{BOARD}?day={SATURDAY}")
+    first = {"unit": f"class-{board_ids['romantic']}", "session": board_ids["studio"], "position": 0, "revision": seen}
+    assert post_json(organizer_client, f"{BOARD}/move", first, token).status_code == 200
+    before = placements()
+    second = {"unit": f"class-{board_ids['modern']}", "session": None, "position": 0, "revision": seen}
+    refused = post_json(organizer_client, f"{BOARD}/move", second, token)
+    assert refused.status_code == 409
+    answer = refused.get_json()
+    assert answer["error"] == "stale" and answer["reload"] is True and "Someone else changed the schedule" in answer["message"]
+    stale_pin = post_json(organizer_client, f"{BOARD}/pin", {"unit": f"class-{board_ids['baroque']}", "pinned": True, "revision": seen},
+                          token)
+    assert stale_pin.status_code == 409
+    assert placements() == before
+    # The reloaded board says why, once.
+    assert "Someone else changed the schedule" in flashed(organizer_client.get(f"{BOARD}?day={SATURDAY}"))
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule-saved")).all()
+    assert len(events) == 1
+
+
+@pytest.mark.parametrize("sent", [None, "", "0" * 64, "x" * 5000])
+def test_a_crafted_post_without_the_current_revision_moves_nothing(board_ids, users, organizer_client, sent):
+    """The check is the server's: a plain form with no revision, an old or a made-up one is refused with a message."""
+    url = f"{BOARD}?day={SATURDAY}"
+    form = {"unit": f"class-{board_ids['romantic']}", "session": str(board_ids["studio"]), "position": "1", "day": SATURDAY.isoformat()}
+    if sent is not None:
+        form["revision"] = sent
+    before = placements()
+    response = post_form(organizer_client, f"{BOARD}/move", form, token_from=url)
+    assert response.status_code == 303 and placements() == before
+    assert "Someone else changed the schedule" in flashed(organizer_client.get(url))
+
+
+def test_the_stale_refusal_speaks_french(board_ids, users, organizer_client):
+    """The refusal is in the organizer's language."""
+    body = {"unit": f"class-{board_ids['romantic']}", "session": board_ids["studio"], "position": 0, "revision": "0" * 64}
+    token = csrf_token(organizer_client, f"{BOARD}?day={SATURDAY}")
+    response = organizer_client.post(f"{BOARD}/move", data=json.dumps(body), content_type="application/json",
+                                     headers={"X-CSRFToken": token, "Accept-Language": "fr"})
+    assert response.status_code == 409 and "Quelqu’un d’autre a modifié l’horaire" in response.get_json()["message"]
+
+
+def test_a_draw_move_on_a_draw_someone_else_changed_is_refused(board_ids, users, organizer_client):
+    """Move down on a draw shown before another organizer's change (or with no draw shown) changes nothing and says why."""
+    modern = db.session.get(FestivalClass, board_ids["modern"])
+    make_entry(modern, [make_person("Cal", "Third")], [(make_piece("Etude", "Czerny", 60), 60)])
+    db.session.commit()
+    drawn = db.session.scalars(select(Entry.id).where(Entry.class_id == board_ids["modern"]).order_by(Entry.id)).all()
+    url = f"{BOARD}?day={SATURDAY}"
+    form = {"unit": f"class-{board_ids['modern']}", "entry": str(drawn[0]), "direction": "down", "order": ",".join(map(str, drawn))}
+    assert post_form(organizer_client, f"{BOARD}/draw", form, token_from=url).status_code == 303
+    # The same click again, from the page as it was: the draw is no longer what it showed.
+    for shown in (form["order"], None, "1,x", "9" * 20000):
+        stale = dict(form) if shown is not None else {k: v for k, v in form.items() if k != "order"}
+        if shown is not None:
+            stale["order"] = shown
+        assert post_form(organizer_client, f"{BOARD}/draw", stale, token_from=url).status_code == 303
+        assert "Someone else changed the schedule" in flashed(organizer_client.get(url))
+    db.session.expire_all()
+    positions = {row.entry_id: row.position for row in db.session.scalars(select(ScheduleEntry))}
+    assert [entry for entry, _position in sorted(positions.items(), key=lambda item: item[1])] == [drawn[1], drawn[0]]
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "schedule_entry-updated")).all()) == 1

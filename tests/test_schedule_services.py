@@ -16,7 +16,7 @@ from mfo.jobs import claims, runner
 from mfo.jobs.models import Job
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import services
-from mfo.schedule.loading import load_problem, load_schedule
+from mfo.schedule.loading import load_problem, load_schedule, schedule_revision
 from mfo.schedule.models import Placement, Session
 from mfo.syllabus.models import Discipline
 from mfo.venues.models import Venue, VenueOpening
@@ -168,7 +168,7 @@ def test_a_proposal_with_an_error_is_never_error_free(app, small):
     festival = festival_of(small)
     problem = load_problem(festival)
     current = load_schedule(festival, problem)
-    proposal = services.Proposal(festival.id, "optimal", current, current, services.fingerprint(load_schedule(festival)))
+    proposal = services.Proposal(festival.id, "optimal", current, current, schedule_revision(festival))
     assert not services.review(problem, proposal).error_free
     with pytest.raises(services.NotErrorFree):
         services.apply(festival, proposal, problem)
@@ -261,3 +261,48 @@ def test_starting_needs_the_csrf_token(app, small, users, organizer_client):
     response = organizer_client.post(f"{SOLVE}/start", data={"time_limit": "5"})
     assert response.status_code in (302, 400)
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_solve_takes_weights_by_name_and_refuses_unknown_ones(app, small):
+    """--weight changes one weight of the objective; an unknown name is a usage error (exit 2) and nothing runs."""
+    code, result = run_cli(app, "solve", "--festival", SLUG, "--time-limit", "5", "--weight", "idle=2", "--weight", "age_order=0")
+    assert code == 0 and result["error_free"]
+    refused = app.test_cli_runner().invoke(args=["schedule", "solve", "--festival", SLUG, "--weight", "height=3"])
+    assert refused.exit_code == 2 and "height" in refused.output
+
+
+def test_an_organizer_sets_what_the_solver_should_avoid_most(app, small, users, organizer_client, monkeypatch):
+    """The page offers each weight with its default; changed ones travel with the job to the solver, the rest stay defaults."""
+    from mfo.schedule.solver import Weights
+
+    page = organizer_client.get(SOLVE).get_data(as_text=True)
+    assert 'id="solver-priorities"' in page and 'name="teacher_overlap"' in page and 'value="300"' in page
+    heard = []
+    real = services.propose
+    monkeypatch.setattr(services, "propose", lambda festival, **options: heard.append(options["weights"]) or real(festival, **options))
+    form = {"time_limit": "5", "teacher_overlap": "0", "idle": "2", "day": "60"}
+    assert post_form(organizer_client, f"{SOLVE}/start", form, token_from=SOLVE).status_code == 302
+    solver_jobs.wait_for_threads()
+    job = solver_jobs.latest(festival_of(small))
+    assert job.params["weights"] == {"teacher_overlap": 0, "idle": 2}
+    assert heard == [Weights(teacher_overlap=0, idle=2)]
+    assert organizer_client.get(f"{SOLVE}/status").get_json()["proposal"]
+
+
+@pytest.mark.parametrize("value", ["-1", "10001", "many"])
+def test_a_weight_out_of_range_starts_nothing_and_says_which(app, small, users, organizer_client, value):
+    """A weight below 0, above 10,000 or not a number: no job, and the message names the weight."""
+    response = post_form(organizer_client, f"{SOLVE}/start", {"time_limit": "5", "age_order": value}, token_from=SOLVE,
+                         follow_redirects=True)
+    assert "Younger classes after older ones" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_weights_kept_in_a_jobs_parameters_are_checked_again(app, small):
+    """Weights kept in a job's parameters are checked again when it runs (the row could be edited)."""
+    from mfo.schedule.solver import Weights
+
+    with pytest.raises(ValueError):
+        Weights.from_mapping({"idle": "1; drop"})
+    with pytest.raises(ValueError):
+        Weights.from_mapping(["idle=1"])

@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bench.schedule_instances import make_problem, naive_first_fit
+from mfo.schedule.conflicts import check
 from mfo.schedule.greedy import first_fit
 from mfo.schedule.grid import Grid
 from mfo.schedule.problem import (
     Adjudicator,
+    KeepTogether,
     Performance,
     Placement,
     Problem,
@@ -246,6 +248,7 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     grid = Grid(problem)
     spots = first_fit(grid, {key: grid.options(item) for key, item in problem.units.items()}, {})
     first = Schedule({key: Placement(key, session_id, grid.moment(start)) for key, (session_id, start) in spots.items()})
+    monkeypatch.setattr(solver, "LNS_SESSIONS", 0)
     heard = []
     result = solve(problem, time_limit=5, progress=lambda *report: heard.append(report))
     assert result.status == "feasible" and heard
@@ -253,6 +256,38 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     sessions = {key: placement.session_id for key, placement in result.schedule.placements.items()}
     assert sessions == {key: placement.session_id for key, placement in first.placements.items()}
     assert result.idle_seconds < measures(problem, first)[0]
+
+
+def test_a_large_festival_moves_classes_between_sessions_a_few_sessions_at_a_time(monkeypatch):
+    """Past the full model's size, the neighbourhood search brings a performer's two classes onto one day, which retiming cannot.
+
+    The current schedule (kept by the first schedule: it breaks no rule) has performer 1 on both
+    days; moving class 2 to Monday saves them a day. Other classes stay clear of each other.
+    """
+    from mfo.schedule import solver
+
+    monkeypatch.setattr(solver, "FULL_MODEL_LIMIT", 0)
+    tuesday = DAY + timedelta(days=1)
+    sessions = [Session(1, "Monday", 1, at(9), at(12), 1), Session(2, "Tuesday", 1, tuesday.replace(hour=9), tuesday.replace(hour=12), 1)]
+    units = [unit("class-1", [{1}, {2}], minutes=20), unit("class-2", [{1}, {3}], minutes=20), unit("class-3", [{4}], minutes=30),
+             unit("class-4", [{5}], minutes=30)]
+    problem = festival(sessions, units)
+    current = Schedule({"class-1": Placement("class-1", 1, at(9)), "class-2": Placement("class-2", 2, tuesday.replace(hour=9)),
+                        "class-3": Placement("class-3", 2, tuesday.replace(hour=10)), "class-4": Placement("class-4", 1, at(10))})
+    heard = []
+    result = solve(problem, current, time_limit=10, weights=Weights(balance=0), progress=lambda *report: heard.append(report))
+    assert result.status == "feasible" and heard
+    assert errors(problem, result.schedule) == []
+    placed = result.schedule.placements
+    assert placed["class-1"].session_id == placed["class-2"].session_id
+    assert result.performer_days < measures(problem, current)[1]
+    # With many sessions, each round fixes the classes around the freed ones: still no error anywhere.
+    generated = make_problem(entries=150, venues=2, days=1, seed=1)
+    assert errors(generated, solve(generated, time_limit=5).schedule) == []
+    # Retiming alone keeps the sessions: the day is not saved.
+    monkeypatch.setattr(solver, "LNS_SESSIONS", 0)
+    timed = solve(problem, current, time_limit=3, weights=Weights(balance=0)).schedule.placements
+    assert timed["class-1"].session_id != timed["class-2"].session_id
 
 
 def test_the_first_schedule_keeps_the_current_places_that_break_no_rule():
@@ -266,3 +301,123 @@ def test_the_first_schedule_keeps_the_current_places_that_break_no_rule():
     assert spots["class-1"] == (1, eleven)
     # class-2 shares its performer with class-1 and overlapped it: it goes elsewhere, clear of it.
     assert spots["class-2"][1] + 10 <= eleven or spots["class-2"][1] >= eleven + 10
+
+
+def piano_festival(**judge) -> Problem:
+    """Return a class needing a piano, a session in the hall with one (judged by Ada) and one in the church without."""
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO}), **judge), Adjudicator(2, 901, "Bea", frozenset({PIANO}))]
+    sessions = [Session(1, "Hall morning", 1, at(9), at(12), 1), Session(2, "Church morning", 2, at(9), at(12), 2)]
+    problem = festival(sessions, [unit("class-1", [{1}], PIANO, 20, teacher_id=50)], judges)
+    problem.venues[1] = Venue(1, "Hall", has_piano=True)
+    problem.venues[2] = Venue(2, "Church", has_piano=False)
+    problem.units = {key: replace(item, needs_piano=True) for key, item in problem.units.items()}
+    return problem
+
+
+def test_when_the_only_piano_sessions_adjudicator_has_a_conflict_that_is_the_reason_given():
+    """The hall has the only piano and Ada taught the performer: the reason names the conflict and the session, not the piano."""
+    result = solve(piano_festival(conflict_person_ids=frozenset({50})), time_limit=10)
+    assert result.status == "infeasible"
+    assert [reason.code for reason in result.reasons] == ["piano-conflict"]
+    assert str(result.reasons[0]) == (
+        "Class 1 needs a piano, and the adjudicator of every session with one that could take it (Hall morning) "
+        "has a conflict of interest with its entries.")
+
+
+def test_when_the_only_piano_sessions_adjudicator_is_unavailable_that_is_the_reason_given():
+    """Ada is free only in the afternoon, so the hall's morning session has no time: the reason says so, not "no piano"."""
+    result = solve(piano_festival(available=(Window(at(14), at(17)),)), time_limit=10)
+    assert result.status == "infeasible"
+    codes = [reason.code for reason in result.reasons]
+    assert codes[0] == "no-hours" and "no-piano" not in codes
+    assert "(Hall morning)" in str(result.reasons[0]) and "adjudicator's availability" in str(result.reasons[0])
+
+
+def test_a_class_with_no_piano_anywhere_still_says_no_piano():
+    """With no venue with a piano among the sessions that judge it, the reason is the piano."""
+    problem = piano_festival()
+    problem.venues[1] = Venue(1, "Hall", has_piano=False)
+    result = solve(problem, time_limit=10)
+    assert [reason.code for reason in result.reasons] == ["no-piano"]
+
+
+# --- the warnings the objective avoids: each term changes the solver's choice on a festival made for it
+
+
+def warnings(problem: Problem, schedule: Schedule, code: str) -> list:
+    """Return the checker's conflicts of one code in a schedule."""
+    return [conflict for conflict in check(problem, schedule) if conflict.code == code]
+
+
+def teacher_festival() -> Problem:
+    """Ann (teacher 50) has pupils in class 1 (performer 1, also in pinned class 3 at 9:30 in the hall) and class 2 (church, 9:00).
+
+    Class 1 in the hall at 9:00 leaves performer 1 no wait but runs with class 2 in the church; in
+    the church after class 3 it clashes with nothing but performer 1 waits for the walk.
+    """
+    judges = [Adjudicator(1, 900, "Ada", frozenset({PIANO})), Adjudicator(2, 901, "Bea", frozenset({PIANO}))]
+    sessions = [Session(1, "Hall", 1, at(9), at(10), 1), Session(2, "Church", 2, at(9), at(11), 2)]
+    units = [unit("class-1", [{1}], minutes=30, teacher_id=50), unit("class-2", [{2}], minutes=30, teacher_id=50),
+             unit("class-3", [{1}], minutes=30)]
+    return festival(sessions, units, judges)
+
+
+def test_the_solver_keeps_a_teachers_pupils_apart_when_the_warning_is_weighed():
+    """Without the teacher-overlap term the solver saves performer 1 a wait and Ann cannot hear both; with it, it does not."""
+    problem = teacher_festival()
+    current = Schedule({"class-2": Placement("class-2", 2, at(9), pinned=True), "class-3": Placement("class-3", 1, at(9.5), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(teacher_overlap=0, balance=0))
+    assert blind.schedule.placements["class-1"].session_id == 1
+    assert len(warnings(problem, blind.schedule, "teacher-overlap")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert weighed.schedule.placements["class-1"].session_id == 2
+    assert warnings(problem, weighed.schedule, "teacher-overlap") == []
+    assert errors(problem, weighed.schedule) == []
+
+
+def test_the_solver_puts_younger_classes_first_when_the_age_order_is_weighed():
+    """Performer 1 plays in pinned class 3 at 9:00 and in the 12-14 class: without the term the older class follows at once."""
+    units = [unit("class-1", [{1}], minutes=30), unit("class-2", [{2}], minutes=30), unit("class-3", [{1}], minutes=30)]
+    units[0] = replace(units[0], min_age=12, max_age=14)
+    units[1] = replace(units[1], min_age=8, max_age=10)
+    problem = festival([Session(1, "Morning", 1, at(9), at(11), 1)], units)
+    current = Schedule({"class-3": Placement("class-3", 1, at(9), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(age_order=0, balance=0))
+    assert blind.schedule.placements["class-1"].start == at(9.5)
+    assert len(warnings(problem, blind.schedule, "age-order")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert weighed.schedule.placements["class-2"].start < weighed.schedule.placements["class-1"].start
+    assert warnings(problem, weighed.schedule, "age-order") == []
+
+
+def test_the_solver_keeps_a_back_to_back_request_with_no_class_between():
+    """Two sisters (7, 8) asked to play back to back; their classes also hold performers pulled towards pinned classes 4 and 5.
+
+    Each class beside its pinned neighbour wastes no one's time but leaves class 3 between the
+    sisters; the back-to-back term puts them one after the other (someone waits half an hour).
+    """
+    units = [unit("class-1", [{1}, {7}], minutes=15), unit("class-2", [{2}, {8}], minutes=15), unit("class-3", [{3}], minutes=30),
+             unit("class-4", [{1}], minutes=30), unit("class-5", [{2}], minutes=30)]
+    together = (KeepTogether(1, frozenset({7, 8}), "back-to-back", "Sisters"),)
+    problem = festival([Session(1, "Morning", 1, at(9), at(11.5), 1)], units, together=together)
+    current = Schedule({"class-4": Placement("class-4", 1, at(9), pinned=True), "class-5": Placement("class-5", 1, at(11), pinned=True)})
+    blind = solve(problem, current, time_limit=10, weights=Weights(keep_together=0, balance=0))
+    assert blind.idle_seconds == 0 and len(warnings(problem, blind.schedule, "together-not-kept")) == 1
+    weighed = solve(problem, current, time_limit=10, weights=Weights(balance=0))
+    assert weighed.status == "optimal"
+    assert warnings(problem, weighed.schedule, "together-not-kept") == []
+    assert errors(problem, weighed.schedule) == []
+
+
+def test_weights_are_set_by_name():
+    """Each weight can be changed by name (the command line's --weight), the others keep their defaults; bad ones are refused."""
+    weights = Weights.parse(["idle=2", "age-order=0"])
+    assert weights.idle == 2 and weights.age_order == 0 and weights.teacher_overlap == Weights().teacher_overlap
+    for bad in ("idle", "idle=-1", "idle=1.5", "height=3", "idle=" + "9" * 20, "idle" + " " * 100 + "=1", "idle=²"):
+        try:
+            Weights.parse([bad])
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} was accepted")

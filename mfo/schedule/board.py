@@ -14,7 +14,7 @@ from mfo.festival.scoping import current_festival
 from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import check
-from mfo.schedule.loading import load_problem, load_schedule
+from mfo.schedule.loading import load_problem, load_schedule, schedule_revision
 from mfo.schedule.moves import MoveRefused, MoveResult, move, move_in_draw, pin
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
@@ -71,6 +71,8 @@ def _day_arg(days: list[date]) -> date | None:
 def board():
     """Show one day of the schedule: venues as columns, sessions as blocks, classes as cards, and the day's conflicts."""
     festival = current_festival()
+    # Read before the placements: a change made in between makes the page's revision stale (refused), never the reverse.
+    revision = schedule_revision(festival)
     problem = load_problem(festival)
     schedule = load_schedule(festival, problem)
     conflicts = check(problem, schedule)
@@ -106,6 +108,7 @@ def board():
         tray=tray,
         conflicts=shown,
         targets=targets,
+        revision=revision,
         may_move=current_user.has_permission(SCHEDULE_WRITE),
         performers=lambda entry: ", ".join(sorted(problem.person_name(person) for person in entry.performer_ids)),
     )
@@ -133,8 +136,14 @@ def _refused(refusal: MoveRefused, day: str | None):
     message = {
         "pinned": _("This class is pinned: unpin it before moving it."),
         "unscheduled": _("Only a placed class can be pinned."),
+        "stale": _("Someone else changed the schedule since this board was loaded, so nothing was changed. "
+                   "The board now shows the schedule as it is: make your change again if it is still needed."),
     }.get(refusal.reason, _("That class or session is not this festival's."))
     if request.is_json:
+        if refusal.reason == "stale":
+            # The script reloads the board at once: the message waits for the fresh page.
+            flash(message, "warning")
+            return jsonify({"error": refusal.reason, "message": message, "reload": True}), refusal.status
         return jsonify({"error": refusal.reason, "message": message}), refusal.status
     if refusal.status == 400:
         abort(400)
@@ -150,6 +159,22 @@ def _values() -> dict:
             abort(400)
         return values
     return request.form.to_dict()
+
+
+def _revision(values: dict) -> str | None:
+    """Return the schedule's revision the change was made on (a digest: anything longer is no revision)."""
+    revision = values.get("revision")
+    return revision if isinstance(revision, str) and 0 < len(revision) <= 128 else None
+
+
+def _shown_order(value: str | None) -> list[int] | None:
+    """Return the draw the page showed ("12,7,30": entry ids), None for none or anything else (bounded before it is read)."""
+    if not value or len(value) > 10000:
+        return None
+    parts = value.split(",")
+    if not all(part.isdigit() and len(part) <= 12 for part in parts):
+        return None
+    return [int(part) for part in parts]
 
 
 def _int_or_none(value) -> int | None:
@@ -180,7 +205,7 @@ def board_move():
         position = (position or 1) - 1
     day = values.get("day") or None
     try:
-        result = move(current_festival(), unit_key, session_id, position)
+        result = move(current_festival(), unit_key, session_id, position, _revision(values))
     except MoveRefused as refusal:
         return _refused(refusal, day)
     label = result.problem.units[unit_key].label
@@ -202,7 +227,7 @@ def board_pin():
     pinned = str(values.get("pinned", "")).lower() in ("1", "true", "on", "yes")
     day = values.get("day") or None
     try:
-        result = pin(current_festival(), unit_key, pinned)
+        result = pin(current_festival(), unit_key, pinned, _revision(values))
     except MoveRefused as refusal:
         return _refused(refusal, day)
     label = result.problem.units[unit_key].label
@@ -220,8 +245,11 @@ def board_draw():
     step = -1 if values.get("direction") == "up" else 1 if values.get("direction") == "down" else 0
     day = values.get("day") or None
     try:
-        label, _order = move_in_draw(current_festival(), unit_key, _int_or_none(values.get("entry")) or 0, step)
-    except MoveRefused:
-        abort(400)
+        label, _order = move_in_draw(current_festival(), unit_key, _int_or_none(values.get("entry")) or 0, step,
+                                     _shown_order(values.get("order")))
+    except MoveRefused as refusal:
+        if refusal.status == 400:
+            abort(400)
+        return _refused(refusal, day)
     flash(_("The draw of class %(label)s is changed.", label=label), "success")
     return redirect(url_for("schedule.board", day=day) if day else url_for("schedule.board"), code=303)

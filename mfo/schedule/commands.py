@@ -20,6 +20,7 @@ from mfo.schedule import services
 from mfo.schedule.codes import Conflict
 from mfo.schedule.commands_io import export_command, festival_or_fail
 from mfo.schedule.commands_publish import changes_command, publish_command
+from mfo.schedule.solver import Weights
 
 schedule_cli = AppGroup("schedule", help="A festival's schedule: its conflicts, the solver, export and import, publishing.")
 schedule_cli.add_command(export_command)
@@ -65,11 +66,18 @@ def check_command(slug: str, as_json: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True, help="Seconds the solver may search.")
 @click.option("--apply", "apply_it", is_flag=True, help="Write the schedule found (only one without errors), recorded in the audit trail.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def solve_command(slug: str, time_limit: float, apply_it: bool, as_json: bool) -> None:
+@click.option("--weight", "weights", multiple=True, metavar="NAME=POINTS",
+              help="Change one weight of the objective (repeatable), e.g. --weight idle=2 --weight age_order=0; "
+                   "see docs/scheduling.md.")
+def solve_command(slug: str, time_limit: float, apply_it: bool, as_json: bool, weights: tuple[str, ...]) -> None:
     """Propose a schedule for the festival, keeping its pins; exit 1 when none without errors was found (nothing written)."""
+    try:
+        chosen = Weights.parse(weights)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--weight") from None
     festival = festival_or_fail(slug)
     with force_locale("en"):
-        proposal, problem = services.propose(festival, time_limit=time_limit)
+        proposal, problem = services.propose(festival, time_limit=time_limit, weights=chosen)
         seen = services.review(problem, proposal)
         applied = False
         if apply_it and seen.error_free:

@@ -27,6 +27,12 @@ MESSAGES: dict[str, Callable[..., Any]] = {
     "conflict": lambda **p: _l(
         "Class %(unit)s: every adjudicator who judges %(discipline)s has a conflict of interest with its entries.", **p),
     "no-piano": lambda **p: _l("Class %(unit)s needs a piano, and no session it could be in has one.", **p),
+    "piano-conflict": lambda **p: _l(
+        "Class %(unit)s needs a piano, and the adjudicator of every session with one that could take it (%(sessions)s) "
+        "has a conflict of interest with its entries.", **p),
+    "no-hours": lambda **p: _l(
+        "Class %(unit)s: the sessions that could take it (%(sessions)s) have no time inside their adjudicator's "
+        "availability and their venue's opening hours.", **p),
     "too-long": lambda **p: _l("Class %(unit)s takes %(needed)s, longer than any session it could be in (at most %(offered)s).", **p),
     "unavailable": lambda **p: _l("Class %(unit)s: its performers' unavailable times leave it no place in any session.", **p),
     "person-overbooked": lambda **p: _l(
@@ -73,23 +79,37 @@ def hours(minutes: int) -> str:
 
 
 def unit_reason(grid: Grid, unit: Unit) -> Reason | None:
-    """Return why no session can take a unit (None when one can), naming the first condition that fails."""
+    """Return why no session can take a unit (None when one can), in the order an organizer would fix it.
+
+    Each condition is checked on its own for every session (not only the first a session fails),
+    and each step keeps only the sessions that pass it, so the reason given is the one that stops
+    the sessions left: when the only session with a piano has an adjudicator with a conflict of
+    interest, the class is told so, not that it has no piano.
+    """
     problem = grid.problem
     params = {"unit": unit.label, "discipline": problem.discipline_name(unit.discipline_id)}
-    refusals = {session.id: grid.refusal(session, unit) for session in problem.sessions.values()}
-    judged = [sid for sid, refusal in refusals.items() if refusal is None or refusal.code in ("conflict", "piano")]
+    sessions = list(problem.sessions.values())
+    judged = [s for s in sessions if grid.judges(s, unit)]
     if not judged:
         return Reason("no-judge", params)
-    free = [sid for sid in judged if refusals[sid] is None or refusals[sid].code == "piano"]
+    candidates = judged
+    if unit.needs_piano:
+        candidates = [s for s in judged if grid.has_piano(s)]
+        if not candidates:
+            return Reason("no-piano", params)
+    free = [s for s in candidates if grid.conflict_of_interest(s, unit) is None]
     if not free:
+        if unit.needs_piano and len(candidates) < len(judged):
+            names = some(sorted(s.name for s in candidates))
+            return Reason("piano-conflict", {**params, "sessions": names})
         return Reason("conflict", params)
-    accepting = [sid for sid in free if refusals[sid] is None]
-    if not accepting:
-        return Reason("no-piano", params)
-    if not any(grid.fits(sid, unit) for sid in accepting):
-        longest = max((hi - lo for sid in accepting for lo, hi in grid.segments(sid)), default=0)
+    timed = [s for s in free if grid.segments(s.id)]
+    if not timed:
+        return Reason("no-hours", {**params, "sessions": some(sorted(s.name for s in free))})
+    if not any(grid.fits(s.id, unit) for s in timed):
+        longest = max((hi - lo for s in timed for lo, hi in grid.segments(s.id)), default=0)
         return Reason("too-long", {**params, "needed": hours(grid.length(unit)), "offered": hours(longest)})
-    if not any(grid.starts(sid, unit) for sid in accepting):
+    if not any(grid.starts(s.id, unit) for s in timed):
         return Reason("unavailable", params)
     return None
 

@@ -137,24 +137,42 @@ class Grid:
             spans.setdefault(request.person_id, []).append((self.floor(request.window.start), self.ceil(request.window.end)))
         return spans
 
+    def judges(self, session: Session, unit: Unit) -> bool:
+        """Tell whether a session takes a unit's discipline and its adjudicator (if any) judges it."""
+        if session.discipline_id is not None and unit.discipline_id is not None and session.discipline_id != unit.discipline_id:
+            return False
+        adjudicator = self.problem.adjudicators.get(session.adjudicator_id) if session.adjudicator_id else None
+        return adjudicator is None or unit.discipline_id is None or unit.discipline_id in adjudicator.discipline_ids
+
+    def conflict_of_interest(self, session: Session, unit: Unit) -> Refusal | None:
+        """Return the session's adjudicator's conflict of interest with one of the unit's entries (None when there is none)."""
+        adjudicator = self.problem.adjudicators.get(session.adjudicator_id) if session.adjudicator_id else None
+        if adjudicator is None:
+            return None
+        for entry in unit.entries:
+            if entry.school_id is not None and entry.school_id in adjudicator.conflict_school_ids:
+                return Refusal("conflict")
+            for person in (*entry.performer_ids, entry.teacher_id):
+                if person is not None and person in adjudicator.conflict_person_ids:
+                    return Refusal("conflict", person)
+        return None
+
+    def has_piano(self, session: Session) -> bool:
+        """Tell whether a session's venue has a piano."""
+        venue = self.problem.venues.get(session.venue_id)
+        return venue is not None and venue.has_piano
+
     def refusal(self, session: Session, unit: Unit) -> Refusal | None:
         """Return why a session cannot take a unit whatever the time (None when it can)."""
         if session.discipline_id is not None and unit.discipline_id is not None and session.discipline_id != unit.discipline_id:
             return Refusal("discipline")
-        adjudicator = self.problem.adjudicators.get(session.adjudicator_id) if session.adjudicator_id else None
-        if adjudicator is not None:
-            if unit.discipline_id is not None and unit.discipline_id not in adjudicator.discipline_ids:
-                return Refusal("judge")
-            for entry in unit.entries:
-                if entry.school_id is not None and entry.school_id in adjudicator.conflict_school_ids:
-                    return Refusal("conflict")
-                for person in (*entry.performer_ids, entry.teacher_id):
-                    if person is not None and person in adjudicator.conflict_person_ids:
-                        return Refusal("conflict", person)
-        if unit.needs_piano:
-            venue = self.problem.venues.get(session.venue_id)
-            if venue is None or not venue.has_piano:
-                return Refusal("piano")
+        if not self.judges(session, unit):
+            return Refusal("judge")
+        conflict = self.conflict_of_interest(session, unit)
+        if conflict is not None:
+            return conflict
+        if unit.needs_piano and not self.has_piano(session):
+            return Refusal("piano")
         return None
 
     def fits(self, session_id: int, unit: Unit) -> list[Starts]:

@@ -19,6 +19,7 @@ from mfo.jobs import claims, runner
 from mfo.jobs.models import Job
 from mfo.jobs.runner import JobContext
 from mfo.schedule import services
+from mfo.schedule.solver import Weights
 
 KIND = "schedule.solve"
 # How often at most the job writes its best idle time (the solver may find hundreds of schedules a second).
@@ -32,9 +33,12 @@ def subject(festival: Festival) -> str:
     return claims.subject("schedule", festival.id)
 
 
-def start(festival: Festival, time_limit: float, user_id: int | None) -> Job | None:
-    """Start solving the festival's schedule in the background; None when a job already works on it."""
-    return runner.start(KIND, subject(festival), {"festival_id": festival.id, "time_limit": time_limit}, user_id)
+def start(festival: Festival, time_limit: float, user_id: int | None, weights: dict[str, int] | None = None) -> Job | None:
+    """Start solving the festival's schedule in the background (with some weights changed); None when a job already works on it."""
+    params: dict[str, Any] = {"festival_id": festival.id, "time_limit": time_limit}
+    if weights:
+        params["weights"] = dict(weights)
+    return runner.start(KIND, subject(festival), params, user_id)
 
 
 def latest(festival: Festival) -> Job | None:
@@ -63,7 +67,9 @@ def run_solve(context: JobContext) -> None:
                              time_limit=int(time_limit))
 
     context.progress(state="solving", best_idle_minutes=None, seconds_left=int(time_limit), time_limit=int(time_limit))
-    proposal, _problem = services.propose(festival, time_limit=time_limit, progress=report, should_stop=context.stopping)
+    weights = Weights.from_mapping(context.params["weights"]) if context.params.get("weights") else None
+    proposal, _problem = services.propose(festival, time_limit=time_limit, weights=weights, progress=report,
+                                          should_stop=context.stopping)
     context.progress(state="proposed", proposal=proposal.as_json())
 
 

@@ -381,6 +381,16 @@ def load_schedule(festival: Festival, problem: plain.Problem | None = None) -> p
     return schedule
 
 
+def schedule_revision(festival: Festival) -> str:
+    """Return the revision of the festival's schedule: a digest of every placement, which any change to one changes.
+
+    The board sends it back with each move and the solver's proposal keeps it, so a change made
+    against a schedule that has changed since it was read is refused instead of silently undoing
+    someone else's.
+    """
+    return plain.fingerprint(load_schedule(festival))
+
+
 def _parse_key(key: str) -> tuple[str, int]:
     """Return ("class" or "section", id) from a unit key; refuse anything else."""
     kind, _dash, number = key.partition("-")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.festival.models import Festival
@@ -18,11 +20,11 @@ from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
 from mfo.schedule.conflicts import changes
 from mfo.schedule.draws import mark_manual, write_positions
-from mfo.schedule.loading import load_problem, load_schedule, save_schedule
+from mfo.schedule.loading import load_problem, load_schedule, save_schedule, schedule_revision
 
 
 class MoveRefused(Exception):
-    """A move or pin the board refuses, with the HTTP status that says why (400: not this festival's, 409: pinned)."""
+    """A move or pin the board refuses, with the HTTP status that says why (400: not this festival's, 409: pinned or stale)."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -39,6 +41,7 @@ class MoveResult:
     sessions: list[int] = field(default_factory=list)
     created: list[Conflict] = field(default_factory=list)
     removed: list[Conflict] = field(default_factory=list)
+    revision: str = ""
 
     def as_dict(self) -> dict:
         """Return the result as plain data for the board's script (messages in the current language)."""
@@ -54,6 +57,7 @@ class MoveResult:
                 for placement in self.schedule.in_session(session_id)
             ]
         return {
+            "revision": self.revision,
             "sessions": placed,
             "created": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.created],
             "removed": [{**conflict.as_dict(), "title": str(conflict.title)} for conflict in self.removed],
@@ -81,6 +85,18 @@ def _refuse_unknown(problem: plain.Problem, unit_key: str, session_id: int | Non
         raise MoveRefused(400, "unknown-session")
 
 
+def _lock_fresh(festival: Festival, revision: str | None) -> None:
+    """Refuse (409, "stale") a change made against a revision of the schedule that is no longer the festival's.
+
+    Two organizers moving classes at once: the festival's row lock makes the second change wait for
+    the first's commit (PostgreSQL; SQLite serializes writers), then find the revision changed, so
+    the last save never silently undoes the first. A change that names no revision is refused too.
+    """
+    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
+    if not revision or revision != schedule_revision(festival):
+        raise MoveRefused(409, "stale")
+
+
 def _commit(festival: Festival, problem: plain.Problem, before: plain.Schedule, after: plain.Schedule,
             sessions: list[int], actor) -> MoveResult:
     """Save the new schedule (recorded in the audit trail) and return what it changed.
@@ -90,15 +106,21 @@ def _commit(festival: Festival, problem: plain.Problem, before: plain.Schedule, 
     """
     created, removed = changes(problem, before, after)
     kept = {key: placement for key, placement in load_schedule(festival).placements.items() if key not in problem.units}
-    save_schedule(festival, plain.Schedule({**kept, **after.placements}), actor=actor)
+    saved = plain.Schedule({**kept, **after.placements})
+    save_schedule(festival, saved, actor=actor)
     db.session.commit()
-    return MoveResult(problem, after, sessions, created, removed)
+    return MoveResult(problem, after, sessions, created, removed, plain.fingerprint(saved))
 
 
-def move(festival: Festival, unit_key: str, session_id: int | None, position: int, actor=None) -> MoveResult:
-    """Move a unit to a position (0 = first) in a session, or to the unscheduled tray (session None); re-pack both sessions."""
+def move(festival: Festival, unit_key: str, session_id: int | None, position: int, revision: str | None,
+         actor=None) -> MoveResult:
+    """Move a unit to a position (0 = first) in a session, or to the unscheduled tray (session None); re-pack both sessions.
+
+    `revision` is the schedule's revision the move was made on (`schedule_revision`): any other is refused.
+    """
     problem = load_problem(festival)
     _refuse_unknown(problem, unit_key, session_id)
+    _lock_fresh(festival, revision)
     before = load_schedule(festival, problem)
     current = before.placements.get(unit_key)
     if current is not None and current.pinned:
@@ -115,10 +137,11 @@ def move(festival: Festival, unit_key: str, session_id: int | None, position: in
     return _commit(festival, problem, before, plain.Schedule(placements), touched, actor)
 
 
-def pin(festival: Festival, unit_key: str, pinned: bool, actor=None) -> MoveResult:
-    """Pin a placed unit where it is, or unpin it (its time does not change until the next move)."""
+def pin(festival: Festival, unit_key: str, pinned: bool, revision: str | None, actor=None) -> MoveResult:
+    """Pin a placed unit where it is, or unpin it (its time does not change until the next move); refuse a stale revision."""
     problem = load_problem(festival)
     _refuse_unknown(problem, unit_key, None)
+    _lock_fresh(festival, revision)
     before = load_schedule(festival, problem)
     current = before.placements.get(unit_key)
     if current is None:
@@ -128,18 +151,23 @@ def pin(festival: Festival, unit_key: str, pinned: bool, actor=None) -> MoveResu
     return _commit(festival, problem, before, plain.Schedule(placements), [current.session_id], actor)
 
 
-def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int) -> tuple[str, list[int]]:
+def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int, shown: list[int] | None) -> tuple[str, list[int]]:
     """Move an entry one place up (step -1) or down (+1) in its class's draw; record it; return the class's label and new order.
 
     Every entry of the unit gets its position written (1, 2, ...), so the order no longer depends
     on entries not drawn yet, and the class's draw method becomes "manual". The unit's length, and
     so every placement, stays the same.
     """
+    # The festival's row lock first, so the order compared below is the one this change will rewrite.
+    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
     problem = load_problem(festival)
     unit = problem.units.get(unit_key)
     order = [entry.entry_id for entry in unit.entries] if unit else []
     if entry_id not in order or step not in (-1, 1):
         raise MoveRefused(400, "unknown-entry")
+    # `shown` is the draw as the organizer saw it: changed since (someone else moved an entry), nothing changes.
+    if shown != order:
+        raise MoveRefused(409, "stale")
     index = order.index(entry_id)
     other = index + step
     if not 0 <= other < len(order):

@@ -14,6 +14,7 @@ time): performers are called for the start of their class and stay for the adjud
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -236,6 +237,12 @@ class Schedule:
             end = start + timedelta(seconds=entry.seconds)
             yield entry, Window(start, end)
             start = end
+
+
+def fingerprint(schedule: Schedule) -> str:
+    """Return a digest of a schedule's placements (unit, session, start, pin): equal digests, same schedule."""
+    lines = sorted(f"{p.unit_key}|{p.session_id}|{p.start.isoformat()}|{int(p.pinned)}" for p in schedule.placements.values())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def pack(problem: Problem, session_id: int, unit_keys: Iterable[str], pinned: frozenset[str] = frozenset()) -> list[Placement]:

@@ -7,7 +7,6 @@ background job can keep it (in its progress) and a page in another process can s
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from mfo.festival.models import Festival
 from mfo.schedule.codes import ERROR, Conflict
 from mfo.schedule.conflicts import Checker, changes
 from mfo.schedule.feasibility import Reason
-from mfo.schedule.loading import load_problem, load_schedule, save_schedule
+from mfo.schedule.loading import load_problem, load_schedule, save_schedule, schedule_revision
 from mfo.schedule.measures import measure
 from mfo.schedule.problem import Placement, Problem, Schedule
 from mfo.schedule.solver import Progress, Weights, solve
@@ -38,12 +37,6 @@ def check_festival(festival: Festival) -> list[Conflict]:
     """Return every conflict of the festival's current schedule, errors first."""
     problem = load_problem(festival)
     return Checker(problem).check(load_schedule(festival, problem))
-
-
-def fingerprint(schedule: Schedule) -> str:
-    """Return a digest of a schedule's placements (unit, session, start, pin): equal digests, same schedule."""
-    lines = sorted(f"{p.unit_key}|{p.session_id}|{p.start.isoformat()}|{int(p.pinned)}" for p in schedule.placements.values())
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _placements_json(schedule: Schedule) -> dict[str, list[Any]]:
@@ -170,7 +163,7 @@ def propose(festival: Festival, *, time_limit: float = 60, weights: Weights | No
     problem = load_problem(festival)
     current = load_schedule(festival, problem)
     # Taken before the search: a change made while the solver runs makes the proposal stale.
-    based_on = fingerprint(load_schedule(festival))
+    based_on = schedule_revision(festival)
     result = solve(problem, current, time_limit=time_limit, weights=weights, progress=progress, should_stop=should_stop)
     proposal = Proposal(
         festival_id=festival.id,
@@ -191,7 +184,7 @@ def apply(festival: Festival, proposal: Proposal, problem: Problem, actor=None, 
     # Two Accepts of one festival at once: the festival's row lock makes the second wait for the first's
     # commit, then find the placements changed (PostgreSQL; SQLite ignores it and serializes the writes).
     db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
-    if fingerprint(load_schedule(festival)) != proposal.based_on:
+    if schedule_revision(festival) != proposal.based_on:
         raise StaleProposal("the schedule changed since the proposal was made")
     if not review(problem, proposal).error_free:
         raise NotErrorFree("the proposal has no schedule without errors")

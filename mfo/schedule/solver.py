@@ -12,22 +12,26 @@ sets several). Pinned units are fixed intervals.
 
 The search starts from a whole solution: a first schedule (`mfo.schedule.greedy`, which keeps the
 current schedule's places that break no rule) with the model's other variables worked out from
-it. A festival too large for the full model keeps that schedule's sessions and only its times are
-improved (`mfo.schedule.retime`).
+it. A festival too large for the full model has that schedule's times improved first
+(`mfo.schedule.retime`, sessions kept), then its classes moved between a few sessions at a time,
+each time the full model solved on those sessions' classes with everything around them fixed
+(a large-neighbourhood search, `_neighbourhoods`).
 
-The objective, in the order of `Weights`' defaults: the warnings it can see cheaply (keep-together
-requests split over days, long waits), the idle time of every performer and accompanist with more
-than one unit (per person and day: last end - first start - time on stage), the days each must
-come, younger classes early in their sessions, and the fullest session's fill. Teacher overlaps
-and the exact age order are left to the checker, which reports any that remain.
+The objective, in the order of `Weights`' defaults: the warnings (keep-together requests split
+over days or, back to back, not one after the other in one session; long waits; a teacher's
+pupils at the same time in two venues; a younger class after an older one of its discipline in a
+session), the idle time of every performer and accompanist with more than one unit (per person
+and day: last end - first start - time on stage), the days each must come, younger classes early
+in their sessions, and the fullest session's fill. The checker reports whatever remains.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import combinations
@@ -45,6 +49,17 @@ from mfo.schedule.retime import retime
 # schedule's sessions and moves only the start times (1,200 entries: about 1,600 choices, full model).
 FULL_MODEL_LIMIT = 5000
 
+# On a large festival, the share of the time left after the first schedule that retiming gets; the rest goes to the
+# large-neighbourhood search, which frees the classes of a few sessions at a time and re-solves them with the rest fixed.
+RETIME_SHARE = 0.5
+# Sessions freed per round (0: no neighbourhood search), and the seconds one round may search.
+LNS_SESSIONS = 3
+LNS_ROUND_SECONDS = 4.0
+
+# At most this many pairs of classes get a teacher-overlap or an age-order term each (the rest are left to the checker):
+# a teacher with sixty pupils' classes alone would add 1,770 pairs.
+SOFT_PAIRS_LIMIT = 10000
+
 # What a progress report carries: the best objective so far, its idle minutes, the seconds since the start.
 Progress = Callable[[float, int, float], None]
 
@@ -56,6 +71,10 @@ class Weights:
     # Warnings, each time one occurs.
     keep_together: int = 600
     long_wait: int = 300
+    # Per pair of classes a teacher has pupils in, at the same time in different venues.
+    teacher_overlap: int = 300
+    # Per pair of classes of one discipline in one session with the younger class after the older.
+    age_order: int = 300
     # Per minute a performer or accompanist waits between performances on one day.
     idle: int = 1
     # Per day a performer or accompanist must come beyond their first.
@@ -64,6 +83,28 @@ class Weights:
     younger_first: int = 0
     # Per percent of the fullest session's fill.
     balance: int = 1
+
+    @classmethod
+    def parse(cls, items: list[str] | tuple[str, ...]) -> Weights:
+        """Return the default weights with some changed by "name=points" items (e.g. "idle=2"); raise ValueError on a bad one."""
+        names = {field.name for field in fields(cls)}
+        changed = {}
+        for item in items:
+            if len(item) > 60:
+                raise ValueError(f"{item[:40]!r}...: too long for name=points")
+            name, equals, value = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if not equals or name not in names or len(value) > 7 or not value.strip().isdigit():
+                raise ValueError(f"{item[:40]!r}: give name=points, a name among {', '.join(sorted(names))} and whole points")
+            changed[name] = int(value)
+        return replace(cls(), **changed)
+
+    @classmethod
+    def from_mapping(cls, mapping: object) -> Weights:
+        """Return the weights kept as {"name": points} (a background job's parameters); raise ValueError on a bad one."""
+        if not isinstance(mapping, dict):
+            raise ValueError("weights are kept as {name: points}")
+        return cls.parse([f"{name}={points}" for name, points in mapping.items()])
 
 
 @dataclass
@@ -254,7 +295,11 @@ class _Model:
         return flag
 
     def _objective(self) -> None:
-        """Set the objective: warnings first, then idle time, days, younger first and balance, by their weights."""
+        """Set the objective: warnings first, then idle time, days, younger first and balance, by their weights.
+
+        Warnings: keep-together (per extra day, and per back-to-back request not kept), long waits
+        (per person-day), teacher overlaps and age order (per pair of classes, up to SOFT_PAIRS_LIMIT pairs each).
+        """
         model, weights = self.model, self.weights
         terms: list = []
         idle_terms: list = []
@@ -308,6 +353,12 @@ class _Model:
                         model.add_implication(on_day(key, day, sessions), together)
                 used.append(together)
             terms.append(weights.keep_together * (sum(used) - 1))
+            if request.mode == "back-to-back":
+                terms.append(weights.keep_together * self._apart(request.id, keys))
+        if weights.teacher_overlap:
+            terms += self._teacher_overlaps()
+        if weights.age_order:
+            terms += self._age_order()
         if weights.younger_first:
             ages = {key: unit.min_age if unit.min_age is not None else unit.max_age for key, unit in self.problem.units.items()}
             oldest = max((age for age in ages.values() if age is not None), default=None)
@@ -325,6 +376,105 @@ class _Model:
                     model.add(100 * load <= fill * offered)
             terms.append(weights.balance * fill)
         model.minimize(sum(terms))
+
+    def _may_meet(self, first: str, second: str) -> bool:
+        """Tell whether two units may run at the same time (their possible starts and lengths overlap)."""
+        lo_a, hi_a = self.bounds[first]
+        lo_b, hi_b = self.bounds[second]
+        return lo_a < hi_b + self.length[second] and lo_b < hi_a + self.length[first]
+
+    def _apart(self, request_id: int, keys: list[str]) -> cp_model.LinearExprT:
+        """Return 1 unless a back-to-back request's units are all in one session with no other unit between them.
+
+        For each session that may hold them all, `kept there` needs each of them present, and each
+        other unit present in it wholly before all of them or wholly after all of them: exactly
+        the checker's "one session, one after the other with no other class between".
+        """
+        model = self.model
+        common = set.intersection(*(set(self.present[key]) for key in keys))
+        kept = []
+        for session_id in sorted(common):
+            here = model.new_bool_var(f"back to back {request_id} in {session_id}")
+            for key in keys:
+                model.add_implication(here, self.present[key][session_id])
+            for other, present in self.present.items():
+                if other in keys or session_id not in present:
+                    continue
+                before = model.new_bool_var(f"{other} before {request_id}")
+                after = model.new_bool_var(f"{other} after {request_id}")
+                model.add_bool_or([~here, ~present[session_id], before, after])
+                for key in keys:
+                    model.add(self.start[other] + self.length[other] <= self.start[key]).only_enforce_if(before)
+                    model.add(self.start[other] >= self.start[key] + self.length[key]).only_enforce_if(after)
+            kept.append(here)
+        if not kept:
+            return cp_model.LinearExpr.constant(1)
+        model.add(sum(kept) <= 1)
+        return 1 - sum(kept)
+
+    def _teacher_overlaps(self) -> list:
+        """Return the teacher-overlap terms: per pair of a teacher's units that may meet, 1 when they run at once in two venues.
+
+        Pairs sharing a performer or accompanist are already kept apart; at most SOFT_PAIRS_LIMIT
+        pairs are modelled (the checker reports any overlap left among the others).
+        """
+        model, weight = self.model, self.weights.teacher_overlap
+        teachers: dict[tuple[str, str], int] = defaultdict(int)
+        units_of: dict[int, list[str]] = defaultdict(list)
+        for key, unit in self.problem.units.items():
+            for teacher in {entry.teacher_id for entry in unit.entries if entry.teacher_id is not None}:
+                units_of[teacher].append(key)
+        for keys in units_of.values():
+            for first, second in combinations(sorted(keys), 2):
+                if not self.problem.units[first].people & self.problem.units[second].people and self._may_meet(first, second) \
+                        and len(self.venues(first) | self.venues(second)) > 1:
+                    teachers[first, second] += 1
+        terms = []
+        for (first, second), shared in sorted(teachers.items())[:SOFT_PAIRS_LIMIT]:
+            clash = model.new_bool_var(f"teacher clash {first} {second}")
+            a_first = model.new_bool_var(f"{first} first {second}")
+            b_first = model.new_bool_var(f"{second} first {first}")
+            if self.venues(first) & self.venues(second):
+                different = model.new_bool_var(f"venues of {first} {second}")
+                for venue in self.venues(first) | self.venues(second):
+                    model.add(different >= self.in_venue(first, venue) - self.in_venue(second, venue))
+                model.add_bool_or([~different, clash, a_first, b_first])
+            else:
+                # Never in one venue: at the same time they always clash.
+                model.add_bool_or([clash, a_first, b_first])
+            model.add(self.start[first] + self.length[first] <= self.start[second]).only_enforce_if(a_first)
+            model.add(self.start[second] + self.length[second] <= self.start[first]).only_enforce_if(b_first)
+            # One warning per teacher the two units share.
+            terms.append(weight * shared * clash)
+        return terms
+
+    def _age_order(self) -> list:
+        """Return the age-order terms: per pair of classes of one discipline, 1 when they share a session older first.
+
+        Classes are ranked as the checker ranks them (oldest age allowed, then youngest; classes
+        without ages left out). No pair out of order in a session means no age-order warning there.
+        """
+        model, weight = self.model, self.weights.age_order
+        ranked = {}
+        for key, unit in self.problem.units.items():
+            if unit.discipline_id is not None and (unit.min_age is not None or unit.max_age is not None):
+                ranked[key] = (unit.max_age if unit.max_age is not None else float("inf"), unit.min_age or 0)
+        pairs = []
+        for first, second in combinations(sorted(ranked), 2):
+            if ranked[first] == ranked[second] or self.problem.units[first].discipline_id != self.problem.units[second].discipline_id:
+                continue
+            young, old = (first, second) if ranked[first] < ranked[second] else (second, first)
+            common = sorted(set(self.present[young]) & set(self.present[old]))
+            if common:
+                pairs.append((young, old, common))
+        terms = []
+        for young, old, common in pairs[:SOFT_PAIRS_LIMIT]:
+            late = model.new_bool_var(f"{young} after {old}")
+            for session_id in common:
+                model.add(self.start[young] + self.length[young] <= self.start[old]).only_enforce_if(
+                    [self.present[young][session_id], self.present[old][session_id], ~late])
+            terms.append(weight * late)
+        return terms
 
     def hint(self, spots: dict[str, Spot]) -> None:
         """Start the search from a first schedule (session and start minute per unit)."""
@@ -431,12 +581,18 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
     spots = first_fit(grid, options, pins, preferred)
     greedy_seconds = time.monotonic() - started
     if sum(len(found) for found in options.values()) > FULL_MODEL_LIMIT and len(spots) == len(options):
-        # A large festival: keep the first schedule's sessions and improve its times (see mfo.schedule.retime).
-        spots, objective = retime(grid, options, pins, spots, time_limit=time_limit - greedy_seconds, idle_weight=weights.idle,
+        # A large festival: improve the first schedule's times (see mfo.schedule.retime), then move classes between a few
+        # sessions at a time (the large-neighbourhood search) in the time left.
+        share = RETIME_SHARE * (time_limit - greedy_seconds)
+        spots, objective = retime(grid, options, pins, spots, time_limit=share, idle_weight=weights.idle,
                                   long_wait_weight=weights.long_wait, workers=workers, progress=progress, should_stop=should_stop,
                                   started=started)
+        spots, gained = _neighbourhoods(problem, grid, options, pins, spots, weights, time_limit=time_limit, started=started,
+                                        workers=workers, progress=progress, should_stop=should_stop,
+                                        objective=objective or 0.0)
         placements = dict(pins) | {key: Placement(key, sid, grid.moment(start)) for key, (sid, start) in spots.items()}
-        return _answer(problem, Schedule(placements), "feasible", objective, started, greedy_seconds)
+        return _answer(problem, Schedule(placements), "feasible", None if objective is None else objective - gained, started,
+                       greedy_seconds)
     built = _Model(problem, grid, options, pins, weights)
     built.hint(spots)
     first = _complete_hint(built, time_limit, started, workers) if len(spots) == len(options) else None
@@ -466,6 +622,113 @@ def solve(problem: Problem, current: Schedule | None = None, *, time_limit: floa
     hardest = some(sorted(problem.units[key].label for key in options if key not in spots))
     reasons = [Reason("no-solution", {"units": hardest}), *data_notes(grid)]
     return SolveResult("unknown", reasons=reasons, wall_seconds=time.monotonic() - started)
+
+
+class _Related:
+    """Which units share a performer, accompanist, teacher or keep-together request: what must be fixed around freed units."""
+
+    def __init__(self, problem: Problem) -> None:
+        """Index the problem's units by person and teacher, and the keep-together requests by person."""
+        self.by_person: dict[int, set[str]] = defaultdict(set)
+        self.by_teacher: dict[int, set[str]] = defaultdict(set)
+        self.teachers: dict[str, set[int]] = {}
+        for key, unit in problem.units.items():
+            for person in unit.people:
+                self.by_person[person].add(key)
+            self.teachers[key] = {entry.teacher_id for entry in unit.entries if entry.teacher_id is not None}
+            for teacher in self.teachers[key]:
+                self.by_teacher[teacher].add(key)
+        self.requests: dict[int, set[int]] = defaultdict(set)
+        for request in problem.together:
+            for person in request.person_ids:
+                self.requests[person] |= request.person_ids
+
+    def around(self, problem: Problem, keys: list[str]) -> set[str]:
+        """Return the units whose terms in the objective change when the given units move."""
+        people = {person for key in keys for person in problem.units[key].people}
+        people |= {other for person in list(people) for other in self.requests.get(person, ())}
+        found = {key for person in people for key in self.by_person.get(person, ())}
+        found |= {other for key in keys for teacher in self.teachers[key] for other in self.by_teacher[teacher]}
+        return found
+
+
+def _pick_sessions(problem: Problem, options: dict[str, dict[int, list[Starts]]], spots: dict[str, Spot], related: _Related,
+                   rng: random.Random) -> list[int]:
+    """Return a few sessions whose classes could trade places: a random one, then those its classes (or their people's) could go to."""
+    placed: dict[int, list[str]] = defaultdict(list)
+    for key, (session_id, _start) in spots.items():
+        placed[session_id].append(key)
+    if not placed:
+        return []
+    chosen = [rng.choice(sorted(placed))]
+    while len(chosen) < LNS_SESSIONS:
+        score: dict[int, int] = defaultdict(int)
+        keys = [key for session_id in chosen for key in placed[session_id]]
+        for key in keys:
+            for session_id in options[key]:
+                score[session_id] += 2
+        for key in related.around(problem, keys):
+            if key in spots:
+                score[spots[key][0]] += 1
+        candidates = sorted((-points, session_id) for session_id, points in score.items() if session_id not in chosen)
+        if not candidates:
+            break
+        chosen.append(rng.choice(candidates[:3])[1])
+    return chosen
+
+
+def _neighbourhoods(problem: Problem, grid: Grid, options: dict[str, dict[int, list[Starts]]], pins: dict[str, Placement],
+                    spots: dict[str, Spot], weights: Weights, *, time_limit: float, started: float, workers: int,
+                    progress: Progress | None, should_stop: Callable[[], bool] | None,
+                    objective: float) -> tuple[dict[str, Spot], float]:
+    """Improve a whole schedule a few sessions at a time until the time is up; return it and the points it gained.
+
+    Each round frees the classes of a few sessions (`_pick_sessions`), fixes every class whose part
+    of the objective they share (the same people, teachers or keep-together requests) and solves
+    the full model on that small problem, starting from the current places. A round's answer is
+    kept only when its objective is lower: since everything else is fixed, a lower objective there
+    is a lower objective for the whole festival (the fullest-session term aside, which only sees
+    the sessions of the round). Rounds stop after many in a row gain nothing.
+    """
+    rng = random.Random(0)
+    related = _Related(problem)
+    spots = dict(spots)
+    gained = 0.0
+    fruitless = 0
+    while LNS_SESSIONS and fruitless < 2 * len(problem.sessions) + 5:
+        left = time_limit - (time.monotonic() - started)
+        if left < 0.5 or (should_stop is not None and should_stop()):
+            break
+        chosen = set(_pick_sessions(problem, options, spots, related, rng))
+        freed = sorted(key for key, (session_id, _start) in spots.items() if session_id in chosen)
+        fixed = (related.around(problem, freed) - set(freed)) | {key for key, pin in pins.items() if pin.session_id in chosen}
+        sub_pins = {key: pins[key] if key in pins else Placement(key, spots[key][0], grid.moment(spots[key][1]), pinned=True)
+                    for key in fixed}
+        sub_options = {key: {sid: starts for sid, starts in options[key].items() if sid in chosen} for key in freed}
+        sessions = chosen | {pin.session_id for pin in sub_pins.values()}
+        sub = replace(problem, units={key: problem.units[key] for key in (*freed, *fixed)},
+                      sessions={sid: problem.sessions[sid] for sid in sessions})
+        built = _Model(sub, grid, sub_options, sub_pins, weights)
+        built.hint({key: spots[key] for key in freed})
+        # Working out the current places' objective and the search share the round's time.
+        budget = min(LNS_ROUND_SECONDS, left / 2)
+        before = _complete_hint(built, budget / 0.4, time.monotonic(), workers)
+        if before is None:
+            fruitless += 1
+            continue
+        solver, status, _watcher = _solve_model(built, budget, None, should_stop, time.monotonic(), workers)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < before.objective_value - 0.5:
+            gained += before.objective_value - solver.objective_value
+            for key, placement in built.schedule(solver.value).placements.items():
+                if key in sub_options:
+                    spots[key] = (placement.session_id, grid.floor(placement.start))
+            fruitless = 0
+            if progress is not None:
+                placements = dict(pins) | {key: Placement(key, sid, grid.moment(start)) for key, (sid, start) in spots.items()}
+                progress(objective - gained, measures(problem, Schedule(placements))[0] // 60, time.monotonic() - started)
+        else:
+            fruitless += 1
+    return spots, gained
 
 
 def _answer(problem: Problem, schedule: Schedule, status: str, objective: float | None, started: float, first: float | None) -> SolveResult:

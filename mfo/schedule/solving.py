@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import auth_required, current_user, permissions_accepted
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from mfo.database import db
 from mfo.festival.scoping import current_festival
@@ -20,18 +20,47 @@ from mfo.jobs import claims
 from mfo.schedule import jobs, services
 from mfo.schedule.loading import load_problem
 from mfo.schedule.permissions import SCHEDULE_WRITE
+from mfo.schedule.solver import Weights
 from mfo.schedule.views import bp
+
+MAX_WEIGHT = 10000
+
+
+def _weight(name: str, label) -> IntegerField:
+    """Return a field for one weight of the solver's objective, its default the solver's; left out of a post, the default stands."""
+    return IntegerField(label, default=getattr(Weights(), name), validators=[Optional(), NumberRange(min=0, max=MAX_WEIGHT)])
 
 
 class StartForm(FlaskForm):
-    """How long the solver may search."""
+    """How long the solver may search, and what it should avoid most (each weight in points of the objective)."""
 
     time_limit = IntegerField(
         _l("Seconds the solver may search"),
         default=jobs.DEFAULT_TIME_LIMIT,
         validators=[DataRequired(), NumberRange(min=5, max=jobs.MAX_TIME_LIMIT)],
     )
+    # The weights an organizer may change, in their words (mfo.schedule.solver.Weights has them all).
+    keep_together = _weight("keep_together", _l("Families and groups who asked to come on the same day, or back to back: "
+                                                "points per request not kept"))
+    long_wait = _weight("long_wait", _l("Performers waiting longer than the festival's limit: points per performer and day"))
+    teacher_overlap = _weight("teacher_overlap", _l("Teachers with pupils in two venues at the same time: points per pair of classes"))
+    age_order = _weight("age_order", _l("Younger classes after older ones in a session: points per pair of classes"))
+    idle = _weight("idle", _l("Performers' waiting time between their classes: points per minute"))
+    day = _weight("day", _l("Days each performer must come: points per extra day"))
+    balance = _weight("balance", _l("Sessions evenly filled: points per percent of the fullest session"))
     submit = SubmitField(_l("Build the schedule"))
+
+    WEIGHTS = ("keep_together", "long_wait", "teacher_overlap", "age_order", "idle", "day", "balance")
+
+    def weight_fields(self) -> list:
+        """Return the weights' fields in the page's order."""
+        return [getattr(self, name) for name in self.WEIGHTS]
+
+    def changed_weights(self) -> dict[str, int]:
+        """Return the weights set to something other than their defaults (an emptied field keeps its default)."""
+        defaults = Weights()
+        chosen = {name: getattr(self, name).data for name in self.WEIGHTS}
+        return {name: value for name, value in chosen.items() if value is not None and value != getattr(defaults, name)}
 
 
 class JobForm(FlaskForm):
@@ -93,11 +122,12 @@ def solve_start():
     festival = current_festival()
     form = StartForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = getattr(form, name).label.text if hasattr(form, name) else ""
             for message in errors:
-                flash(message, "error")
+                flash(f"{label}: {message}" if label else message, "error")
         return _back()
-    if jobs.start(festival, form.time_limit.data, current_user.id) is None:
+    if jobs.start(festival, form.time_limit.data, current_user.id, form.changed_weights()) is None:
         flash(_("The solver is already working on this festival's schedule."), "warning")
     return _back()
 

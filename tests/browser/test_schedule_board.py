@@ -51,3 +51,27 @@ def test_an_organizer_drags_a_class_into_a_clash_and_moves_it_with_the_keyboard(
     assert any("Conflicts created" in text and "Ben Pupil" in text for text in alerts), alerts
     assert page.locator(f"{studio} {unplaced}").count() == 1
     assert page.locator("#board-conflicts").inner_text().count("Ben Pupil") >= 1
+
+
+def test_a_drag_on_a_board_another_organizer_changed_reloads_it_and_says_why(page, live_server, app):
+    """Someone else moves a class after this board was loaded: the drag is refused, the board reloads with the fresh schedule."""
+    from mfo.database import db
+    from mfo.schedule.models import Placement
+
+    ids = board_festival()
+    create_user("boss@example.org", ("organizer",))
+    sign_in_with_code(page, "boss@example.org")
+    page.goto(f"{BOARD}?day={SATURDAY}")
+    # The other organizer takes Baroque off the schedule.
+    db.session.delete(db.session.query(Placement).filter_by(class_id=ids["baroque"]).one())
+    db.session.commit()
+    unplaced = f"#card-class-{ids['unplaced']}"
+    with page.expect_navigation():
+        page.drag_and_drop(f"{unplaced} .board-handle", f'ol[data-session="{ids["studio"]}"]')
+    alerts = page.locator(".alert").all_inner_texts()
+    assert any("Someone else changed the schedule" in text for text in alerts), alerts
+    # The fresh board: Baroque in the tray, the dragged class still there too (nothing was moved).
+    assert page.locator(f".board-tray #card-class-{ids['baroque']}").count() == 1
+    assert page.locator(f".board-tray {unplaced}").count() == 1
+    # The refusal itself (409) is the one console line expected; anything else still fails the test.
+    page.console_errors[:] = [line for line in page.console_errors if "status of 409" not in line]

@@ -73,7 +73,14 @@
     document.getElementById("board-no-conflicts").classList.toggle("d-none", list.children.length > 0);
   }
 
+  // The schedule's revision this page shows; every change is made against it, and a change answers the next one.
+  function revise(revision) {
+    board.setAttribute("data-revision", revision);
+    board.querySelectorAll('input[name="revision"]').forEach(function (field) { field.value = revision; });
+  }
+
   function apply(answer) {
+    revise(answer.revision);
     Object.keys(answer.sessions).forEach(function (session) {
       answer.sessions[session].forEach(function (placed) {
         var element = card(placed.unit);
@@ -93,10 +100,17 @@
       method: "POST",
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": board.getAttribute("data-csrf")},
-      body: JSON.stringify({unit: unit, session: session === "" ? null : Number(session), position: event.newIndex})
+      body: JSON.stringify({unit: unit, session: session === "" ? null : Number(session), position: event.newIndex,
+                            revision: board.getAttribute("data-revision")})
     })
       .then(function (response) {
         return response.json().then(function (answer) {
+          if (answer.reload) {
+            // Someone else changed the schedule: show it as it is now (the reloaded page says why).
+            say(answer.message);
+            window.location.reload();
+            return new Promise(function () {});
+          }
           if (!response.ok) { throw new Error(answer.message || String(response.status)); }
           return answer;
         });
