@@ -19,9 +19,11 @@ from mfo.database import db
 from mfo.schedule import services
 from mfo.schedule.codes import Conflict
 from mfo.schedule.commands_io import export_command, festival_or_fail
+from mfo.schedule.import_command import import_command
 
 schedule_cli = AppGroup("schedule", help="A festival's schedule: its conflicts, the solver, export and import.")
 schedule_cli.add_command(export_command)
+schedule_cli.add_command(import_command)
 
 # click's own usage errors exit with 2, like an unknown festival.
 BAD_INPUT = 2
