@@ -35,7 +35,11 @@ _SEPARATORS = re.compile(r"[;\n]")
 
 
 class WindowError(ValueError):
-    """A cell of windows that cannot be read; `reason` says why in the organizer's language when shown."""
+    """A cell of windows that cannot be read; `reason` says why in the organizer's language when shown.
+
+    Like the reasons of mfo.festival.values, it is a clause without a capital or a final stop, to be put
+    in a sentence (the `bad-value` issue's "... cannot be read: <reason>.").
+    """
 
     def __init__(self, reason: Any) -> None:
         super().__init__(str(reason))
@@ -45,12 +49,12 @@ class WindowError(ValueError):
 def _items(text: str) -> list[str]:
     """Return the cell's items, trimmed, refusing a cell or an item longer than any valid one."""
     if len(text.strip()) > MAX_WINDOWS_LENGTH:
-        raise WindowError(_l("Too long: at most %(limit)s characters.", limit=f"{MAX_WINDOWS_LENGTH:,}"))
+        raise WindowError(_l("too long: at most %(limit)s characters", limit=f"{MAX_WINDOWS_LENGTH:,}"))
     items = [item.strip() for item in _SEPARATORS.split(text) if item.strip()]
     for item in items:
         if len(item) > MAX_VALUE_LENGTH:
             raise WindowError(
-                _l("“%(item)s…” is too long for one window: separate windows with semicolons.", item=item[:20])
+                _l("“%(item)s…” is too long for one window: separate windows with semicolons", item=item[:20])
             )
     return items
 
@@ -58,7 +62,7 @@ def _items(text: str) -> list[str]:
 def _time(item: str, hours: str, minutes: str) -> time:
     """Return a time of day, refusing hours above 23 and minutes above 59."""
     if int(hours) > 23 or int(minutes) > 59:
-        raise WindowError(_l("“%(item)s”: %(time)s is not a time of day.", item=item, time=f"{hours}:{minutes}"))
+        raise WindowError(_l("“%(item)s”: %(time)s is not a time of day", item=item, time=f"{hours}:{minutes}"))
     return time(int(hours), int(minutes))
 
 
@@ -67,7 +71,7 @@ def _span(item: str, groups: tuple[str, ...]) -> tuple[time, time]:
     start = _time(item, groups[0], groups[1])
     end = _time(item, groups[2], groups[3])
     if end <= start:
-        raise WindowError(_l("“%(item)s”: the end must be after the start.", item=item))
+        raise WindowError(_l("“%(item)s”: the end must be after the start", item=item))
     return start, end
 
 
@@ -77,12 +81,12 @@ def parse_windows(text: str) -> list[tuple[date, time, time]]:
     for item in _items(text):
         match = _WINDOW.fullmatch(item)
         if match is None:
-            raise WindowError(_l("“%(item)s” is not a window: write it as YYYY-MM-DD HH:MM-HH:MM.", item=item))
+            raise WindowError(_l("“%(item)s” is not a window: write it as YYYY-MM-DD HH:MM-HH:MM", item=item))
         year, month, day, *times = match.groups()
         try:
             when = date(int(year), int(month), int(day))
         except ValueError:
-            raise WindowError(_l("“%(item)s”: this date does not exist.", item=item)) from None
+            raise WindowError(_l("“%(item)s”: this date does not exist", item=item)) from None
         windows.append((when, *_span(item, tuple(times)), item))
     windows.sort()
     _refuse_overlaps([((when, start), (when, end), item) for when, start, end, item in windows])
@@ -95,7 +99,7 @@ def parse_breaks(text: str) -> list[tuple[time, time]]:
     for item in _items(text):
         match = _BREAK.fullmatch(item)
         if match is None:
-            raise WindowError(_l("“%(item)s” is not a break: write it as HH:MM-HH:MM.", item=item))
+            raise WindowError(_l("“%(item)s” is not a break: write it as HH:MM-HH:MM", item=item))
         breaks.append((*_span(item, match.groups()), item))
     breaks.sort()
     _refuse_overlaps(breaks)
@@ -108,7 +112,7 @@ def _refuse_overlaps(spans: list[tuple[Any, Any, str]]) -> None:
     latest: tuple[Any, str] | None = None
     for start, end, item in spans:
         if latest is not None and start < latest[0]:
-            raise WindowError(_l("“%(item)s” overlaps “%(other)s”.", item=item, other=latest[1]))
+            raise WindowError(_l("“%(item)s” overlaps “%(other)s”", item=item, other=latest[1]))
         if latest is None or end > latest[0]:
             latest = (end, item)
 
