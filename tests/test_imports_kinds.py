@@ -8,6 +8,7 @@ import types
 
 import pytest
 
+from mfo.database import db
 from mfo.feature import Feature
 from mfo.features import FEATURES, FeatureError
 from mfo.imports import kinds
@@ -15,14 +16,32 @@ from mfo.imports.kinds import ImportKind, collect
 from mfo.imports.own_kinds import ENTRIES, PIECE, SYLLABUS
 from mfo.people.models import Person
 from tests.conftest import make_app
+from tests.festival_helpers import make_festival
 
 
 def test_the_app_collects_every_installed_features_kinds(app):
-    """Syllabus and entries come from the imports feature itself, first."""
+    """Syllabus and entries come from the imports feature itself, first; venues from the venues feature."""
     with app.app_context():
         names = list(kinds.kinds())
-    assert names[:2] == ["syllabus", "entries"]
-    assert kinds.get("entries").permission == "entries-write"
+        assert names[:3] == ["syllabus", "entries", "venues"]
+        assert kinds.get("venues").permission == "venue-write"
+    assert "import" in app.cli.commands["venues"].commands
+
+
+# The venues and the features that build on them left out.
+WITHOUT_VENUES = ("mfo.venues", "mfo.adjudicators", "mfo.schedule", "mfo.reports", "mfo.demo")
+
+
+@pytest.mark.features(*(name for name in FEATURES if name not in WITHOUT_VENUES))
+def test_an_app_without_a_feature_has_no_import_of_its_kind(app, users, staff_client):
+    """Without the venues feature there is no venues import: no template, no command."""
+    with app.app_context():
+        assert "venues" not in kinds.kinds()
+    assert "venues" not in app.cli.commands
+    make_festival()
+    db.session.commit()
+    assert staff_client.get("/festivals/spring-2027/imports/template/syllabus.csv").status_code == 200
+    assert staff_client.get("/festivals/spring-2027/imports/template/venues.csv").status_code == 404
 
 
 def test_a_kind_declared_twice_is_refused():
