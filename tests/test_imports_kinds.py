@@ -7,16 +7,20 @@ import sys
 import types
 
 import pytest
+from sqlalchemy import select
 
+from mfo.adjudicators.models import Adjudicator
 from mfo.database import db
 from mfo.feature import Feature
 from mfo.features import FEATURES, FeatureError
 from mfo.imports import kinds
 from mfo.imports.kinds import ImportKind, collect
 from mfo.imports.own_kinds import ENTRIES, PIECE, SYLLABUS
+from mfo.imports.undo import UndoRefused, undo
 from mfo.people.models import Person
 from tests.conftest import make_app
 from tests.festival_helpers import make_festival
+from tests.import_helpers import entries_csv, entry, import_file, small_festival
 
 
 def test_the_app_collects_every_installed_features_kinds(app):
@@ -90,3 +94,20 @@ def test_outside_an_app_the_kinds_are_those_of_every_listed_feature():
     """Scripts and test modules read the columns of any kind without an app."""
     assert isinstance(kinds._installed()["syllabus"], ImportKind)
     assert kinds._installed()["entries"].headers[0] == "class"
+
+
+def test_a_record_of_a_higher_feature_pointing_to_an_imported_one_blocks_the_undo(app):
+    """An adjudicator made since for a person an entries import created: the undo is refused, nothing is deleted.
+
+    The entries kind knows nothing of adjudicators; their key to the person (ON DELETE RESTRICT) is found by the undo.
+    """
+    festival = small_festival()
+    batch, _plan = import_file(festival, "entries", entries_csv([entry()]))
+    teacher = db.session.scalar(select(Person).where(Person.last_name == "Wieck"))
+    db.session.add(Adjudicator(festival_id=festival.id, person_id=teacher.id))
+    db.session.commit()
+    with pytest.raises(UndoRefused) as refused:
+        undo(batch)
+    assert [str(reason) for reason in refused.value.reasons] == ["Some of the people it created are used by records made since."]
+    db.session.rollback()
+    assert db.session.get(Person, teacher.id) is not None
