@@ -1,4 +1,5 @@
-"""What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels, commands, jobs.
+"""What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels, commands, jobs,
+import kinds.
 
 A feature package (`mfo/<feature>/__init__.py`) builds one `Feature` and names it `feature`; the
 app factory reads the installed list in `mfo.features` and derives the nav, the dashboard, the
@@ -88,6 +89,9 @@ class Feature:
     - `commands`: click commands or groups added to `flask --app mfo`.
     - `jobs`: its background job kinds, kind -> function (run by `mfo.jobs`); a kind is
       `<feature>.<what>` by convention, and declaring one twice stops the app at start-up.
+    - `import_kinds`: the kinds of file it can import (`mfo.imports.kinds.ImportKind`, typed loosely: this
+      module sits below the imports feature), collected from every installed feature by the imports
+      feature; each kind's name is unique in the app (declaring one twice stops the app at start-up).
     - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
     """
 
@@ -104,4 +108,5 @@ class Feature:
     audit_labels: Mapping[str, Label] = field(default_factory=dict)
     commands: Sequence[click.Command] = ()
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
+    import_kinds: Sequence[Any] = ()
     init_app: Callable[[Flask], None] | None = None

@@ -33,11 +33,11 @@ FEATURES: tuple[str, ...] = (
     "mfo.syllabus",
     "mfo.people",
     "mfo.entries",
+    "mfo.issues",
+    "mfo.imports",
     "mfo.venues",
     "mfo.adjudicators",
     "mfo.schedule",
-    "mfo.issues",
-    "mfo.imports",
     "mfo.reports",
     "mfo.demo",
 )

@@ -113,7 +113,7 @@ def plan_file(festival: Festival, kind: str, data: bytes, filename: str = "file.
     """Check a file against a festival as the command line does (nothing written)."""
     table = services.read_file(data, filename)
     match = services.initial_match(festival.id, kind, table)
-    return services.PLANNERS[kind](festival, table, match, excluded=excluded)
+    return services.plan_table(festival, kind, table, match, excluded=excluded)
 
 
 def import_file(

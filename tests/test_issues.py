@@ -17,7 +17,7 @@ from tests.test_database import recorded_queries
 
 # Codes only an import's rows can have (a cell that cannot be read, a class listed twice in a file):
 # the database holds no such data, so the page is tested with them given directly.
-IMPORT_ONLY = {"missing-field", "bad-date", "bad-duration", "bad-value", "duplicate-class"}
+IMPORT_ONLY = {"missing-field", "bad-date", "bad-duration", "bad-value", "duplicate-class", "duplicate-row"}
 
 
 def clean_festival() -> Festival:

@@ -123,6 +123,21 @@ def test_core_services_import_no_feature_and_nothing_above_them():
     assert problems == []
 
 
+def test_a_feature_imports_only_the_features_listed_before_it():
+    """A feature package imports itself, core services and the features before it in FEATURES, never one after it."""
+    order = {name: index for index, name in enumerate(FEATURES)}
+    problems = []
+    for name, imported in graph().items():
+        owner = top(name)
+        if owner not in order:
+            continue
+        for target in imported:
+            above = top(target)
+            if above in order and order[above] > order[owner]:
+                problems.append(f"{name} imports {target}, listed after {owner} in FEATURES")
+    assert problems == []
+
+
 def test_models_import_no_views_forms_or_blueprints():
     """A models module imports only the database set-up, other models and mfo.text (never views, forms or a blueprint)."""
     problems = []
@@ -174,7 +189,19 @@ def test_there_is_no_import_cycle():
 )
 def test_each_rule_catches_a_broken_import(source, rule, monkeypatch):
     """Planting a forbidden import in the accounts' models module makes each rule fail."""
-    target = modules()["mfo.database.models"]
+    plant(source, "mfo.database.models", rule, monkeypatch)
+
+
+def test_the_feature_order_rule_catches_an_import_of_a_later_feature(monkeypatch):
+    """Planting an import of a later feature (the schedule) in an earlier one (the syllabus) makes the rule fail."""
+    assert FEATURES.index("mfo.syllabus") < FEATURES.index("mfo.schedule")
+    rule = test_a_feature_imports_only_the_features_listed_before_it
+    plant("from mfo.schedule.models import Session\n", "mfo.syllabus.services", rule, monkeypatch)
+
+
+def plant(source: str, module: str, rule, monkeypatch) -> None:
+    """Make `module` import what `source` imports (as the rules read it), and check that `rule` fails."""
+    target = modules()[module]
     original = imports_of
 
     def planted(path: Path) -> Iterator[str]:

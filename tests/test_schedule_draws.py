@@ -129,7 +129,7 @@ def test_a_reorder_on_the_board_makes_the_draw_manual(drawn_class):
     festival = db.session.get(Festival, drawn_class["festival"])
     order = redraw(festival, drawn_class["class"], "random", seed=5).order
     db.session.commit()
-    move_in_draw(festival, class_key(drawn_class["class"]), order[1], -1)
+    move_in_draw(festival, class_key(drawn_class["class"]), order[1], -1, list(order))
     row = db.session.get(ClassDraw, drawn_class["class"])
     db.session.refresh(row)
     assert (row.method, row.seed) == ("manual", 5)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from mfo.audit.models import AuditEvent
 from mfo.database import db
-from mfo.features import FEATURES
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.commands import schedule_cli
@@ -287,11 +286,9 @@ def test_access_anonymous_signs_in_end_user_refused(placed, users, anon_client, 
     assert client_for("organizer").get(path).status_code == 200
 
 
-@pytest.mark.features(*(name for name in FEATURES if name not in ("mfo.imports", "mfo.reports", "mfo.demo")))
-def test_schedule_import_comes_with_the_imports_feature_only(app):
-    """Without the imports feature the schedule's commands have no `import`; the shared group never gains one."""
-    assert "import" not in app.cli.commands["schedule"].commands
-    assert "import" not in schedule_cli.commands
+def test_schedule_import_is_one_command_of_the_schedule_group(app):
+    """`schedule import` belongs to the schedule's own command group: every app has the same one, no copy is made."""
+    assert app.cli.commands["schedule"] is schedule_cli
+    assert "import" in schedule_cli.commands
     full = make_app(app.config["SQLALCHEMY_DATABASE_URI"], shares_context=False)
-    assert "import" in full.cli.commands["schedule"].commands
-    assert "import" not in schedule_cli.commands
+    assert full.cli.commands["schedule"].commands["import"] is schedule_cli.commands["import"]

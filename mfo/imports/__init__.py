@@ -1,4 +1,8 @@
-"""The imports feature: syllabus and entries from CSV or XLSX files, previewed, confirmed as a whole, undone as a whole."""
+"""The imports feature: files of any declared kind (syllabus, entries, venues...) previewed, confirmed and undone as a whole.
+
+Its own kinds are the syllabus and the entries (mfo.imports.own_kinds); any feature listed after it
+declares more in `Feature(import_kinds=...)` (see mfo.imports.kinds and docs/extending.md).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
 from mfo.festival.permissions import FESTIVAL_READ
-from mfo.imports import jobs
+from mfo.imports import jobs, kinds
 from mfo.imports.commands import entries_cli, imports_cli, syllabus_cli
-from mfo.imports.schedule_command import add_schedule_import
+from mfo.imports.own_kinds import ENTRIES, SYLLABUS
 from mfo.imports.views import bp, static_bp
 
 feature = Feature(
@@ -24,6 +28,7 @@ feature = Feature(
         "import-discarded": _l("Import cancelled"),
     },
     commands=(syllabus_cli, entries_cli, imports_cli),
-    init_app=add_schedule_import,
+    import_kinds=(SYLLABUS, ENTRIES),
+    init_app=kinds.init_app,
     jobs={jobs.KINDS["preview"]: jobs.run_preview, jobs.KINDS["confirm"]: jobs.run_confirm},
 )

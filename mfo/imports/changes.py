@@ -10,34 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import DeclarativeBase
 
 from mfo.database import db
-from mfo.entries.models import Entry
 from mfo.imports.models import ImportChange
-from mfo.people.models import Group, Person, School
-from mfo.syllabus.models import Discipline, FestivalClass, Level, Piece
-
-# Every table an import writes a record of its own to, and its model. Undone in this order (children first).
-MODELS: dict[str, type[DeclarativeBase]] = {
-    "entry": Entry,
-    "performing_group": Group,
-    "person": Person,
-    "festival_class": FestivalClass,
-    "piece": Piece,
-    "school": School,
-    "discipline": Discipline,
-    "level": Level,
-}
-
-# How the pages and the command line name each kind of record.
-KIND_OF_TABLE = {
-    "entry": "entry",
-    "performing_group": "group",
-    "person": "person",
-    "festival_class": "class",
-    "piece": "piece",
-    "school": "school",
-    "discipline": "discipline",
-    "level": "level",
-}
 
 
 class ChangeLog:

@@ -1,4 +1,7 @@
-"""`flask --app mfo syllabus import` and `entries import`: the same import as the pages, for scripts and operations.
+"""`flask --app mfo <group> import FILE --festival SLUG [--dry-run] [--json]`: the same import as the pages, for scripts.
+
+`import_command(kind)` makes the command of any declared kind (mfo.imports.kinds); a feature adds it to
+its own command group (`venues import`), and this feature to `syllabus` and `entries`.
 
 Exit status: 0 applied (or a clean dry run), 1 refused because a row has an error (nothing written
 but the refusal in the audit trail; nothing at all for a dry run), 2 an unreadable file, a file
@@ -13,14 +16,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from mfo.database import db
 from mfo.festival.models import Festival
-from mfo.imports import services
+from mfo.imports import kinds, services
 from mfo.imports.plan import Plan
-from mfo.imports.tabular import TableError
+from mfo.imports.tabular import Table, TableError
 from mfo.jobs.commands import run_worker
 
 syllabus_cli = AppGroup("syllabus", help="A festival's syllabus.")
@@ -63,11 +66,8 @@ def _report(plan: Plan, applied: bool, as_json: bool, dry_run: bool) -> None:
         click.echo("Dry run: nothing was written.")
 
 
-def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) -> None:
-    """Read, check and apply (or refuse) one file for a festival, then exit with the documented status."""
-    festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        fail(f"there is no festival {slug!r}", as_json)
+def read_import_file(path: str, as_json: bool) -> tuple[bytes, Table]:
+    """Read a file for an import within the imports' limits (size, rows, columns, cells), or exit with 2 and why."""
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -77,11 +77,21 @@ def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) ->
         table = services.read_file(data, file.name)
     except (TableError, services.FileTooLarge) as error:
         fail(str(services.table_error_message(error)), as_json)
+    return data, table
+
+
+def run_import(kind: str, path: str, slug: str, dry_run: bool, as_json: bool) -> None:
+    """Read, check and apply (or refuse) one file for a festival, then exit with the documented status."""
+    festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
+    if festival is None:
+        fail(f"there is no festival {slug!r}", as_json)
+    data, table = read_import_file(path, as_json)
+    file = Path(path)
     if dry_run:
         match = services.initial_match(festival.id, kind, table)
         if match.missing_required:
             fail(f"the file has no column for: {', '.join(match.missing_required)}", as_json)
-        plan = services.PLANNERS[kind](festival, table, match)
+        plan = services.plan_table(festival, kind, table, match)
         db.session.rollback()
         _report(plan, False, as_json, dry_run)
         sys.exit(0 if plan.can_apply else REFUSED)
@@ -110,18 +120,24 @@ def _with_options(function):
     return function
 
 
-@syllabus_cli.command("import")
-@_with_options
-def import_syllabus(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
-    """Import a syllabus file (CSV or XLSX, one row per class) into a festival."""
-    run_import("syllabus", file, slug, dry_run, as_json)
+def import_command(kind: str, help: str | None = None) -> click.Command:
+    """Return `import FILE --festival SLUG [--dry-run] [--json]` for a kind of import, to add to a command group.
+
+    The kind is looked up when the command runs, in the app's declared kinds: a command of a kind
+    that the app does not install says so and exits with 2.
+    """
+
+    def command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
+        if kind not in kinds.kinds():
+            fail(f"this app has no import of {kind}", as_json)
+        run_import(kind, file, slug, dry_run, as_json)
+
+    command.__doc__ = help or f"Import a file of {kind} (CSV or XLSX) into a festival."
+    return click.command("import", help=command.__doc__)(with_appcontext(_with_options(command)))
 
 
-@entries_cli.command("import")
-@_with_options
-def import_entries(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
-    """Import an entries file (CSV or XLSX, one row per entry) into a festival."""
-    run_import("entries", file, slug, dry_run, as_json)
+syllabus_cli.add_command(import_command("syllabus", "Import a syllabus file (CSV or XLSX, one row per class) into a festival."))
+entries_cli.add_command(import_command("entries", "Import an entries file (CSV or XLSX, one row per entry) into a festival."))
 
 
 @imports_cli.command("worker")

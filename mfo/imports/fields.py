@@ -1,13 +1,16 @@
-"""The two import templates: their columns in order, which ones a file must have, other headers accepted, labels."""
+"""The syllabus and entries templates' columns in order (which a file must have, other headers accepted) and their help.
+
+Any kind's columns, wherever it is declared, are found by name with columns_of and headers_of.
+"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from mfo.imports.models import KINDS
+from mfo.imports import kinds
 from mfo.imports.tabular import Column
 
-__all__ = ["KINDS", "COLUMNS", "FIELD_HELP", "KIND_LABELS", "columns_of", "headers_of"]
+__all__ = ["ENTRY_COLUMNS", "FIELD_HELP", "SYLLABUS_COLUMNS", "columns_of", "headers_of"]
 
 SYLLABUS_COLUMNS: tuple[Column, ...] = (
     Column("number", required=True, aliases=("class number", "class no", "no", "class")),
@@ -56,10 +59,6 @@ ENTRY_COLUMNS: tuple[Column, ...] = (
     Column("comments", aliases=("comment", "notes", "note")),
 )
 
-COLUMNS: dict[str, tuple[Column, ...]] = {"syllabus": SYLLABUS_COLUMNS, "entries": ENTRY_COLUMNS}
-
-KIND_LABELS = {"syllabus": _l("Syllabus (classes)"), "entries": _l("Entries")}
-
 # What each column holds, for the mapping page, the template's help sheet and the documentation.
 FIELD_HELP = {
     "number": _l("Class number, e.g. 1203"),
@@ -106,9 +105,9 @@ FIELD_HELP = {
 
 def columns_of(kind: str) -> tuple[Column, ...]:
     """Return the columns of an import kind (KeyError for an unknown kind)."""
-    return COLUMNS[kind]
+    return kinds.get(kind).columns
 
 
 def headers_of(kind: str) -> list[str]:
     """Return the template's headers of an import kind, in order."""
-    return [column.name for column in COLUMNS[kind]]
+    return [column.name for column in columns_of(kind)]

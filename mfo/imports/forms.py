@@ -10,7 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from mfo.imports.fields import FIELD_HELP, columns_of
+from mfo.imports import kinds
 
 
 class UploadForm(FlaskForm):
@@ -30,9 +30,11 @@ def mapping_form(kind: str, headers: list[str], mapping: dict[str, str], formdat
 
         submit = SubmitField(_l("Preview the import"))
 
-    for column in columns_of(kind):
+    declared = kinds.get(kind)
+    for column in declared.columns:
         label = f"{column.name} *" if column.required else column.name
-        field = SelectField(label, choices=choices, default=mapping.get(column.name, ""), description=FIELD_HELP.get(column.name, ""))
+        help_text = declared.field_help.get(column.name, "")
+        field = SelectField(label, choices=choices, default=mapping.get(column.name, ""), description=help_text)
         setattr(MappingForm, f"field_{column.name}", field)
     return MappingForm(formdata=formdata)
 

@@ -19,21 +19,15 @@ from sqlalchemy import select
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.entries.permissions import ENTRIES_WRITE
 from mfo.festival.models import Festival
+from mfo.imports import kinds
 from mfo.imports.changes import ChangeLog
-from mfo.imports.entries import plan_entries
 from mfo.imports.fields import columns_of
 from mfo.imports.models import ImportBatch, ImportMapping
 from mfo.imports.plan import Plan, Progress, no_progress
-from mfo.imports.syllabus import plan_syllabus
 from mfo.imports.tabular import ColumnMatch, Limits, Table, TableError, match_columns, read_table
 from mfo.issues.codes import EscapedMessage
-from mfo.syllabus.permissions import SYLLABUS_WRITE
 
-PLANNERS = {"syllabus": plan_syllabus, "entries": plan_entries}
-# The permission each kind of import needs, besides festival-read.
-WRITE_PERMISSIONS = {"syllabus": SYLLABUS_WRITE, "entries": ENTRIES_WRITE}
 # A batch whose file may still be previewed or confirmed.
 OPEN_STATUSES = ("uploaded", "previewed", "refused")
 
@@ -161,11 +155,22 @@ def save_mapping(batch: ImportBatch, chosen: Mapping[str, str | None]) -> Column
     return match
 
 
+def plan_table(festival: Festival, kind: str, table: Table, match: ColumnMatch, *, excluded: Collection[int] = (),
+               progress: Progress = no_progress) -> Plan:
+    """Check a table against a festival with the planner its kind declares; return the plan (nothing written)."""
+    return kinds.get(kind).planner(festival, table, match, excluded=excluded, progress=progress)
+
+
+def write_permission(kind: str) -> str:
+    """Return the permission a kind of import needs, besides festival-read."""
+    return kinds.get(kind).permission
+
+
 def compute_plan(batch: ImportBatch, excluded: Collection[int] = (), progress: Progress = no_progress) -> Plan:
     """Check a batch's file against its festival; return the plan (nothing written)."""
     table = batch_table(batch)
     match = batch_match(batch, table)
-    return PLANNERS[batch.kind](batch.festival, table, match, excluded=excluded, progress=progress)
+    return plan_table(batch.festival, batch.kind, table, match, excluded=excluded, progress=progress)
 
 
 def keep_preview(batch: ImportBatch, plan: Plan) -> None:
@@ -245,16 +250,16 @@ def import_file(
     match = initial_match(festival.id, kind, table)
     if match.missing_required:
         raise MappingIncomplete(match.missing_required)
-    plan = PLANNERS[kind](festival, table, match)
-    if leave_out_errors and not plan.can_apply:
-        plan = PLANNERS[kind](festival, table, match, excluded=plan.error_rows)
-    batch = new_batch(festival, kind, filename, data, match, rows=plan.rows, user=actor, keep_content=False)
-    batch.progress = plan.rows
-    if plan.can_apply:
-        apply(batch, plan, actor=actor, from_cli=from_cli)
+    result = plan_table(festival, kind, table, match)
+    if leave_out_errors and not result.can_apply:
+        result = plan_table(festival, kind, table, match, excluded=result.error_rows)
+    batch = new_batch(festival, kind, filename, data, match, rows=result.rows, user=actor, keep_content=False)
+    batch.progress = result.rows
+    if result.can_apply:
+        apply(batch, result, actor=actor, from_cli=from_cli)
     else:
-        refuse(batch, plan, actor=actor, from_cli=from_cli)
-    return batch, plan
+        refuse(batch, result, actor=actor, from_cli=from_cli)
+    return batch, result
 
 
 def discard(batch: ImportBatch) -> None:

@@ -12,28 +12,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_security.utils import naive_utcnow
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.entries.models import Entry, EntryPerformer, EntryPiece
-from mfo.imports.changes import KIND_OF_TABLE, MODELS, column_value
+from mfo.imports import kinds
+from mfo.imports.changes import column_value
+from mfo.imports.kinds import ImportKind
 from mfo.imports.models import ImportBatch, ImportChange
 from mfo.imports.services import batch_target
-from mfo.people.models import Group, Person, group_member
-from mfo.syllabus.models import FestivalClass, SetPiece
 
-# How the refusal names each kind of record, in the organizer's language.
-KIND_LABELS = {
-    "entry": _l("entries"),
-    "performing_group": _l("groups"),
-    "person": _l("people"),
-    "festival_class": _l("classes"),
-    "piece": _l("pieces"),
-    "school": _l("schools"),
-    "discipline": _l("disciplines"),
-    "level": _l("levels"),
-}
+# Foreign keys whose rows keep the record they point to from being deleted.
+_RESTRICTING = (None, "RESTRICT", "NO ACTION")
 
 
 class UndoRefused(Exception):
@@ -57,47 +47,68 @@ def _exists(query) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
+class _BatchIds(dict):
+    """The batch's record ids of each table, as subqueries made when first asked for (any table: none for most)."""
+
+    def __init__(self, batch: ImportBatch, *actions: str) -> None:
+        super().__init__()
+        self.batch = batch
+        self.actions = actions
+
+    def __missing__(self, table: str):
+        self[table] = query = _ids(self.batch, table, *self.actions)
+        return query
+
+
+def _foreign_key_uses(kind: ImportKind, created: _BatchIds, touched: _BatchIds) -> list[tuple[str, Any]]:
+    """Return (table, query) pairs finding rows that point to a record the batch created through a restricting key.
+
+    Such a row would stop the delete; it is the batch's own when its id, or the record it belongs to (a key with ON
+    DELETE CASCADE), is among the batch's records. A kind declared by a lower feature thus learns that a higher
+    feature's record (a session in a venue) uses what it created, without knowing that feature.
+    """
+    tables = {record.table for record in kind.records}
+    uses = []
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            target = key.column.table.name
+            if target not in tables or key.ondelete not in _RESTRICTING:
+                continue
+            query = select(key.parent).where(key.parent.in_(created[target]))
+            if "id" in table.c and table.name in kinds.records():
+                query = query.where(table.c.id.not_in(touched[table.name]))
+            for owner in table.foreign_keys:
+                if owner is not key and owner.ondelete == "CASCADE" and owner.column.table.name in kinds.records():
+                    query = query.where(owner.parent.not_in(touched[owner.column.table.name]))
+            uses.append((target, query))
+    return uses
+
+
 def blockers(batch: ImportBatch) -> list[Any]:
     """Return why the batch cannot be undone (empty when it can)."""
     if batch.status != "applied" or batch.applied_at is None:
         return [_l("Only an applied import can be undone.")]
+    kind = kinds.get(batch.kind)
     reasons: list[Any] = []
-    for table, model in MODELS.items():
+    for kept in kind.records:
+        model = kept.model
         edited = db.session.scalar(
-            select(func.count(model.id)).where(model.id.in_(_ids(batch, table)), model.updated_at > batch.applied_at)
+            select(func.count(model.id)).where(model.id.in_(_ids(batch, kept.table)), model.updated_at > batch.applied_at)
         )
         if edited:
             reasons.append(
-                _l("%(count)s of the %(kind)s it created or changed have been edited since.", count=edited, kind=KIND_LABELS[table])
+                _l("%(count)s of the %(kind)s it created or changed have been edited since.", count=edited, kind=kept.label)
             )
-    created = {table: _ids(batch, table, "created") for table in MODELS}
-    touched = {table: _ids(batch, table) for table in MODELS}
-    uses = [
-        ("person", select(EntryPerformer.entry_id).where(
-            EntryPerformer.person_id.in_(created["person"]), EntryPerformer.entry_id.not_in(touched["entry"]))),
-        ("person", select(Entry.id).where(Entry.teacher_id.in_(created["person"]), Entry.id.not_in(touched["entry"]))),
-        ("person", select(Entry.id).where(Entry.accompanist_id.in_(created["person"]), Entry.id.not_in(touched["entry"]))),
-        ("person", select(group_member.c.group_id).where(
-            group_member.c.person_id.in_(created["person"]), group_member.c.group_id.not_in(touched["performing_group"]))),
-        ("person", select(Group.id).where(Group.contact_id.in_(created["person"]), Group.id.not_in(touched["performing_group"]))),
-        ("person", select(Person.id).where(Person.guardian_id.in_(created["person"]), Person.id.not_in(created["person"]))),
-        ("piece", select(EntryPiece.id).where(EntryPiece.piece_id.in_(created["piece"]), EntryPiece.entry_id.not_in(touched["entry"]))),
-        ("piece", select(SetPiece.id).where(SetPiece.piece_id.in_(created["piece"]), SetPiece.class_id.not_in(touched["festival_class"]))),
-        ("school", select(Person.id).where(Person.school_id.in_(created["school"]), Person.id.not_in(touched["person"]))),
-        ("school", select(Group.id).where(Group.school_id.in_(created["school"]), Group.id.not_in(touched["performing_group"]))),
-        ("school", select(Entry.id).where(Entry.school_id.in_(created["school"]), Entry.id.not_in(touched["entry"]))),
-        ("performing_group", select(Entry.id).where(Entry.group_id.in_(created["performing_group"]), Entry.id.not_in(touched["entry"]))),
-        ("festival_class", select(Entry.id).where(Entry.class_id.in_(created["festival_class"]))),
-        ("discipline", select(FestivalClass.id).where(
-            FestivalClass.discipline_id.in_(created["discipline"]), FestivalClass.id.not_in(touched["festival_class"]))),
-        ("level", select(FestivalClass.id).where(
-            FestivalClass.level_id.in_(created["level"]), FestivalClass.id.not_in(touched["festival_class"]))),
-    ]
-    used = []
+    created, touched = _BatchIds(batch, "created"), _BatchIds(batch)
+    tables = {kept.table: kept for kept in kind.records}
+    # Every kind's declared uses: a kind may use what another kind writes (an entry plays a piece a syllabus created).
+    uses = [use for other in kinds.kinds().values() if other.undo_uses for use in other.undo_uses(created, touched)]
+    uses += _foreign_key_uses(kind, created, touched)
+    used: list[str] = []
     for table, query in uses:
-        if table not in used and _exists(query):
+        if table in tables and table not in used and _exists(query):
             used.append(table)
-    reasons.extend(_l("Some of the %(kind)s it created are used by records made since.", kind=KIND_LABELS[table]) for table in used)
+    reasons.extend(_l("Some of the %(kind)s it created are used by records made since.", kind=tables[table].label) for table in used)
     return reasons
 
 
@@ -107,16 +118,18 @@ def undo(batch: ImportBatch, *, actor=None, from_cli: bool = False) -> dict[str,
     if reasons:
         raise UndoRefused(reasons)
     changes = db.session.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id, ImportChange.action == "changed")).all()
+    kind = kinds.get(batch.kind)
     restored: dict[str, int] = {}
     for change in changes:
-        if _restore(change):
-            kind = KIND_OF_TABLE[change.table_name]
-            restored[kind] = restored.get(kind, 0) + 1
+        kept = kind.record(change.table_name)
+        if kept is not None and _restore(kind, kept.model, change):
+            restored[kept.name] = restored.get(kept.name, 0) + 1
     deleted: dict[str, int] = {}
-    for table, model in MODELS.items():
-        count = db.session.execute(delete(model).where(model.id.in_(_ids(batch, table, "created")))).rowcount
+    for kept in kind.records:
+        model = kept.model
+        count = db.session.execute(delete(model).where(model.id.in_(_ids(batch, kept.table, "created")))).rowcount
         if count:
-            deleted[KIND_OF_TABLE[table]] = count
+            deleted[kept.name] = count
     batch.status = "undone"
     batch.undone_at = naive_utcnow()
     result = {"deleted": deleted, "restored": restored}
@@ -130,40 +143,15 @@ def undo(batch: ImportBatch, *, actor=None, from_cli: bool = False) -> dict[str,
     return result
 
 
-def _restore(change: ImportChange) -> bool:
+def _restore(kind: ImportKind, model: Any, change: ImportChange) -> bool:
     """Put back the values a changed record had before the import; return False when the record is gone."""
-    model = MODELS[change.table_name]
     before = dict(change.before or {})
     if db.session.scalar(select(model.id).where(model.id == change.record_id)) is None:
         return False
-    special = {name: before.pop(name) for name in ("set_pieces", "members", "pieces", "performers") if name in before}
+    special = {name: before.pop(name) for name in kind.restorers if name in before}
     # updated_at comes back too: a record put back as it was is not "edited since" for an earlier import's undo.
     values = {"updated_at": naive_utcnow(), **{name: column_value(model, name, value) for name, value in before.items()}}
     db.session.execute(update(model).where(model.id == change.record_id).values(**values))
-    if "set_pieces" in special:
-        db.session.execute(delete(SetPiece).where(SetPiece.class_id == change.record_id))
-        rows = [{"class_id": change.record_id, "piece_id": piece_id, "position": i} for i, piece_id in enumerate(special["set_pieces"])]
-        if rows:
-            db.session.execute(insert(SetPiece), rows)
-    if "members" in special:
-        db.session.execute(delete(group_member).where(group_member.c.group_id == change.record_id))
-        rows = [{"group_id": change.record_id, "person_id": person_id} for person_id in special["members"]]
-        if rows:
-            db.session.execute(insert(group_member), rows)
-    if "pieces" in special:
-        db.session.execute(delete(EntryPiece).where(EntryPiece.entry_id == change.record_id))
-        rows = [
-            {"entry_id": change.record_id, "piece_id": piece_id, "position": position, "duration": duration}
-            for piece_id, position, duration in special["pieces"]
-        ]
-        if rows:
-            db.session.execute(insert(EntryPiece), rows)
-    if "performers" in special:
-        db.session.execute(delete(EntryPerformer).where(EntryPerformer.entry_id == change.record_id))
-        rows = [
-            {"entry_id": change.record_id, "person_id": person_id, "position": position}
-            for person_id, position in special["performers"]
-        ]
-        if rows:
-            db.session.execute(insert(EntryPerformer), rows)
+    for name, value in special.items():
+        kind.restorers[name](change.record_id, value)
     return True

@@ -1,16 +1,19 @@
 """A festival's Imports tab: the history of its imports, upload, column mapping, preview, confirmation, result, undo.
 
-Who may do what: the history and the blank templates need festival-read; everything about one
-import (its mapping, preview, confirmation, undo) needs festival-read and the write permission of
-its kind (syllabus-write for a syllabus, entries-write for entries). A batch of another festival is
-a 404, whatever its id. Values that are personal data (birth dates, emails, phone numbers) are left
-out of the issues shown to whoever does not hold people-read, and so is the account email of who
-made each import in the history.
+Every kind of import a feature declares (mfo.imports.kinds) is served by these pages alike. Who may
+do what: the history and the blank templates need festival-read; everything about one import (its
+mapping, preview, confirmation, undo) needs festival-read and the write permission its kind declares
+(syllabus-write for a syllabus, venue-write for venues...). A batch of another festival is a 404,
+whatever its id. Values its kind declares personal (birth dates, emails, phone numbers) are left out
+of the issues shown to whoever does not hold people-read, and so is the account email of who made
+each import in the history.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -22,11 +25,10 @@ from sqlalchemy.orm import defer
 
 from mfo.database import db
 from mfo.database.models import User
-from mfo.entries.permissions import ENTRIES_WRITE
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
-from mfo.imports import jobs, services
-from mfo.imports.fields import KIND_LABELS, KINDS, columns_of
+from mfo.imports import jobs, kinds, services
+from mfo.imports.fields import columns_of
 from mfo.imports.forms import ConfirmForm, DiscardForm, RetryForm, UndoForm, UploadForm, mapping_form, parse_rows
 from mfo.imports.models import ImportBatch
 from mfo.imports.plan import RowResult, ordered_results
@@ -35,7 +37,6 @@ from mfo.imports.template_files import template_csv, template_xlsx
 from mfo.imports.undo import UndoRefused, undo
 from mfo.issues.codes import ERROR, WARNING, Issue
 from mfo.people.permissions import PEOPLE_READ
-from mfo.syllabus.permissions import SYLLABUS_WRITE
 
 bp = festival_blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
 # Static files need a blueprint without the festival's slug in its prefix. It also finds the festival layout
@@ -48,8 +49,6 @@ PAGE_SIZE = 100
 HISTORY_SIZE = 50
 # Multipart framing around the file: the upload's request may be this much larger than the file itself.
 MULTIPART_SLACK = 64 * 1024
-# Fields whose values are personal data, shown in issues only to holders of people-read.
-PERSONAL_FIELDS = ("performer_birth_date", "performer_email", "performer_phone", "teacher_email", "accompanist_email")
 HIDDEN = "•••"
 
 
@@ -78,16 +77,33 @@ def too_large(_error):
 
 def _kinds_allowed() -> list[str]:
     """Return the kinds of import the signed-in user may run."""
-    return [kind for kind in KINDS if current_user.has_permission(services.WRITE_PERMISSIONS[kind])]
+    return [name for name, kind in kinds.kinds().items() if current_user.has_permission(kind.permission)]
+
+
+def importer_required(view: Callable) -> Callable:
+    """Let through only a user who may import some kind of file into a festival (festival-read and a kind's permission).
+
+    Put under @auth_required(), like permissions_accepted: the permissions come from the kinds the
+    installed features declare, so they are read when the request comes, not when the module is.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not (current_user.has_permission(FESTIVAL_READ) and _kinds_allowed()):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _batch(batch_id: int) -> ImportBatch:
     """Return a batch of this festival that the user may work on (404 for another festival's, 403 for another kind)."""
     festival = current_festival()
     batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.festival_id == festival.id))
-    if batch is None:
+    if batch is None or batch.kind not in kinds.kinds():
+        # A batch of a kind no installed feature declares any more cannot be worked on.
         abort(404)
-    if not current_user.has_permission(services.WRITE_PERMISSIONS[batch.kind]):
+    if not current_user.has_permission(kinds.get(batch.kind).permission):
         abort(403)
     return batch
 
@@ -95,8 +111,16 @@ def _batch(batch_id: int) -> ImportBatch:
 def _upload_form() -> UploadForm:
     """Return the upload form, offering the kinds the user may import."""
     form = UploadForm()
-    form.kind.choices = [(kind, KIND_LABELS[kind]) for kind in _kinds_allowed()]
+    form.kind.choices = [(name, kinds.get(name).label) for name in _kinds_allowed()]
     return form
+
+
+def _kind_names() -> dict[str, Any]:
+    """Return what the pages need to name kinds of import and of record: their labels by name."""
+    return {
+        "kind_labels": {name: kind.label for name, kind in kinds.kinds().items()},
+        "record_labels": {record.name: record.label for record in kinds.records().values()},
+    }
 
 
 def _history(page: int) -> tuple[list[Any], int]:
@@ -138,9 +162,9 @@ def index():
         history=history,
         page=page,
         pages=pages,
-        kind_labels=KIND_LABELS,
-        kinds=KINDS,
+        kinds=list(kinds.kinds().values()),
         may_open=set(_kinds_allowed()),
+        **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
     )
@@ -148,7 +172,7 @@ def index():
 
 @bp.route("/", methods=["POST"], endpoint="upload")
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def upload():
     """Keep an uploaded file as a new import and go on to its column mapping; a bad file gets a clear page."""
     festival = current_festival()
@@ -178,9 +202,9 @@ def upload():
         history=history,
         page=1,
         pages=pages,
-        kind_labels=KIND_LABELS,
-        kinds=KINDS,
+        kinds=list(kinds.kinds().values()),
         may_open=set(_kinds_allowed()),
+        **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
     )
@@ -193,12 +217,13 @@ def upload():
 def template(kind: str, fmt: str):
     """The blank template of a kind of import, as CSV or as an Excel workbook."""
     current_festival()
-    if kind not in KINDS or fmt not in ("csv", "xlsx"):
+    declared = kinds.kinds().get(kind)
+    if declared is None or fmt not in ("csv", "xlsx"):
         abort(404)
     if fmt == "csv":
-        body, mimetype = template_csv(kind), "text/csv; charset=utf-8"
+        body, mimetype = template_csv(declared), "text/csv; charset=utf-8"
     else:
-        body, mimetype = template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mimetype = template_xlsx(declared), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = current_app.response_class(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="mfo-{kind}-template.{fmt}"'
     return response
@@ -206,7 +231,7 @@ def template(kind: str, fmt: str):
 
 @bp.route("/<int:batch_id>/mapping", methods=["GET", "POST"])
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def mapping(batch_id: int):
     """Which column of the file feeds each field: pre-filled, changed by the organizer, then the preview starts."""
     festival = current_festival()
@@ -245,7 +270,7 @@ def mapping(batch_id: int):
         unused=match.unused_headers,
         extra_cells=table.extra_cells[:20],
         problem=problem,
-        kind_labels=KIND_LABELS,
+        **_kind_names(),
     ), (400 if problem else 200)
 
 
@@ -265,7 +290,8 @@ def _preview_rows(batch: ImportBatch) -> list[RowResult]:
     """Return the batch's rows as the preview shows them: errors first, personal values hidden if need be."""
     results = [RowResult.from_data(item) for item in batch.preview or []]
     if not current_user.has_permission(PEOPLE_READ):
-        personal = set(PERSONAL_FIELDS) | {batch.mapping.get(name) for name in PERSONAL_FIELDS if batch.mapping.get(name)}
+        fields = kinds.get(batch.kind).personal_fields
+        personal = set(fields) | {batch.mapping.get(name) for name in fields if batch.mapping.get(name)}
         for result in results:
             result.issues = [_masked(issue, personal) for issue in result.issues]
     for result in results:
@@ -275,7 +301,7 @@ def _preview_rows(batch: ImportBatch) -> list[RowResult]:
 
 @bp.route("/<int:batch_id>")
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def show(batch_id: int):
     """One import: its progress while a job works on it, else its preview (with the confirmation) or its result.
 
@@ -287,7 +313,7 @@ def show(batch_id: int):
     batch = _batch(batch_id)
     lost = jobs.is_lost(batch)
     if batch.job is not None and not lost:
-        return render_template("imports/working.html", festival=festival, batch=batch, kind_labels=KIND_LABELS)
+        return render_template("imports/working.html", festival=festival, batch=batch, **_kind_names())
     job_failed = bool(batch.job_error) or lost
     show_filter = request.args.get("show", "all")
     if show_filter not in ("all", "errors", "warnings"):
@@ -323,16 +349,16 @@ def show(batch_id: int):
         discard_form=DiscardForm(),
         job_failed=job_failed,
         retry_form=RetryForm() if job_failed and batch.status in services.OPEN_STATUSES and jobs.last_action(batch) else None,
-        kind_labels=KIND_LABELS,
         ERROR=ERROR,
         WARNING=WARNING,
         open_statuses=services.OPEN_STATUSES,
+        **_kind_names(),
     )
 
 
 @bp.route("/<int:batch_id>/status")
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def status(batch_id: int):
     """How far the job working on an import is (polled by the progress page)."""
     current_festival()
@@ -344,7 +370,7 @@ def status(batch_id: int):
 
 @bp.route("/<int:batch_id>/confirm", methods=["POST"])
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def confirm(batch_id: int):
     """Apply a previewed import, leaving out the rows chosen; refused while a row with an error is left in."""
     current_festival()
@@ -385,7 +411,7 @@ def confirm(batch_id: int):
 
 @bp.route("/<int:batch_id>/retry", methods=["POST"])
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def retry(batch_id: int):
     """Run an import's last job (preview or confirmation) again, after it failed or its worker died."""
     current_festival()
@@ -405,7 +431,7 @@ def retry(batch_id: int):
 
 @bp.route("/<int:batch_id>/undo", methods=["POST"])
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def undo_import(batch_id: int):
     """Undo an applied import as a whole, or say why it cannot be."""
     current_festival()
@@ -428,7 +454,7 @@ def undo_import(batch_id: int):
 
 @bp.route("/<int:batch_id>/discard", methods=["POST"])
 @auth_required()
-@permissions_accepted(SYLLABUS_WRITE, ENTRIES_WRITE)
+@importer_required
 def discard(batch_id: int):
     """Drop an import that was never applied, with its file."""
     current_festival()

@@ -20,12 +20,14 @@ from mfo.schedule import services
 from mfo.schedule.codes import Conflict
 from mfo.schedule.commands_io import export_command, festival_or_fail
 from mfo.schedule.commands_publish import changes_command, publish_command
+from mfo.schedule.import_command import import_command
 from mfo.schedule.solver import Weights
 
 schedule_cli = AppGroup("schedule", help="A festival's schedule: its conflicts, the solver, export and import, publishing.")
 schedule_cli.add_command(export_command)
 schedule_cli.add_command(publish_command)
 schedule_cli.add_command(changes_command)
+schedule_cli.add_command(import_command)
 
 # click's own usage errors exit with 2, like an unknown festival.
 BAD_INPUT = 2

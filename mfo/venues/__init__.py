@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature
+from mfo.imports.commands import import_command
 from mfo.venues.admin import travel_view, venue_view
+from mfo.venues.importing import VENUES
 from mfo.venues.permissions import VENUE_WRITE
+
+venues_cli = AppGroup("venues", help="A festival's venues.")
+venues_cli.add_command(import_command("venues", "Import a venues file (CSV or XLSX, one row per venue) into a festival."))
 
 # Reading venues needs festival-read, which the festival feature (below this one) owns: where
 # classes take place is what staff at the front desk look up, and nothing in a venue is personal.
@@ -25,4 +31,6 @@ feature = Feature(
         "venue_travel-deleted": _l("Travel time deleted"),
         "venue_travel-exported": _l("Travel times exported"),
     },
+    import_kinds=(VENUES,),
+    commands=(venues_cli,),
 )

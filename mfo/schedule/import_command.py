@@ -1,9 +1,10 @@
 """`flask --app mfo schedule import FILE --festival SLUG`: a schedule edited in a spreadsheet, back in.
 
-The file is read and bounded here, by the imports' reader and its limits (size, rows, columns,
-cell length); the schedule feature, below this one, turns its rows into placements and draws
-(mfo.schedule.importing) and checks the result with its conflict checker. The command joins a copy
-of the schedule's `schedule` group made for each app, so an app built without this feature has none.
+The file is read and bounded by the imports' reader and its limits (size, rows, columns, cell
+length), through the imports' command-line helper; mfo.schedule.importing turns its rows into
+placements and draws and checks the result with the conflict checker. Its report is the schedule's
+own (classes placed, draws changed, conflicts), not an import kind's plan: a schedule file changes
+placements, which the imports' undo does not cover.
 
 Exit status: 0 applied (or a clean dry run), 1 refused because a row has an error or the
 resulting schedule has conflicts of error severity (nothing written for a row error or a dry run),
@@ -14,16 +15,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from mfo.database import db
-from mfo.imports import services
-from mfo.imports.commands import REFUSED, fail
-from mfo.imports.tabular import TableError
+from mfo.imports.commands import REFUSED, read_import_file
 from mfo.schedule.commands_io import festival_or_fail
 from mfo.schedule.importing import ImportResult, apply_import, plan_import
 
@@ -62,15 +59,7 @@ def _report(result: ImportResult, dry_run: bool, as_json: bool) -> None:
 def import_command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
     """Read, check and apply (or refuse) a schedule file, then exit with the documented status."""
     festival = festival_or_fail(slug)
-    path = Path(file)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        fail(f"cannot read {file}: {error.strerror}", as_json)
-    try:
-        table = services.read_file(data, path.name)
-    except (TableError, services.FileTooLarge) as error:
-        fail(str(services.table_error_message(error)), as_json)
+    _data, table = read_import_file(file, as_json)
     result, _problem, schedule = plan_import(festival, table.headers, [(row.number, row.values) for row in table.rows])
     if result.errors or dry_run:
         db.session.rollback()
@@ -81,12 +70,3 @@ def import_command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
     has_errors = bool(result.errors) or any(conflict.severity == "error" for conflict in result.conflicts)
     sys.exit(REFUSED if has_errors else 0)
 
-
-def add_schedule_import(app: Flask) -> None:
-    """Give this app's `schedule` command group an `import` command (when the schedule feature is installed)."""
-    # A copy, not the schedule's module-level group: adding to that one would give `schedule import`
-    # to every app built later in the process, with or without the imports feature.
-    group = app.cli.commands.get("schedule")
-    if group is None:
-        return
-    app.cli.add_command(AppGroup(group.name, help=group.help, commands={**group.commands, "import": import_command}))
