@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from mfo.database import db
 from mfo.database.models import Role, user_datastore
 from mfo.features import registry
 from mfo.permissions import declared_permissions
 from tests.helpers import login
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def role(name: str) -> Role:
@@ -89,3 +97,35 @@ def test_bootstrap_admin_needs_the_roles(app):
     result = app.test_cli_runner().invoke(args=["users", "bootstrap-admin"])
     assert result.exit_code != 0
     assert "roles sync" in result.output
+
+
+def readme_command_line() -> list[str]:
+    """Return the lines of the README's "Command line" code block."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+
+
+def run_flask(arguments: list[str], environment: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run the `flask` command of this virtualenv as the README does, with only the given FLASK_ settings."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith(("FLASK_", "MFO_"))}
+    clean.update(environment)
+    clean["FLASK_SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(tmp_path / "cli.sqlite")
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run(
+        [str(flask), *arguments], env=clean, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.skipif((ROOT / ".env").exists(), reason="a .env in the checkout sets what this test controls")
+def test_the_readmes_command_line_works_in_a_development_checkout_and_refuses_without_secrets(tmp_path):
+    """The README's commands start with debug mode turned on, which makes `flask routes` work; without it they refuse."""
+    lines = readme_command_line()
+    assert lines[0].startswith("export FLASK_DEBUG=1")
+    assert any(line.startswith(".venv/bin/flask --app mfo routes") for line in lines)
+    development = run_flask(["--app", "mfo", "routes"], {"FLASK_DEBUG": "1"}, tmp_path)
+    assert development.returncode == 0, development.stderr
+    assert "/festivals/" in development.stdout
+    production = run_flask(["--app", "mfo", "routes"], {}, tmp_path)
+    assert production.returncode != 0
+    assert "FLASK_SECRET_KEY is not set" in production.stderr
