@@ -269,6 +269,22 @@ def test_the_admin_list_loads_its_rows_in_a_fixed_number_of_queries(app, users, 
 
 
 
+def admin_listed(html: str) -> list[int]:
+    """Return the entry numbers of the admin list's rows, in order (its entry number column)."""
+    return [int(n) for n in re.findall(r'<td class="col-id">\s*(\d+)', html)]
+
+
+def test_the_admin_list_shows_entry_numbers_in_class_order_and_searches(season, users, organizer_client):
+    """The admin's entries: an entry number column, the syllabus's order then entry number, and a search box that finds by class or teacher."""
+    html = organizer_client.get("/admin/entry/").get_data(as_text=True)
+    assert "Entry number" in html and 'name="search"' in html
+    # 1 (the other festival's class "1") sorts before 1203A before 2001; Ann before Bob in 1203A.
+    assert admin_listed(html) == [season["foreign"], season["ann"], season["bob"], season["cy"]]
+    assert admin_listed(organizer_client.get("/admin/entry/?search=2001").get_data(as_text=True)) == [season["cy"]]
+    assert admin_listed(organizer_client.get("/admin/entry/?search=Keys").get_data(as_text=True)) == [season["bob"]]
+    assert admin_listed(organizer_client.get("/admin/entry/?search=Baroque").get_data(as_text=True)) == [season["ann"], season["bob"]]
+
+
 def test_an_entry_created_in_the_admin_joins_its_class_festival(season, users, organizer_client):
     """A new entry takes its class's festival and fee, comes from "online", and is recorded with the validator's warnings shown."""
     data = {"festival_class": str(season["voice"]), "status": "submitted", "fee": "", "amount_paid": "", "teacher": str(season["marie"])}

@@ -27,6 +27,7 @@ CATEGORY = _l("Entries")
 PERSON_SEARCH = {"fields": ["first_name", "last_name"], "page_size": 20}
 
 LABELS = {
+    "id": _l("Entry number"),
     "festival": _l("Festival"),
     "festival_class": _l("Class"),
     "performers": _l("Performers"),
@@ -63,7 +64,7 @@ class EntryView(FestivalDataView):
 
     read_permission = ENTRIES_READ
     write_permission = ENTRIES_WRITE
-    column_list = ["festival", "festival_class", "performers", "teacher", "accompanist", "status", "fee", "amount_paid", "source"]
+    column_list = ["id", "festival", "festival_class", "performers", "teacher", "accompanist", "status", "fee", "amount_paid", "source"]
     column_details_list = [
         "festival", "festival_class", "performers", "group", "teacher", "accompanist", "school", "pieces", "status", "fee",
         "amount_paid", "comments", "source", "import_filename", "import_row", "created_at", "updated_at",
@@ -74,8 +75,11 @@ class EntryView(FestivalDataView):
     ]
     form_columns = ["festival_class", "group", "teacher", "accompanist", "school", "status", "fee", "amount_paid", "comments"]
     column_labels = LABELS
-    column_sortable_list = ["status", "fee", "amount_paid", "created_at", ("festival_class", "festival_class.number")]
-    column_default_sort = ("id", True)
+    column_sortable_list = ["id", "status", "fee", "amount_paid", "created_at", ("festival_class", "festival_class.number")]
+    # The syllabus's order, then the order entries came in: the same entry stays on the same page between visits.
+    column_default_sort = [("festival_class.number", False), ("festival_class.suffix", False), ("id", False)]
+    # A class by number or name, a group by name, a teacher by surname (performers: the entries pages' search).
+    column_searchable_list = ["festival_class.number", "festival_class.name", "group.name", "teacher.last_name"]
     column_formatters = {
         "performers": _performers,
         "pieces": _pieces,
