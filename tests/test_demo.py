@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from mfo.audit.models import AuditEvent
@@ -33,6 +35,9 @@ def test_the_demo_is_a_real_looking_festival_with_its_planted_problems(app):
     slug = result.output.strip().splitlines()[-1]
     festival = db.session.scalar(select(Festival).where(Festival.slug == slug))
     assert festival is not None and festival.is_current
+    # Counts under each record's plural label, grouped: "entries: 1,197", never "1197 entry".
+    assert re.search(r"entries: 1,\d{3}\b", result.output) and "people: " in result.output, result.output
+    assert not re.search(r"\d (entry|person)\b", result.output), result.output
     assert count(FestivalClass) == len(generate(SIZE, SEED).syllabus_rows)
     demo = generate(SIZE, SEED)
     errors = {"unknown-class", "bad-date", "bad-duration"}

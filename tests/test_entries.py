@@ -275,7 +275,7 @@ def admin_listed(html: str) -> list[int]:
 
 
 def test_the_admin_list_shows_entry_numbers_in_class_order_and_searches(season, users, organizer_client):
-    """The admin's entries: an entry number column, the syllabus's order then entry number, and a search box that finds by class or teacher."""
+    """The admin's entries: an entry number column, the syllabus's order then entry number, and a search by class or teacher."""
     html = organizer_client.get("/admin/entry/").get_data(as_text=True)
     assert "Entry number" in html and 'name="search"' in html
     # 1 (the other festival's class "1") sorts before 1203A before 2001; Ann before Bob in 1203A.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import format_number
 
 from mfo.database import db
 from mfo.demo.services import any_festival, load_demo
+from mfo.imports.kinds import records
 
 
 @click.command("demo")
@@ -24,10 +26,13 @@ def demo(entries: int, seed: int, if_empty: bool) -> None:
     festival = loaded.festival
     verb = "Created" if loaded.created else "Found"
     click.echo(f"{verb} the demo festival {festival.name!r}.")
+    # Counts as "people: 908" under each record's plural label, the imports' own words: no "908 person".
+    labels = {record.name: record.label for record in records().values()}
     for name, plan in (("syllabus", loaded.syllabus), ("entries", loaded.entries)):
-        created = ", ".join(f"{count} {kind}" for kind, count in sorted(plan.created.items())) or "nothing new"
+        counts = [f"{labels.get(kind, kind)}: {format_number(count)}" for kind, count in sorted(plan.created.items()) if count]
+        created = f"created {', '.join(counts)}" if counts else "created nothing new"
         left_out = f"; rows left out with a planted error: {', '.join(map(str, plan.excluded))}" if plan.excluded else ""
-        click.echo(f"  {name}: {plan.rows} rows, created {created}{left_out}")
+        click.echo(f"  {name}: {format_number(plan.rows)} rows read, {created}{left_out}")
     if loaded.sessions:
         click.echo(f"  schedule: {loaded.sessions} sessions with their venues and adjudicators")
     click.echo(festival.slug)
