@@ -24,12 +24,12 @@ from mfo.demo.generator import (
     PLANTED_CODES,
     SYLLABUS_HEADERS,
     DemoFestival,
-    age_on,
     build_syllabus,
     fold,
     generate,
     rows_to_csv,
 )
+from mfo.festival.values import age_on
 
 REPO = Path(__file__).resolve().parent.parent
 DURATION = re.compile(r"^(\d{1,2}):([0-5]\d)$")

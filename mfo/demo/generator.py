@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from mfo.demo import data
 from mfo.demo.data import Piece
+from mfo.festival.values import format_duration
 
 # generate() returns a DemoFestival whose syllabus_rows and entry_rows are what an organizer would type
 # into the two import templates (every value a string), so the product loads the demo through its own
@@ -91,19 +92,9 @@ def rows_to_csv(headers: list[str], rows: list[dict[str, str]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def format_duration(seconds: int) -> str:
-    """Format seconds as m:ss, the way durations and time limits are typed in the templates."""
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def format_money(cents: int) -> str:
     """Format cents as dollars with two decimals ("18.00")."""
     return f"{cents // 100}.{cents % 100:02d}"
-
-
-def age_on(birth: date, day: date) -> int:
-    """Return the age in whole years a person born on ``birth`` has on ``day``."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def fold(text: str) -> str:

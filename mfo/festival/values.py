@@ -118,6 +118,11 @@ def _sum_units(hours: str | None, minutes: str | None, seconds: str | None) -> i
         raise ValueError("seconds must be below 60")
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds or 0)
 
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Return a person's age in whole years on a day (the festival's cut-off date, a session's day)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def format_duration(seconds: int) -> str:
     """Return a duration in seconds as m:ss, or as h:mm:ss from one hour on."""
     if seconds < 0:

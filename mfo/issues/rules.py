@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from mfo.festival.values import age_on, format_duration
 from mfo.issues.codes import Issue
 
 # The repertoire's key is the syllabus's (the piece table's unique key); imports and tests find it here too.
@@ -100,18 +101,6 @@ class EntryDraft:
     def records(self) -> tuple[tuple[str, int], ...]:
         """Return the records this draft stands for (the entry, when it is in the database)."""
         return (("entry", self.entry_id),) if self.entry_id is not None else ()
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Return a person's age in whole years on a day."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def format_duration(seconds: int) -> str:
-    """Return seconds as m:ss (h:mm:ss from an hour) for messages."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def check_entry(draft: EntryDraft, cutoff: date) -> list[Issue]:

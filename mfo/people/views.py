@@ -20,6 +20,7 @@ from mfo.database import db
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.festival.slots import PERSON_PANELS, collect
+from mfo.festival.values import age_on
 from mfo.people.models import Group, Person, School, group_member
 from mfo.people.permissions import PEOPLE_READ
 from mfo.text import normalise_name
@@ -44,11 +45,6 @@ class PersonalData:
 def may_see_personal_data() -> bool:
     """Tell whether the signed-in user may see birth dates, addresses, phone numbers and emails."""
     return current_user.has_permission(PEOPLE_READ)
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Return a person's age in whole years on a day."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def personal_data(person: Person, cutoff: date, *, guardian: bool = True) -> PersonalData | None:

@@ -21,8 +21,7 @@ from mfo.entries.labels import STATUS_LABELS as ENTRY_STATUS_LABELS
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.models import Festival
-from mfo.festival.values import format_duration
-from mfo.issues.rules import age_on
+from mfo.festival.values import age_on, format_duration
 from mfo.people.models import Group, Person, School, group_member
 from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery
 from mfo.syllabus.labels import CLASS_TYPE_LABELS

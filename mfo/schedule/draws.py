@@ -32,8 +32,8 @@ from mfo.audit.trail import record
 from mfo.database import db
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer
 from mfo.festival.models import Festival
+from mfo.festival.values import age_on
 from mfo.people.models import Group, Person
-from mfo.people.views import age_on
 from mfo.schedule.models import ClassDraw, ScheduleEntry
 from mfo.syllabus.models import FestivalClass
 from mfo.text import normalise_name
