@@ -18,6 +18,7 @@ from mfo.festival.services import SLUG_PATTERN
 from mfo.festival.values import (
     MAX_VALUE_LENGTH,
     ValueTooLong,
+    class_code_key,
     format_duration,
     normalise_email,
     normalise_phone,
@@ -528,3 +529,9 @@ def test_the_uncapped_parsers_read_10000_characters(shape: str) -> None:
     assert split_person_name(text)[0] or split_person_name(text)[1]
     if any(char.isdigit() for char in text):
         assert normalise_phone(text).strip("+").isdigit()
+
+
+def test_class_codes_sort_in_the_syllabus_order():
+    """Numbers as numbers (9 before 10, leading zeros aside), the suffix after, 1201A before 3206; odd codes last."""
+    codes = ["3206", "1201A", "10", "9", "0012", "1201", "12", "n/a"]
+    assert sorted(codes, key=class_code_key) == ["9", "10", "0012", "12", "1201", "1201A", "3206", "n/a"]

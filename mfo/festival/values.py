@@ -282,6 +282,19 @@ def parse_class_code(text: str) -> tuple[str, str]:
     number, letter = match.groups()
     return number, (letter or "").upper()
 
+def class_code_key(code: str) -> tuple:
+    """Return a sort key that puts class codes in the syllabus's order: 9 before 10, 1201A before 3206.
+
+    The order of the SQL `class_order` (the number as a number, leading zeros aside, then as written, then the
+    suffix), for lists sorted in Python; a code that is not a class number sorts after every class number.
+    """
+    try:
+        number, suffix = parse_class_code(code)
+    except ValueError:
+        return (1, code)
+    digits = number.lstrip("0")
+    return (0, len(digits), digits, number, suffix)
+
 def normalise_email(text: str) -> str | None:
     """Return an email address stripped and casefolded, or None for a blank cell; refuses text that is not one."""
     value = text.strip().casefold()

@@ -10,6 +10,7 @@ from flask_security import auth_required, permissions_accepted
 
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
+from mfo.festival.values import class_code_key
 from mfo.issues.codes import CODES, ERROR, WARNING, Issue
 from mfo.issues.festival import festival_issues
 from mfo.issues.presenting import record_links, visible
@@ -91,7 +92,7 @@ def index():
         filters=filters,
         args={key: value for key, value in filters.items() if value},
         code_options=[(code, CODES[code].title) for code in CODES if counts[code]],
-        class_options=[(c, c) for c in sorted({i.class_code for i in found if i.class_code}, key=lambda c: (len(c), c))],
+        class_options=[(c, c) for c in sorted({i.class_code for i in found if i.class_code}, key=class_code_key)],
         teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher})],
         links=record_links(festival.id, page.items),
     )

@@ -27,18 +27,13 @@ from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, Report
 from mfo.syllabus.labels import CLASS_TYPE_LABELS
 from mfo.syllabus.models import CLASS_TYPES, Discipline, FestivalClass, Level, Piece, SetPiece
 from mfo.syllabus.permissions import SYLLABUS_READ
+from mfo.syllabus.services import class_order
 from mfo.text import normalise_name
 
 Row = dict[str, Any]
 
 
 # --- Shared pieces of statements
-
-
-def class_order(festival_class=FestivalClass) -> list[ColumnElement]:
-    """Return the ORDER BY of classes by number as a number (9 before 10, leading zeros aside), then suffix."""
-    digits = func.ltrim(festival_class.number, "0")
-    return [func.length(digits), digits, festival_class.number, festival_class.suffix]
 
 
 def class_sort_columns(festival_class=FestivalClass) -> list[ColumnElement]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from mfo.audit.trail import record
@@ -32,9 +32,13 @@ COPIED_CLASS_COLUMNS = (
 )
 
 
-def class_order():
-    """Return the order of a syllabus: by number, then suffix (numbers of equal length sort as numbers)."""
-    return (func.length(FestivalClass.number), FestivalClass.number, FestivalClass.suffix)
+def class_order(festival_class=FestivalClass) -> list[ColumnElement]:
+    """Return the ORDER BY of classes by number as a number (9 before 10, leading zeros aside), then suffix.
+
+    One order for every list, filter, report and export of classes; `festival_class` may be an alias.
+    """
+    digits = func.ltrim(festival_class.number, "0")
+    return [func.length(digits), digits, festival_class.number, festival_class.suffix]
 
 
 def disciplines_of(festival: Festival) -> list[Discipline]:
