@@ -11,6 +11,7 @@ from flask import Flask
 from flask_security.utils import naive_utcnow
 
 from mfo.admin.permissions import ADMIN_ACCESS, AUDIT_READ, ROLE_READ, ROLE_WRITE, USER_READ, USER_WRITE
+from mfo.feature import Count
 from mfo.features import registry
 from mfo.permissions import role_permissions
 from tests.admin_helpers import fresh_role, fresh_user, page, sign_in, user_with_permissions
@@ -229,6 +230,16 @@ def test_dashboard_counts(app, users, admin_client):
     accounts = {key: counts[key] for key in ("users", "active", "unconfirmed", "locked", "roles", "recent")}
     assert accounts == {"users": 8, "active": 7, "unconfirmed": 1, "locked": 1, "roles": 4, "recent": 8}
     assert 'href="/admin/user/?flt0_3=1"' in html
+
+
+def test_dashboard_counts_use_the_locales_grouping(app, users, admin_client, monkeypatch):
+    """A count of thousands is written with the reader's grouping: 1,197 in English, 1\u202f197 in French."""
+    registry_type = type(registry())
+    monkeypatch.setattr(registry_type, "admin_counts", lambda self: [Count("entries", "Entries", 1197)])
+    assert 'data-count="entries">1,197<' in page(admin_client.get("/admin/"))
+    post_form(admin_client, "/language", {"locale": "fr", "next": "/admin/"}, token_from="/")
+    html = page(admin_client.get("/admin/"))
+    assert re.search(r'data-count="entries">1[\u202f\u00a0 ]197<', html), re.findall(r'data-count="entries">[^<]*<', html)
 
 
 def test_dashboard_renders_from_the_admin_package(app):
