@@ -106,7 +106,7 @@ TRIGGERS = {
     "unknown-class": (unknown_class, "There is no class 999 in this festival's syllabus."),
     "age-too-young": (too_young, "Tiny Tot is 6 on the cut-off date; class 401 is for ages 10 and over."),
     "age-too-old": (too_old, "Tall Teen is 16 on the cut-off date; class 402 is for ages up to 8."),
-    "performer-count": (performer_count, "Class 403 (duet) needs 2 performers; this entry has 1."),
+    "performer-count": (performer_count, "Class 403 (Duet) needs 2 performers; this entry has 1."),
     "over-time-limit": (over_time, "The pieces last 3:20; class 404 allows 2:00."),
     "accompanist-missing": (no_accompanist, "Class 405 needs an accompanist; none is given."),
     "not-a-set-piece": (not_a_set_piece, "Class 406 has set pieces (Musette (Bach)); this entry plays none of them."),
@@ -281,11 +281,14 @@ def test_the_page_speaks_french(app, users, organizer_client):
     """With a French browser the page, the kinds and the messages are in French, with French typography."""
     festival = clean_festival()
     over_time(festival)
+    performer_count(festival)
     db.session.commit()
     organizer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
     html = page(organizer_client.get("/festivals/spring-2027/issues/"))
     assert '<html lang="fr"' in html and "Problèmes" in html and "Avertissements" in html
     assert "Les pièces durent 3:20\u00a0; la classe 404 permet 2:00." in html and "Inscriptions" in html
+    # The class type is named in French too: "(Duo)", not the syllabus's key "(duet)".
+    assert "La classe 403 (Duo)" in html and "(duet)" not in html
 
 
 def test_a_message_is_escaped_wherever_a_template_puts_it(app):

@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
+from mfo.syllabus.labels import class_type_label
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -76,7 +78,11 @@ CODES: dict[str, Code] = dict(
         ),
         _code(
             "performer-count", WARNING, _l("Wrong number of performers"),
-            lambda **p: _l("Class %(code)s (%(type)s) needs %(needed)s performers; this entry has %(count)s.", **p),
+            # The type is the syllabus's key (duet); the message names it in the reader's language (duo).
+            lambda **p: _l(
+                "Class %(code)s (%(type)s) needs %(needed)s performers; this entry has %(count)s.",
+                **{**p, "type": class_type_label(p["type"])},
+            ),
         ),
         _code(
             "over-time-limit", WARNING, _l("Over the time limit"),
