@@ -144,3 +144,18 @@ def test_a_syllabus_sets_each_class_closing_time(app):
     assert closing == {"101": 240, "102": 0}
     again = plan_file(festival, "syllabus", syllabus_csv([syllabus_class(closing_time="5"), syllabus_class(number="102", closing_time="")]))
     assert again.counts()["changed"] == {"class": 1}
+
+
+def test_zero_is_a_real_adjudication_change_over_and_closing_time_but_not_a_time_limit(app):
+    """"0" in those three columns means none; a zero time limit is refused as too short, not as unreadable."""
+    festival = make_festival()
+    db.session.commit()
+    rows = [syllabus_class(adjudication_time="0", changeover_time="0:00", closing_time="0")]
+    _batch, plan = import_file(festival, "syllabus", syllabus_csv(rows))
+    assert plan.issues == []
+    imported = db.session.scalars(select(FestivalClass)).one()
+    assert (imported.adjudication_time, imported.changeover_time, imported.closing_time) == (0, 0, 0)
+    refused = plan_file(festival, "syllabus", syllabus_csv([syllabus_class(time_limit="0")]))
+    assert [issue.code for issue in refused.issues] == ["bad-duration"]
+    assert str(refused.issues[0].message).endswith("“0” must be longer than zero.")
+    assert "is not a duration" not in str(refused.issues[0].message)

@@ -209,6 +209,7 @@ def test_an_admin_edit_is_recorded_and_its_warnings_shown(syllabus, users, organ
         ({"min_age": "12", "max_age": "10"}, "The minimum age cannot be above the maximum age."),
         ({"suffix": "B"}, "The festival already has a class 1203B."),
         ({"time_limit": "four minutes"}, "Not a duration"),
+        ({"time_limit": "0:00"}, "A duration must be longer than zero."),
         # 10,000 spaces made the money parser backtrack for hours; any value that long is refused before parsing.
         ({"fee": "1" + " " * 10_000 + "x"}, "Too long: write at most 50 characters."),
         ({"time_limit": "1" + " " * 10_000 + "x"}, "Too long: write at most 50 characters."),
@@ -224,6 +225,17 @@ def test_an_admin_edit_breaking_a_rule_is_refused(syllabus, users, organizer_cli
     assert db.session.get(FestivalClass, baroque.id).suffix == "A"
     assert db.session.get(FestivalClass, baroque.id).min_age == 8
     assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "festival_class-updated")).all()
+
+
+def test_an_admin_edit_may_set_no_change_over_or_adjudication_time(syllabus, users, organizer_client):
+    """Zero is a real answer for the adjudication, change-over and closing times (and saved as zero)."""
+    baroque = db.session.scalar(select(FestivalClass).where(FestivalClass.suffix == "A"))
+    url = f"/admin/classes/edit/?id={baroque.id}"
+    zeros = {"adjudication_time": "0", "changeover_time": "0:00", "closing_time": "0"}
+    post_form(organizer_client, url, class_form(baroque, **zeros), token_from=url, follow_redirects=True)
+    db.session.expire_all()
+    saved = db.session.get(FestivalClass, baroque.id)
+    assert (saved.adjudication_time, saved.changeover_time, saved.closing_time) == (0, 0, 0)
 
 
 def test_a_discipline_of_another_festival_is_refused(syllabus, users, organizer_client):

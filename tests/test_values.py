@@ -18,6 +18,7 @@ from mfo.festival.services import SLUG_PATTERN
 from mfo.festival.values import (
     MAX_VALUE_LENGTH,
     ValueTooLong,
+    ZeroDuration,
     class_code_key,
     format_duration,
     normalise_email,
@@ -535,3 +536,12 @@ def test_class_codes_sort_in_the_syllabus_order():
     """Numbers as numbers (9 before 10, leading zeros aside), the suffix after, 1201A before 3206; odd codes last."""
     codes = ["3206", "1201A", "10", "9", "0012", "1201", "12", "n/a"]
     assert sorted(codes, key=class_code_key) == ["9", "10", "0012", "12", "1201", "1201A", "3206", "n/a"]
+
+
+def test_a_zero_duration_is_refused_as_too_short_unless_zero_is_a_real_answer():
+    """ZeroDuration says why (a piece must last); with zero=True (a change-over time) zero is none."""
+    with pytest.raises(ZeroDuration):
+        parse_duration("0:00")
+    assert parse_duration("0", zero=True) == 0 and parse_duration("0:00", zero=True) == 0
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("soon", zero=True)

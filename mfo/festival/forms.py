@@ -11,7 +11,7 @@ from wtforms.widgets import TextInput
 
 from mfo.festival.labels import STATUS_LABELS
 from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings
-from mfo.festival.values import ValueTooLong, format_duration, parse_duration, parse_money
+from mfo.festival.values import ValueTooLong, ZeroDuration, format_duration, parse_duration, parse_money
 
 
 def _strip(value):
@@ -69,9 +69,16 @@ def too_long(error: ValueTooLong) -> str:
 
 
 class DurationField(Field):
-    """A duration typed as m:ss, minutes or "4 min" and kept in seconds; shown as m:ss."""
+    """A duration typed as m:ss, minutes or "4 min" and kept in seconds; shown as m:ss.
+
+    zero: zero is a real answer (no change-over time); otherwise it is refused as too short.
+    """
 
     widget = TextInput()
+
+    def __init__(self, *args, zero: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zero = zero
 
     def _value(self) -> str:
         if self.raw_data:
@@ -83,9 +90,11 @@ class DurationField(Field):
         self.data = None
         if valuelist and valuelist[0].strip():
             try:
-                self.data = parse_duration(valuelist[0])
+                self.data = parse_duration(valuelist[0], zero=self.zero)
             except ValueTooLong as error:
                 raise ValueError(too_long(error)) from None
+            except ZeroDuration:
+                raise ValueError(_("A duration must be longer than zero.")) from None
             except ValueError:
                 # The parser's reason is English; the form speaks the page's language. A plain string, not a
                 # lazy one: Flask-Admin shows a field's errors only when they are strings.

@@ -70,13 +70,20 @@ def _short(text: str) -> str:
         raise ValueTooLong(MAX_VALUE_LENGTH)
     return value
 
-def parse_duration(text: str) -> int | None:
+class ZeroDuration(ValueError):
+    """A duration of zero where one must be longer (a piece); not the same mistake as an unreadable duration."""
+
+    def __init__(self) -> None:
+        super().__init__("a duration must be longer than zero")
+
+
+def parse_duration(text: str, *, zero: bool = False) -> int | None:
     """Return a duration in whole seconds, or None for a blank cell.
 
     Accepts m:ss ("4:05"), h:mm:ss ("1:02:03", also the "00:04:05" of a workbook time cell), minutes as a number
     ("4", "4.5", "4,5"; rounded to the second), 4'05" / 4'05 / 4', and units ("4 min", "4m05s", "245s", "1h 5min").
-    Refuses negative, zero and unreadable durations, minutes or seconds of 60 or more after a larger unit, and more
-    than ten hours.
+    Refuses negative and unreadable durations, minutes or seconds of 60 or more after a larger unit, and more
+    than ten hours; zero too (ZeroDuration) unless `zero` says it is a real answer (no change-over time).
     """
     value = _short(text)
     if not value:
@@ -86,8 +93,8 @@ def parse_duration(text: str) -> int | None:
     seconds = _duration_seconds(value.casefold())
     if seconds is None:
         raise ValueError("not a duration; write minutes and seconds as m:ss, for example 4:05")
-    if seconds == 0:
-        raise ValueError("a duration must be longer than zero")
+    if seconds == 0 and not zero:
+        raise ZeroDuration()
     if seconds > MAX_DURATION:
         raise ValueError("a duration cannot be longer than 10 hours")
     return seconds

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from mfo.festival.values import (
+    ZeroDuration,
     normalise_email,
     normalise_phone,
     parse_bool,
@@ -80,10 +81,16 @@ class Cells:
             self.issue("bad-date", field=self.header(name), value=self.text(name))
             return None
 
-    def duration(self, name: str) -> int | None:
-        """Return a duration in seconds, or None (blank, or unreadable: bad-duration)."""
+    def duration(self, name: str, *, zero: bool = False) -> int | None:
+        """Return a duration in seconds, or None (blank, or unreadable or zero where zero is wrong: bad-duration).
+
+        zero: a zero duration is a real answer for this field (no change-over time).
+        """
         try:
-            return parse_duration(self.text(name))
+            return parse_duration(self.text(name), zero=zero)
+        except ZeroDuration:
+            self.issue("bad-duration", field=self.header(name), value=self.text(name), problem="zero")
+            return None
         except ValueError:
             self.issue("bad-duration", field=self.header(name), value=self.text(name))
             return None

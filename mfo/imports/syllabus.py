@@ -133,9 +133,10 @@ def read_row(cells: Cells) -> ClassRow | None:
         cells.bad("max_age", "ages")
     fee = cells.money("fee")
     time_limit = cells.duration("time_limit")
-    adjudication = cells.duration("adjudication_time")
-    changeover = cells.duration("changeover_time")
-    closing = cells.duration("closing_time")
+    # Zero is a real answer for these three (a class without change-overs); only a piece must last.
+    adjudication = cells.duration("adjudication_time", zero=True)
+    changeover = cells.duration("changeover_time", zero=True)
+    closing = cells.duration("closing_time", zero=True)
     accompanist = cells.yes_no("accompanist_required")
     try:
         set_pieces = parse_set_pieces(cells.text("set_pieces"))

@@ -54,7 +54,12 @@ CODES: dict[str, Code] = dict(
         ),
         _code(
             "bad-duration", ERROR, _l("Unreadable duration"),
-            lambda **p: _l("%(field)s “%(value)s” is not a duration: write minutes and seconds (4:30) or minutes (4.5).", **p),
+            # problem="zero": readable but zero where a duration must last (a piece); the message says that instead.
+            lambda **p: (
+                _l("%(field)s “%(value)s” must be longer than zero.", **p)
+                if p.get("problem") == "zero"
+                else _l("%(field)s “%(value)s” is not a duration: write minutes and seconds (4:30) or minutes (4.5).", **p)
+            ),
         ),
         _code(
             "bad-value", ERROR, _l("Unreadable value"),

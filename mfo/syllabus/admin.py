@@ -170,9 +170,11 @@ class FestivalClassView(FestivalDataView):
         "discipline": {"get_label": _with_festival},
         "level": {"get_label": _with_festival},
         "time_limit": {"label": _l("Time limit"), "description": _l("m:ss; leave empty for no limit")},
-        "adjudication_time": {"label": _l("Adjudication per entry"), "description": _l("m:ss")},
-        "changeover_time": {"label": _l("Change-over"), "description": _l("m:ss")},
-        "closing_time": {"label": _l("Closing time"), "description": _l("m:ss: the adjudicator's summary and awards after the class")},
+        "adjudication_time": {"label": _l("Adjudication per entry"), "description": _l("m:ss"), "zero": True},
+        "changeover_time": {"label": _l("Change-over"), "description": _l("m:ss"), "zero": True},
+        "closing_time": {
+            "label": _l("Closing time"), "description": _l("m:ss: the adjudicator's summary and awards after the class"), "zero": True,
+        },
     }
     inline_models = [
         (
