@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,15 @@ from mfo.database import db
 from mfo.entries.models import Entry
 from mfo.features import FEATURES
 from mfo.festival.models import Festival
-from mfo.festival.services import FestivalError, FestivalSettings, create_festival, make_current, shift_year, slugify
+from mfo.festival.services import (
+    FestivalError,
+    FestivalSettings,
+    create_festival,
+    make_current,
+    shift_year,
+    slugify,
+    status_from_dates,
+)
 from mfo.syllabus.models import Discipline, FestivalClass, Level, SetPiece
 from tests.admin_helpers import flashed, page, sign_in
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
@@ -222,6 +230,48 @@ def test_the_festival_page_shows_settings_facts_and_actions(app, users, organize
     staff_html = page(staff_client.get("/festivals/spring-2027/"))
     assert 'data-fact="entries"' in staff_html and 'data-action="roll-over"' not in staff_html and "/edit" not in staff_html
     assert 'data-nav="festival.detail"' in staff_html and 'data-nav="syllabus.classes"' in staff_html
+
+
+@pytest.mark.parametrize(
+    ("status", "opens", "closes", "implied"),
+    [
+        ("entries-closed", 10, 40, "draft"),  # the example seen: closed before the window opens
+        ("entries-open", 10, 40, "draft"),
+        ("draft", -5, 20, "entries-open"),
+        ("entries-open", -40, -1, "entries-closed"),
+        ("draft", -40, -1, "entries-closed"),
+        ("entries-open", -5, 20, None),
+        ("entries-closed", -40, -1, None),
+        ("published", 10, 40, None),  # a later step is the organizer's to take
+        ("draft", None, None, None),  # no dates, no opinion
+    ],
+)
+def test_the_status_the_dates_imply(app, status, opens, closes, implied):
+    """Before the window a draft, inside it entries open, after it entries closed; later steps and missing dates are left alone."""
+    today = date(2027, 2, 1)
+    festival = Festival(status=status, entries_open=today + timedelta(days=opens) if opens is not None else None,
+                        entries_close=today + timedelta(days=closes) if closes is not None else None)
+    assert status_from_dates(festival, today) == implied
+
+
+def test_the_festival_page_shows_a_status_the_dates_contradict_and_offers_theirs(app, users, organizer_client, staff_client):
+    """"Entries closed" before the window opens: the page says so; an organizer's one click sets "Draft", recorded; staff only read it."""
+    today = date.today()
+    make_festival("spring-2027", status="entries-closed", entries_open=today + timedelta(days=10), entries_close=today + timedelta(days=40))
+    db.session.commit()
+    html = page(organizer_client.get("/festivals/spring-2027/"))
+    assert 'id="status-contradiction" data-implied="draft"' in html and "but entries open on" in html
+    staff_html = page(staff_client.get("/festivals/spring-2027/"))
+    assert 'id="status-contradiction"' in staff_html and "/status-from-dates" not in staff_html
+    # The server checks the permission, not the page: staff cannot post it.
+    assert staff_client.post("/festivals/spring-2027/status-from-dates").status_code in (400, 403)
+    assert fresh("spring-2027").status == "entries-closed"
+    response = post_form(organizer_client, "/festivals/spring-2027/status-from-dates", {}, token_from="/festivals/spring-2027/",
+                         follow_redirects=True)
+    assert "The status is now “Draft”." in flashed(response)
+    assert fresh("spring-2027").status == "draft"
+    assert json.loads(events("festival-updated")[-1].details)["changes"]["status"] == ["entries-closed", "draft"]
+    assert 'id="status-contradiction"' not in page(organizer_client.get("/festivals/spring-2027/"))
 
 
 def test_a_festival_that_does_not_exist_is_404(app, users, organizer_client):

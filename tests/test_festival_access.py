@@ -39,6 +39,7 @@ NEEDS: dict[str, set[str]] = {
     "festival.new": {FESTIVAL_WRITE},
     "festival.edit": {FESTIVAL_WRITE},
     "festival.make_current": {FESTIVAL_WRITE},
+    "festival.status_from_dates": {FESTIVAL_WRITE},
     "syllabus.classes": {SYLLABUS_READ},
     "syllabus.class_page": {SYLLABUS_READ},
     "syllabus.roll_over": {FESTIVAL_WRITE, SYLLABUS_WRITE},
@@ -86,7 +87,7 @@ NEEDS: dict[str, set[str]] = {
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
-    "festival.new", "festival.edit", "festival.make_current", "syllabus.roll_over", "entries.update",
+    "festival.new", "festival.edit", "festival.make_current", "festival.status_from_dates", "syllabus.roll_over", "entries.update",
     "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.publish", "schedule.notify",
     "schedule.draws", "schedule.make_draw", "schedule.split", "schedule.join",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
@@ -175,6 +176,7 @@ def test_crafted_posts_without_permission_change_nothing(app, users, ids, staff_
         "/festivals/new": form,
         "/festivals/spring-2027/edit": form,
         "/festivals/spring-2027/make-current": {},
+        "/festivals/spring-2027/status-from-dates": {},
         "/festivals/spring-2027/roll-over": form,
         f"/festivals/spring-2027/entries/{ids['entry_id']}/update": {"status": "withdrawn", "amount_paid": "99"},
     }
@@ -190,7 +192,8 @@ def test_crafted_posts_without_permission_change_nothing(app, users, ids, staff_
 
 def test_posts_without_csrf_are_refused(app, users, ids, organizer_client):
     """Every write form needs its CSRF token, even for an organizer."""
-    for url in ("/festivals/new", "/festivals/spring-2027/edit", "/festivals/spring-2027/make-current", "/festivals/spring-2027/roll-over",
+    for url in ("/festivals/new", "/festivals/spring-2027/edit", "/festivals/spring-2027/make-current",
+                "/festivals/spring-2027/status-from-dates", "/festivals/spring-2027/roll-over",
                 f"/festivals/spring-2027/entries/{ids['entry_id']}/update"):
         assert organizer_client.post(url, data={"name": "X", "status": "withdrawn"}).status_code == 400, url
 

@@ -157,6 +157,41 @@ def update_festival(festival: Festival, settings: FestivalSettings, *, from_cli:
     return changes
 
 
+# The statuses an entry window decides; the later ones (scheduled, published, archived) are steps an organizer takes.
+WINDOW_STATUSES = ("draft", "entries-open", "entries-closed")
+
+
+def status_from_dates(festival: Festival, today: date) -> str | None:
+    """Return the status a festival's entry window implies today when its hand-set status contradicts it, else None.
+
+    Before the window opens a festival is a draft, inside it entries are open, after it they are closed. Only the
+    statuses the window decides are compared: a festival already scheduled or published is left alone, and a date
+    not set implies nothing.
+    """
+    if festival.status not in WINDOW_STATUSES:
+        return None
+    opens, closes = festival.entries_open, festival.entries_close
+    if opens is not None and today < opens:
+        implied = "draft"
+    elif closes is not None and today > closes:
+        implied = "entries-closed"
+    elif opens is not None:
+        implied = "entries-open"
+    else:
+        return None
+    return implied if implied != festival.status else None
+
+
+def set_status_from_dates(festival: Festival, today: date, *, from_cli: bool = False) -> dict[str, list]:
+    """Give a festival the status its dates imply (recorded like any settings change); {} when they agree already."""
+    implied = status_from_dates(festival, today)
+    if implied is None:
+        return {}
+    settings = FestivalSettings.of(festival)
+    settings.status = implied
+    return update_festival(festival, settings, from_cli=from_cli)
+
+
 def make_current(festival: Festival, *, from_cli: bool = False) -> bool:
     """Make this festival the one the site opens on, and no other; return False when it already was."""
     if festival.is_current:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user, permissions_accepted
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from werkzeug.routing import BuildError
 
 from mfo.database import db
 from mfo.festival.forms import ConfirmForm, FestivalForm
+from mfo.festival.labels import festival_status_label
 from mfo.festival.models import Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.festival.scoping import current_festival, festival_routes
@@ -18,6 +21,8 @@ from mfo.festival.services import (
     create_festival,
     current_festival_or_none,
     make_current,
+    set_status_from_dates,
+    status_from_dates,
     update_festival,
 )
 from mfo.festival.slots import FESTIVAL_ACTIONS, FESTIVAL_FACTS, collect_flat
@@ -81,13 +86,34 @@ def current():
 def detail():
     """Show a festival's settings and facts, and what can be done with it."""
     festival = current_festival()
+    today = date.today()
     return render_template(
         "festival/detail.html",
+        today=today,
         festival=festival,
         facts=collect_flat(FESTIVAL_FACTS, festival),
         actions=collect_flat(FESTIVAL_ACTIONS, festival),
         may_write=current_user.has_permission(FESTIVAL_WRITE),
+        implied_status=status_from_dates(festival, today),
+        status_form=ConfirmForm(),
     )
+
+
+@bp.route("/<festival_slug>/status-from-dates", methods=["POST"], endpoint="status_from_dates")
+@auth_required()
+@permissions_accepted(FESTIVAL_WRITE)
+def status_from_dates_view():
+    """Give the festival the status its entry window implies today (the festival page offers it when they disagree)."""
+    festival = current_festival()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if set_status_from_dates(festival, date.today()):
+        db.session.commit()
+        flash(_("The status is now “%(status)s”.", status=festival_status_label(festival.status)), "success")
+    else:
+        flash(_("The status already agrees with the entry dates."), "info")
+    return redirect(url_for("festival.detail", festival_slug=festival.slug), code=303)
 
 
 @bp.route("/<festival_slug>/edit", methods=["GET", "POST"])
