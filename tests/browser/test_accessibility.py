@@ -181,3 +181,32 @@ def test_a_search_and_a_new_inline_record_in_the_admin_pass_axe(page, live_serve
     remove = page.locator("#set_pieces .inline-remove-field").last
     assert remove.get_attribute("aria-label") == "Delete"
     page.accessibility.check()  # the form as it is now, with the new record (no new page loaded)
+
+
+def focus_ring(page) -> dict:
+    """Return the focused element's outline: its style, width in pixels and colour."""
+    return page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+                   return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor,
+                           nav: document.activeElement.closest('.navbar-dark') !== null}; }"""
+    )
+
+
+def test_the_keyboard_focus_is_plainly_visible_in_the_content_and_on_the_dark_top_bar(page, live_server, app):
+    """A link in the content gets a solid 3px blue ring; a link of the dark top bar a white one (not the thin default)."""
+    create_user("keys@example.org", ("organizer",))
+    make_festival("spring-2027", is_current=True)
+    db.session.commit()
+    sign_in_with_code(page, "keys@example.org")
+    page.goto("/festivals/")
+    page.locator("main a").first.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    ring = focus_ring(page)
+    assert not ring["nav"] and ring["style"] == "solid" and ring["width"] >= 3, ring
+    assert ring["color"] == "rgb(0, 86, 179)", ring
+    page.locator("nav.navbar a").first.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    ring = focus_ring(page)
+    assert ring["nav"] and ring["style"] == "solid" and ring["width"] >= 3 and ring["color"] == "rgb(255, 255, 255)", ring
