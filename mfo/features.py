@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_security import current_user
 from werkzeug.routing import BuildError
 
@@ -212,6 +212,25 @@ def nav_links(section: str | None = None) -> list[tuple[Label, str, str]]:
     return links
 
 
+def current_link(links: Sequence[tuple[Label, str, str]]) -> str | None:
+    """Return the endpoint of the one link of a nav section that the current page belongs under, or None.
+
+    The page's own endpoint first; else, within the page's blueprint, the link whose endpoint begins the page's
+    (reports.dashboard for reports.dashboard_issues), then the blueprint's index, then its first link. One link
+    only: a feature with two tabs (the dashboard and the reports) must not show both as current.
+    """
+    endpoint = request.endpoint or ""
+    endpoints = [link[2] for link in links]
+    if endpoint in endpoints:
+        return endpoint
+    same = [each for each in endpoints if each.partition(".")[0] == request.blueprint]
+    prefixes = sorted((each for each in same if endpoint.startswith(each)), key=len, reverse=True)
+    if prefixes:
+        return prefixes[0]
+    index = [each for each in same if each.endswith(".index")]
+    return (index or same or [None])[0]
+
+
 def dashboard_cards(user) -> list[dict]:
     """Return the cards the user may open, with their URLs (cards whose endpoint is not set up are left out)."""
     cards = []
@@ -228,7 +247,7 @@ def register(app: Flask, features: Sequence[Feature]) -> Registry:
     """Build the app's registry, then plug in each feature: blueprint, commands, its own set-up."""
     built = Registry.build(features)
     app.extensions[EXTENSION_KEY] = built
-    app.context_processor(lambda: {"nav_links": nav_links})
+    app.context_processor(lambda: {"nav_links": nav_links, "current_link": current_link})
     for feature in features:
         for blueprint in (feature.blueprint, *feature.blueprints):
             if blueprint is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.entries.models import Entry
-from mfo.features import FEATURES
+from mfo.features import FEATURES, current_link
 from mfo.festival.models import Festival
 from mfo.festival.services import (
     FestivalError,
@@ -438,3 +439,29 @@ def test_the_admin_list_filters_festivals_by_year_and_status(app, users, organiz
         response = organizer_client.get(f"/admin/festival/?{query}")
         assert response.status_code == 200, query
         assert shown in page(response) and hidden not in page(response), query
+
+
+def active_tabs(html: str) -> list[str]:
+    """Return the festival tabs shown as current."""
+    tabs = html.split('id="festival-tabs"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'class="nav-link active"[^>]*data-nav="([^"]+)"', tabs)
+
+
+def test_exactly_one_festival_tab_is_current_on_every_page(app, users, organizer_client):
+    """The dashboard and the reports are two tabs of one feature: each page shows one of them as current, not both."""
+    festival = make_festival("spring-2027", is_current=True)
+    festival_class = make_class(festival, "101")
+    db.session.commit()
+    expected = {
+        "/festivals/spring-2027/dashboard": "reports.dashboard",
+        "/festivals/spring-2027/reports/": "reports.index",
+        "/festivals/spring-2027/reports/entries": "reports.index",
+        f"/festivals/spring-2027/classes/{festival_class.id}": "syllabus.classes",
+        "/festivals/spring-2027/": "festival.detail",
+    }
+    for url, tab in expected.items():
+        assert active_tabs(page(organizer_client.get(url))) == [tab], url
+    # A page under the dashboard (its longer endpoint begins with the dashboard's) belongs to the dashboard.
+    with app.test_request_context("/festivals/spring-2027/dashboard/issues"):
+        links = [("Dashboard", "/d", "reports.dashboard"), ("Reports", "/r", "reports.index")]
+        assert current_link(links) == "reports.dashboard"
