@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -14,6 +15,16 @@ def plain(text: str) -> str:
     """Return text casefolded and without accents."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@functools.lru_cache(maxsize=65_536)
+def reading_key(text: str) -> tuple[str, str]:
+    """Return the key that sorts text as a reader expects: accents and case aside ("Béland" before "Brown",
+    "École" among the E's), then as written, so that equal keys still sort the same way every time.
+
+    Cached: SQLite calls it for every comparison of a sort (see mfo.database.collation).
+    """
+    return plain(text), text
 
 
 def normalise_name(text: str) -> str:

@@ -246,3 +246,18 @@ def test_schools_are_not_created_twice(app, users, organizer_client):
     response = post_form(organizer_client, "/admin/schools/new/", {"name": "ecole saint laurent"}, token_from="/admin/schools/new/",
                          follow_redirects=True)
     assert "There already is a school called ecole saint laurent." in flashed(response)
+
+
+def test_people_schools_and_groups_sort_as_a_reader_expects(app, users, staff_client):
+    """Accents and case aside: Béland before Brown, École among the E's (before Ezra), a lower-case name in its place."""
+    festival = make_festival()
+    ids = {name: make_person("Ann", name).id for name in ("Brown", "Ezra", "École", "béland", "Zola", "Abel")}
+    for name in ("Brass Band", "École de musique", "Académie Nord", "ensemble Ouest"):
+        make_school(name)
+    db.session.commit()
+    html = page(staff_client.get(f"/festivals/{festival.slug}/people/"))
+    shown = [int(n) for n in re.findall(r'data-person="(\d+)"', html)]
+    assert [ids[name] for name in ("Abel", "béland", "Brown", "École", "Ezra", "Zola")] == [n for n in shown if n in ids.values()]
+    schools = page(staff_client.get(f"/festivals/{festival.slug}/people/schools"))
+    positions = [schools.index(name) for name in ("Académie Nord", "Brass Band", "École de musique", "ensemble Ouest")]
+    assert positions == sorted(positions)

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
+from mfo.database.collation import SQLITE_COLLATION, compare
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -63,6 +65,7 @@ def configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={timeout}")
         cursor.close()
+        dbapi_connection.create_collation(SQLITE_COLLATION, compare)
 
 
 def end_sessions_safely(app: Flask) -> None:

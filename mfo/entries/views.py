@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from mfo.database import db
+from mfo.database.collation import reading
 from mfo.entries.forms import EntryUpdateForm
 from mfo.entries.labels import STATUS_LABELS
 from mfo.entries.models import STATUSES, Entry
@@ -72,10 +73,10 @@ def index():
     teachers = db.session.scalars(
         select(Person)
         .where(Person.id.in_(select(Entry.teacher_id).where(Entry.festival_id == festival.id)))
-        .order_by(Person.last_name, Person.first_name)
+        .order_by(reading(Person.last_name), reading(Person.first_name))
     ).all()
     schools = db.session.scalars(
-        select(School).where(School.id.in_(select(Entry.school_id).where(Entry.festival_id == festival.id))).order_by(School.name)
+        select(School).where(School.id.in_(select(Entry.school_id).where(Entry.festival_id == festival.id))).order_by(reading(School.name))
     ).all()
     has_entries = bool(page.total) or db.session.scalar(in_festival.limit(1)) is not None
     return render_template(

@@ -14,6 +14,7 @@ from mfo.festival.values import class_code_key
 from mfo.issues.codes import CODES, ERROR, WARNING, Issue
 from mfo.issues.festival import festival_issues
 from mfo.issues.presenting import record_links, visible
+from mfo.text import reading_key
 
 bp = festival_blueprint("issues", __name__, url_prefix="/issues", template_folder="templates")
 
@@ -93,6 +94,6 @@ def index():
         args={key: value for key, value in filters.items() if value},
         code_options=[(code, CODES[code].title) for code in CODES if counts[code]],
         class_options=[(c, c) for c in sorted({i.class_code for i in found if i.class_code}, key=class_code_key)],
-        teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher})],
+        teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher}, key=reading_key)],
         links=record_links(festival.id, page.items),
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mfo.database import db
+from mfo.database.collation import reading
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.festival.slots import PERSON_PANELS, collect
@@ -82,7 +83,7 @@ def index():
     """Find people by name (accents and case ignored), a page at a time."""
     festival = current_festival()
     q = (request.args.get("q") or "").strip()[:100]
-    query = select(Person).options(joinedload(Person.school)).order_by(Person.last_name, Person.first_name, Person.id)
+    query = select(Person).options(joinedload(Person.school)).order_by(reading(Person.last_name), reading(Person.first_name), Person.id)
     conditions = name_matches(Person.name_key, q)
     if conditions:
         query = query.where(*conditions)
@@ -107,7 +108,7 @@ def person(person_id: int):
         select(Group)
         .where(or_(Group.id.in_(select(group_member.c.group_id).where(group_member.c.person_id == found.id)), Group.contact_id == found.id))
         .options(joinedload(Group.school))
-        .order_by(Group.name)
+        .order_by(reading(Group.name))
     ).all()
     return render_template(
         "people/person.html",
@@ -132,7 +133,7 @@ def schools():
         select(School, func.coalesce(people.c.n, 0), func.coalesce(groups.c.n, 0))
         .outerjoin(people, people.c.school_id == School.id)
         .outerjoin(groups, groups.c.school_id == School.id)
-        .order_by(School.name, School.id)
+        .order_by(reading(School.name), School.id)
     )
     conditions = name_matches(School.key, q)
     if conditions:
@@ -151,7 +152,7 @@ def groups():
     query = (
         select(Group)
         .options(joinedload(Group.school), joinedload(Group.contact), selectinload(Group.members))
-        .order_by(Group.name, Group.id)
+        .order_by(reading(Group.name), Group.id)
     )
     conditions = name_matches(Group.name_key, q)
     if conditions:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 
 from mfo.database import db
+from mfo.database.collation import reading
 from mfo.festival.models import Festival
 
 # Text shown to people: a lazy_gettext string, or plain text.
@@ -164,7 +165,7 @@ class Report:
         for key in column.sort_by or (column.key,):
             expression = sub.c[key]
             if column.kind in ("text", "type", "status") and not column.sort_by:
-                expression = func.lower(expression)
+                expression = reading(expression)
             expression = expression.desc() if query.descending else expression.asc()
             order.append(expression.nulls_last())
         order.append(sub.c.id.desc() if query.descending else sub.c.id.asc())

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, litera
 from sqlalchemy.orm import aliased
 
 from mfo.database import db
+from mfo.database.collation import reading
 from mfo.entries.labels import STATUS_LABELS as ENTRY_STATUS_LABELS
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_READ
@@ -49,9 +50,14 @@ def full_name(person) -> ColumnElement:
     return func.trim(person.first_name + literal(" ") + person.last_name)
 
 
+def last_first(person) -> ColumnElement:
+    """Return "last first" of a person (or an alias of Person) in SQL, the text people are sorted by."""
+    return person.last_name + literal(" ") + person.first_name
+
+
 def sort_name(person) -> ColumnElement:
-    """Return "last first" in lower case, how people are sorted."""
-    return func.lower(person.last_name + literal(" ") + person.first_name)
+    """Return "last first" in the reader's order (accents and case aside), how people are sorted."""
+    return reading(last_first(person))
 
 
 def active(entry=Entry) -> ColumnElement:
@@ -103,7 +109,7 @@ def festival_schools(festival: Festival) -> list[tuple[str, str]]:
         .where(Entry.festival_id == festival.id)
     )
     query = select(School.id, School.name).where(or_(School.id.in_(on_entries), School.id.in_(of_performers)))
-    return [(str(i), name) for i, name in db.session.execute(query.order_by(func.lower(School.name)))]
+    return [(str(i), name) for i, name in db.session.execute(query.order_by(reading(School.name)))]
 
 
 def entry_statuses(festival: Festival) -> list[tuple[str, Any]]:
@@ -179,7 +185,7 @@ class EntriesReport(Report):
             .scalar_subquery()
         )
         first_performer = (
-            select(sort_name(Person))
+            select(last_first(Person))
             .join(EntryPerformer, EntryPerformer.person_id == Person.id)
             .where(EntryPerformer.entry_id == Entry.id)
             .order_by(EntryPerformer.position)
@@ -195,7 +201,8 @@ class EntriesReport(Report):
                 FestivalClass.name.label("class_name"),
                 *class_sort_columns(),
                 Group.name.label("group_name"),
-                func.coalesce(func.lower(Group.name), first_performer).label("_performer_sort"),
+                # The collation goes around the whole: SQLite drops one inside a subquery or a function.
+                reading(func.coalesce(Group.name, first_performer)).label("_performer_sort"),
                 full_name(teacher).label("teacher"),
                 sort_name(teacher).label("_teacher_sort"),
                 full_name(accompanist).label("accompanist"),
@@ -697,7 +704,7 @@ class GroupsReport(Report):
             select(group_member.c.group_id, Person.first_name, Person.last_name)
             .join(Person, Person.id == group_member.c.person_id)
             .where(group_member.c.group_id.in_(ids))
-            .order_by(group_member.c.group_id, func.lower(Person.last_name), func.lower(Person.first_name))
+            .order_by(group_member.c.group_id, reading(Person.last_name), reading(Person.first_name))
         )
         for group_id, first_name, last_name in names:
             found[group_id]["members"].append(f"{first_name} {last_name}".strip())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from mfo.adjudicators.models import Adjudicator
 from mfo.adjudicators.permissions import ADJUDICATOR_WRITE
 from mfo.database import db
+from mfo.database.collation import reading
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.people.models import Person
 from mfo.permissions import ADMIN_ACCESS
@@ -43,7 +44,7 @@ def index():
         .join(Person, Person.id == Adjudicator.person_id)
         .where(Adjudicator.festival_id == festival.id)
         .options(joinedload(Adjudicator.person), selectinload(Adjudicator.disciplines), selectinload(Adjudicator.availability))
-        .order_by(Person.last_name, Person.first_name)
+        .order_by(reading(Person.last_name), reading(Person.first_name))
     ).all()
     sessions = db.session.scalars(
         select(Session)
