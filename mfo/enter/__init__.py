@@ -1,0 +1,23 @@
+"""The enter feature: families and adult performers enter a festival online, from their own account.
+
+This part holds the entry window (when a festival takes entries online) and the account's performer
+profiles (the holder and their children, each a person record with the holder as guardian).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from mfo.enter.views import bp
+from mfo.feature import Feature, NavItem
+
+feature = Feature(
+    name="enter",
+    blueprint=bp,
+    # Any signed-in account may enter: the tab asks for no permission (each account sees only its own profiles).
+    nav=(NavItem(_l("Enter"), "enter.index", section="festival"),),
+    audit_labels={
+        "performer_profile-created": _l("Performer profile added"),
+        "performer_profile-updated": _l("Performer profile changed"),
+    },
+)

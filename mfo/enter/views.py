@@ -1,0 +1,117 @@
+"""The online entry pages of a festival: the start page, the account's performer profiles.
+
+Any signed-in account may use them (the registration flow makes one); there is no permission to
+hold. Two rules are kept here, on the server, whatever a page shows:
+
+- outside the festival's entry window, every page but the start page and every POST is refused with
+  the start page's message (`while_entries_open`);
+- an account only ever reaches its own profiles: they are looked up by account and id together, so
+  another account's id is a 404 (`own_profile`).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+
+from mfo.database import db
+from mfo.enter import services
+from mfo.enter.forms import ChildForm, ProfileForm, SelfForm
+from mfo.enter.models import Profile
+from mfo.enter.window import entry_window
+from mfo.festival.scoping import current_festival, festival_blueprint
+from mfo.issues.rules import age_on
+
+bp = festival_blueprint("enter", __name__, url_prefix="/enter", template_folder="templates")
+
+def while_entries_open(view):
+    """Refuse the view (GET or POST) with the window's message, status 403, unless the festival takes entries today."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        festival = current_festival()
+        window = entry_window(festival)
+        if not window.is_open:
+            return render_template("enter/refused.html", festival=festival, window=window), 403
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def own_profile(profile_id: int) -> Profile:
+    """Return the signed-in account's profile by id; 404 for any other (someone else's, or none)."""
+    profile = services.profile_of(current_user, profile_id)
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.route("/")
+@auth_required()
+def index():
+    """The start page: whether entries are open, and (while they are) the account's performers."""
+    festival = current_festival()
+    window = entry_window(festival)
+    profiles = services.profiles_of(current_user) if window.is_open else []
+    ages = {p.id: age_on(p.person.birth_date, festival.age_cutoff) for p in profiles if p.person.birth_date}
+    self_performs = any(p.relation == "self" and p.person.birth_date for p in profiles)
+    return render_template(
+        "enter/index.html", festival=festival, window=window, profiles=profiles, ages=ages, self_performs=self_performs
+    )
+
+
+@bp.route("/profiles/new/self", methods=["GET", "POST"])
+@auth_required()
+@while_entries_open
+def add_self():
+    """Add the account holder as a performer (or give their own record a birth date)."""
+    festival = current_festival()
+    existing = services.self_profile(current_user)
+    if existing is not None and existing.person.birth_date is not None:
+        return redirect(url_for("enter.edit_profile", profile_id=existing.id))
+    form = SelfForm(obj=existing.person if existing else None)
+    if form.validate_on_submit():
+        profile = services.add_self(current_user, form.values())
+        db.session.commit()
+        flash(_("%(name)s can now be entered.", name=profile.person.full_name), "success")
+        return redirect(url_for("enter.index"))
+    return render_template("enter/profile_form.html", festival=festival, form=form, heading=_("Add yourself as a performer"))
+
+
+@bp.route("/profiles/new/child", methods=["GET", "POST"])
+@auth_required()
+@while_entries_open
+def add_child():
+    """Add a child the account holder enters for, with the holder as guardian."""
+    festival = current_festival()
+    form = ChildForm(needs_guardian=services.self_profile(current_user) is None)
+    if request.method == "GET" and form.needs_guardian and current_user.name:
+        form.guardian_first_name.data, _space, form.guardian_last_name.data = current_user.name.partition(" ")
+    if form.validate_on_submit():
+        profile = services.add_child(current_user, form.values(), form.guardian_values())
+        db.session.commit()
+        flash(_("%(name)s can now be entered.", name=profile.person.full_name), "success")
+        return redirect(url_for("enter.index"))
+    return render_template("enter/profile_form.html", festival=festival, form=form, heading=_("Add a child"))
+
+
+@bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
+@auth_required()
+@while_entries_open
+def edit_profile(profile_id: int):
+    """Change a profile's name and birth date."""
+    festival = current_festival()
+    profile = own_profile(profile_id)
+    form = ProfileForm(obj=profile.person, birth_date_required=profile.relation == "child")
+    if form.validate_on_submit():
+        services.update_profile(profile, form.values())
+        db.session.commit()
+        flash(_("%(name)s is saved.", name=profile.person.full_name), "success")
+        return redirect(url_for("enter.index"))
+    return render_template(
+        "enter/profile_form.html", festival=festival, form=form, profile=profile,
+        heading=_("Change %(name)s", name=profile.person.full_name),
+    )

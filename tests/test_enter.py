@@ -1,0 +1,259 @@
+"""Entering online: the entry window (before, during, after, a POST sent after the close), performer profiles that only
+their account reaches."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from mfo.audit.models import AuditEvent
+from mfo.database import db
+from mfo.enter.models import Profile
+from mfo.enter.window import State, entry_window
+from mfo.festival.models import Festival
+from mfo.people.models import Person
+from tests.admin_helpers import page
+from tests.conftest import create_user
+from tests.festival_helpers import make_festival
+from tests.helpers import csrf_token, login, post_form
+
+TODAY = date.today()
+START = "/festivals/spring-2027/enter/"
+CHILD = START + "profiles/new/child"
+SELF = START + "profiles/new/self"
+
+
+def festival_window(opens: date | None, closes: date | None, status: str = "entries-open") -> Festival:
+    """A festival in April 2027 whose entry window runs from `opens` to `closes`."""
+    return Festival(
+        name="Spring", year=2027, slug="x", start_date=date(2027, 4, 10), end_date=date(2027, 4, 18),
+        age_cutoff=date(2026, 12, 31), status=status, entries_open=opens, entries_close=closes,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "opens", "closes", "state", "day"),
+    [
+        ("entries-open", TODAY + timedelta(days=1), TODAY + timedelta(days=9), State.BEFORE, TODAY + timedelta(days=1)),
+        ("entries-open", TODAY, TODAY, State.OPEN, TODAY),
+        ("entries-open", None, None, State.OPEN, None),
+        ("entries-open", TODAY - timedelta(days=9), TODAY - timedelta(days=1), State.CLOSED, TODAY - timedelta(days=1)),
+        ("draft", TODAY + timedelta(days=3), None, State.BEFORE, TODAY + timedelta(days=3)),
+        ("draft", TODAY - timedelta(days=3), TODAY + timedelta(days=3), State.BEFORE, None),
+        ("entries-closed", TODAY - timedelta(days=9), TODAY + timedelta(days=3), State.CLOSED, None),
+        ("scheduled", TODAY - timedelta(days=9), TODAY - timedelta(days=2), State.CLOSED, TODAY - timedelta(days=2)),
+    ],
+)
+def test_the_window_follows_the_status_and_both_dates_included(app, status, opens, closes, state, day):
+    """Open only with status entries-open between the two dates (both days included); the date said is the one that matters."""
+    window = entry_window(festival_window(opens, closes, status), TODAY)
+    assert (window.state, window.day) == (state, day)
+
+
+@pytest.fixture
+def family(app, users):
+    """A signed-in family account (no role but the default) and a second account; returns their clients."""
+    create_user("family@example.org", ("end-user",))
+    create_user("other@example.org", ("end-user",))
+    first, second = app.test_client(), app.test_client()
+    login(first, "family@example.org")
+    login(second, "other@example.org")
+    return first, second
+
+
+def spring(opens: date | None = TODAY - timedelta(days=5), closes: date | None = TODAY + timedelta(days=5), **fields) -> int:
+    """Add the spring festival with its entry window; return its id."""
+    festival = make_festival("spring-2027", entries_open=opens, entries_close=closes, **fields)
+    db.session.commit()
+    return festival.id
+
+
+def set_window(festival_id: int, opens: date | None, closes: date | None) -> None:
+    """Move a festival's entry window, as an organizer would in its settings."""
+    festival = db.session.get(Festival, festival_id)
+    festival.entries_open, festival.entries_close = opens, closes
+    db.session.commit()
+
+
+CHILD_FORM = {
+    "first_name": "Zoë", "last_name": "Ngô", "birth_date": "2018-05-17", "guardian_first_name": "Ana", "guardian_last_name": "Ngô",
+}
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, anon_client):
+    """The entry pages are for signed-in accounts: a visitor is sent to sign in (or register)."""
+    spring()
+    response = anon_client.get(START)
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_before_the_window_the_page_says_when_entries_open_and_forms_are_refused(family):
+    """Before the window: the date entries open, no performers; every form answers the same message with a 403."""
+    client, _other = family
+    spring(opens=TODAY + timedelta(days=10), closes=TODAY + timedelta(days=40))
+    html = page(client.get(START))
+    assert 'data-window="before"' in html and "Entries open on" in html and 'id="add-child"' not in html
+    for url in (CHILD, SELF):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert 'data-window="before"' in page(response) and "Entries open on" in page(response)
+
+
+def test_during_the_window_anyone_signed_in_may_start(family):
+    """During the window any account (no permission held) gets the page, the Enter tab and the profile forms."""
+    client, _other = family
+    spring()
+    html = page(client.get(START))
+    assert 'data-window="open"' in html and 'id="add-child"' in html and 'data-nav="enter.index"' in html
+    assert client.get(CHILD).status_code == 200 and client.get(SELF).status_code == 200
+
+
+def test_after_the_window_the_page_says_entries_closed(family):
+    """After the close date the page says entries closed, and when."""
+    client, _other = family
+    spring(opens=TODAY - timedelta(days=40), closes=TODAY - timedelta(days=1))
+    html = page(client.get(START))
+    assert 'data-window="closed"' in html and "Entries closed on" in html and 'id="add-child"' not in html
+    assert client.get(CHILD).status_code == 403
+
+
+def test_a_post_sent_after_the_close_is_refused_and_saves_nothing(family):
+    """A form loaded while open and sent after the close: refused with the closed message, no person made."""
+    client, _other = family
+    festival_id = spring()
+    token = csrf_token(client, CHILD)
+    set_window(festival_id, TODAY - timedelta(days=30), TODAY - timedelta(days=1))
+    response = client.post(CHILD, data={**CHILD_FORM, "csrf_token": token})
+    assert response.status_code == 403 and "Entries closed on" in page(response)
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+    assert db.session.scalar(select(func.count(Profile.id))) == 0
+
+
+def test_every_entry_page_but_the_start_is_refused_outside_the_window(app, family):
+    """Walk every URL rule of the feature: a page added later is refused outside the window too, unless it is the start page."""
+    client, _other = family
+    spring(status="entries-closed")
+    profile_id = 1
+    token = csrf_token(client, "/")
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("enter.") or rule.endpoint in ("enter.index", "enter.static"):
+            continue
+        url = rule.rule.replace("<festival_slug>", "spring-2027").replace("<int:profile_id>", str(profile_id))
+        assert "<" not in url, f"add the argument of {rule.rule} to this test"
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(url, method=method, data={"csrf_token": token})
+            assert response.status_code == 403, (method, url)
+            assert "Entries are closed." in page(response)
+
+
+def test_organizers_still_add_late_entries_in_the_admin(app, users, organizer_client):
+    """The admin's entry form does not read the window: it opens for an organizer after the close."""
+    spring(opens=TODAY - timedelta(days=30), closes=TODAY - timedelta(days=1))
+    assert organizer_client.get("/admin/entry/new/").status_code == 200
+
+
+# Profiles
+
+
+def profiles_of(email: str) -> list[Profile]:
+    """Return an account's profiles, read from the database."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(Profile).join(Profile.person).where(Profile.user_id == user_id(email)).order_by(Profile.id)))
+
+
+def user_id(email: str) -> int:
+    """Return an account's id."""
+    from mfo.database.models import User
+
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def test_a_parent_adds_a_child_and_becomes_the_guardian(family):
+    """The first child makes the holder's own record (their name, the account's email) and names it as guardian."""
+    client, _other = family
+    spring()
+    response = post_form(client, CHILD, CHILD_FORM)
+    assert response.status_code == 302 and response.location.endswith(START)
+    holder, child = profiles_of("family@example.org")
+    assert (holder.relation, holder.person.full_name, holder.person.email, holder.person.birth_date) == (
+        "self", "Ana Ngô", "family@example.org", None)
+    assert (child.relation, child.person.full_name, child.person.birth_date) == ("child", "Zoë Ngô", date(2018, 5, 17))
+    assert child.person.guardian_id == holder.person_id
+    html = page(client.get(START))
+    assert f'data-profile="{child.id}"' in html and 'id="add-self"' in html
+    # A second child needs no guardian's name: the holder is on file.
+    assert 'id="guardian"' not in page(client.get(CHILD))
+    post_form(client, CHILD, {"first_name": "Léo", "last_name": "Ngô", "birth_date": "2020-02-29"})
+    assert [p.person.guardian_id for p in profiles_of("family@example.org")[2:]] == [holder.person_id]
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("performer_profile-created") == 3
+    # Names and birth dates stay out of the trail.
+    details = " ".join(str(value) for row in db.session.execute(select(AuditEvent.target, AuditEvent.details)) for value in row)
+    assert "Zoë" not in details and "2018" not in details
+
+
+def test_a_first_child_needs_the_guardians_name(family):
+    """Without a record of their own, the holder must give their name: nothing is saved without it."""
+    client, _other = family
+    spring()
+    response = post_form(client, CHILD, {**CHILD_FORM, "guardian_first_name": "", "guardian_last_name": ""})
+    assert response.status_code == 200 and "is-invalid" in page(response)
+    assert profiles_of("family@example.org") == []
+
+
+@pytest.mark.parametrize("birth_date", ["", "2090-01-01", "1850-01-01", "17/05/2018x"])
+def test_a_childs_birth_date_is_needed_and_plausible(family, birth_date):
+    """A child's birth date is needed (ages choose the classes) and may not be in the future or before 1900."""
+    client, _other = family
+    spring()
+    response = post_form(client, CHILD, {**CHILD_FORM, "birth_date": birth_date})
+    assert response.status_code == 200 and "is-invalid" in page(response)
+    assert profiles_of("family@example.org") == []
+
+
+def test_an_adult_adds_themself_then_changes_their_name(family):
+    """An adult performer is their own profile; changing it is recorded with the fields changed, not their values."""
+    client, _other = family
+    spring()
+    post_form(client, SELF, {"first_name": "Marc", "last_name": "Roy", "birth_date": "1990-03-04"})
+    (profile,) = profiles_of("family@example.org")
+    assert (profile.relation, profile.person.birth_date, profile.person.email) == ("self", date(1990, 3, 4), "family@example.org")
+    # Their own record exists: "add yourself" now leads to it.
+    response = client.get(SELF)
+    assert response.status_code == 302 and response.location.endswith(f"/profiles/{profile.id}/edit")
+    edit = f"{START}profiles/{profile.id}/edit"
+    assert post_form(client, edit, {"first_name": "Marc", "last_name": "Roy-Ngô", "birth_date": "1990-03-04"}).status_code == 302
+    assert profiles_of("family@example.org")[0].person.last_name == "Roy-Ngô"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "performer_profile-updated")).one()
+    assert "last_name" in event.details and "Roy" not in event.details
+
+
+def test_a_guardian_gives_their_own_birth_date_to_perform_too(family):
+    """The holder's record made as a guardian has no birth date; "add yourself" gives it one, the same record."""
+    client, _other = family
+    spring()
+    post_form(client, CHILD, CHILD_FORM)
+    holder = profiles_of("family@example.org")[0]
+    post_form(client, SELF, {"first_name": "Ana", "last_name": "Ngô", "birth_date": "1985-06-01"})
+    profiles = profiles_of("family@example.org")
+    assert len(profiles) == 2 and profiles[0].id == holder.id and profiles[0].person.birth_date == date(1985, 6, 1)
+
+
+def test_an_account_never_reaches_another_accounts_profiles(family):
+    """Another account's profile ids answer 404 to GET and POST, and its records stay as they were."""
+    client, other = family
+    spring()
+    post_form(client, CHILD, CHILD_FORM)
+    holder, child = profiles_of("family@example.org")
+    for profile in (holder, child):
+        edit = f"{START}profiles/{profile.id}/edit"
+        assert other.get(edit).status_code == 404
+        token = csrf_token(other, START + "profiles/new/self")
+        response = other.post(edit, data={"first_name": "Taken", "last_name": "Over", "birth_date": "2001-01-01", "csrf_token": token})
+        assert response.status_code == 404
+    assert [p.person.first_name for p in profiles_of("family@example.org")] == ["Ana", "Zoë"]
+    # Nor does their list show them.
+    assert "Zoë" not in page(other.get(START))
+    assert other.get(f"{START}profiles/999999/edit").status_code == 404
