@@ -1,8 +1,9 @@
 """Entering online: the entry window (before, during, after, a POST sent after the close), performer profiles that only
-their account reaches."""
+their account reaches, and the class picker at the age boundaries."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from mfo.festival.models import Festival
 from mfo.people.models import Person
 from tests.admin_helpers import page
 from tests.conftest import create_user
-from tests.festival_helpers import make_festival
+from tests.festival_helpers import make_class, make_festival
 from tests.helpers import csrf_token, login, post_form
 
 TODAY = date.today()
@@ -249,7 +250,9 @@ def test_an_account_never_reaches_another_accounts_profiles(family):
     holder, child = profiles_of("family@example.org")
     for profile in (holder, child):
         edit = f"{START}profiles/{profile.id}/edit"
+        picker = f"{START}profiles/{profile.id}/classes"
         assert other.get(edit).status_code == 404
+        assert other.get(picker).status_code == 404
         token = csrf_token(other, START + "profiles/new/self")
         response = other.post(edit, data={"first_name": "Taken", "last_name": "Over", "birth_date": "2001-01-01", "csrf_token": token})
         assert response.status_code == 404
@@ -257,3 +260,107 @@ def test_an_account_never_reaches_another_accounts_profiles(family):
     # Nor does their list show them.
     assert "Zoë" not in page(other.get(START))
     assert other.get(f"{START}profiles/999999/edit").status_code == 404
+
+
+# The class picker
+
+CUTOFF = date(2026, 12, 31)  # the spring festival's age cut-off date
+
+
+def child_born(client, birth_date: date, first_name: str = "Zoë") -> int:
+    """Add a child through the page; return its profile's id."""
+    response = post_form(client, CHILD, {**CHILD_FORM, "first_name": first_name, "birth_date": birth_date.isoformat()})
+    assert response.status_code == 302
+    return profiles_of("family@example.org")[-1].id
+
+
+def offered(client, profile_id: int, q: str = "") -> tuple[list[str], dict[str, list[str]]]:
+    """Return the class codes the picker offers, and those it does not with the codes of its reasons."""
+    html = page(client.get(f"{START}profiles/{profile_id}/classes", query_string={"q": q} if q else None))
+    shown, _sep, others = html.partition('id="not-offered"')
+    codes = re.findall(r'<tr data-class="([^"]+)">', shown)
+    rows = re.findall(r'<tr data-class="([^"]+)">(.*?)</tr>', others, re.S)
+    reasons = {code: re.findall(r'data-reason="([^"]+)"', cells) for code, cells in rows}
+    return codes, reasons
+
+
+@pytest.fixture
+def syllabus(app):
+    """The spring festival (open for entries) with a class for 9 and over, one for 9 and under, one for all ages and a duet."""
+    festival_id = spring()
+    festival = db.session.get(Festival, festival_id)
+    make_class(festival, "101", "Junior Baroque", discipline="Piano", level="Grade 1", max_age=9)
+    make_class(festival, "102", "Senior Baroque", discipline="Piano", level="Grade 3", min_age=9)
+    make_class(festival, "201", "Folk Song", discipline="Voice", level="Open")
+    make_class(festival, "301", "Piano Duet", discipline="Piano", level="Open", class_type="duet")
+    db.session.commit()
+    return festival_id
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "age", "offered_codes", "refused"),
+    [
+        # The cut-off date is the day before the 9th birthday: still 8.
+        (date(2018, 1, 1), 8, ["101", "201"], {"102": ["age-too-young"], "301": ["performer-count"]}),
+        # The cut-off date is the 9th birthday: 9, in both.
+        (date(2017, 12, 31), 9, ["101", "102", "201"], {"301": ["performer-count"]}),
+        # The cut-off date is the day after the 9th birthday: 9.
+        (date(2017, 12, 30), 9, ["101", "102", "201"], {"301": ["performer-count"]}),
+        # The cut-off date is the day before the 10th birthday: still 9.
+        (date(2017, 1, 1), 9, ["101", "102", "201"], {"301": ["performer-count"]}),
+        # The cut-off date is the 10th birthday: too old for the junior class.
+        (date(2016, 12, 31), 10, ["102", "201"], {"101": ["age-too-old"], "301": ["performer-count"]}),
+    ],
+)
+def test_the_picker_offers_the_classes_the_age_on_the_cut_off_date_allows(family, syllabus, birth_date, age, offered_codes, refused):
+    """Ages are taken on the cut-off date (a birthday on that day counts); a solo profile is not offered a duet."""
+    client, _other = family
+    profile_id = child_born(client, birth_date)
+    html = page(client.get(f"{START}profiles/{profile_id}/classes"))
+    assert f"is {age} on" in html
+    assert offered(client, profile_id) == (offered_codes, refused)
+
+
+def test_the_picker_says_why_a_class_is_not_offered_with_the_validators_words(family, syllabus):
+    """The reasons are the validator's messages: the same the Issues page and the imports give."""
+    client, _other = family
+    profile_id = child_born(client, date(2019, 6, 1))
+    html = page(client.get(f"{START}profiles/{profile_id}/classes"))
+    assert "class 102 is for ages 9 and over" in html
+    assert "Class 301 (duet) needs 2 performers; this entry has 1." in html
+
+
+@pytest.mark.parametrize(
+    ("q", "codes"),
+    [("101", ["101"]), ("baroque", ["101"]), ("VOICE", ["201"]), ("grade 1", ["101"]), ("piano grade", ["101"]), ("open", ["201"]),
+     ("nothing", [])],
+)
+def test_the_picker_searches_number_name_discipline_and_level(family, syllabus, q, codes):
+    """Every word typed must be in the class's number, name, discipline or level (case ignored)."""
+    client, _other = family
+    profile_id = child_born(client, date(2019, 6, 1))
+    assert offered(client, profile_id, q)[0] == codes
+
+
+def test_the_picker_matches_the_validator_on_the_same_entry(app, syllabus):
+    """One rule: what the picker refuses, check_entry reports for an entry of the same performer in the same class."""
+    from mfo.enter.services import class_choice
+    from mfo.issues.festival import class_infos
+    from mfo.issues.rules import EntryDraft, PersonRef, check_entry
+
+    festival = db.session.get(Festival, syllabus)
+    child = Person(first_name="Zoë", last_name="Ngô", name_key="zoe ngo", birth_date=date(2018, 1, 1))
+    choice = class_choice(festival, child)
+    infos = class_infos(festival.id)
+    for festival_class, reasons in choice.not_offered:
+        draft = EntryDraft(festival_class.code, infos[festival_class.id], performers=[PersonRef("Zoë", "Ngô", date(2018, 1, 1))])
+        assert {r.code for r in reasons} <= {i.code for i in check_entry(draft, festival.age_cutoff)}
+
+
+def test_a_profile_without_a_birth_date_is_asked_for_one(family, syllabus):
+    """The holder's record made as a guardian has no birth date: the picker asks for it rather than guessing."""
+    client, _other = family
+    child_born(client, date(2018, 1, 1))
+    holder = profiles_of("family@example.org")[0]
+    html = page(client.get(f"{START}profiles/{holder.id}/classes"))
+    assert 'id="no-birth-date"' in html and 'id="offered"' not in html

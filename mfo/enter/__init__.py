@@ -1,7 +1,8 @@
 """The enter feature: families and adult performers enter a festival online, from their own account.
 
-This part holds the entry window (when a festival takes entries online) and the account's performer
-profiles (the holder and their children, each a person record with the holder as guardian).
+This part holds the entry window (when a festival takes entries online), the account's performer
+profiles (the holder and their children, each a person record with the holder as guardian) and the
+class picker (the classes a performer's age and the class's type allow, by the validator's rules).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The online entry service: an account's performer profiles.
+"""The online entry service: an account's performer profiles, and the classes a performer may enter.
 
 Views and tests share these functions. Every write is recorded in the audit trail in the caller's
 transaction (the caller commits). Audit targets name records by id only: names and birth dates of
@@ -10,13 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import Profile
+from mfo.festival.models import Festival
+from mfo.issues.codes import Issue
+from mfo.issues.festival import class_infos
+from mfo.issues.rules import EntryDraft, PersonRef, age_on, check_eligibility
 from mfo.people.models import Person
+from mfo.syllabus.models import Discipline, FestivalClass, Level
 
 
 @dataclass(frozen=True)
@@ -109,3 +114,55 @@ def update_profile(profile: Profile, values: PersonValues) -> None:
     changed = [name for name, old, new in zip(("first_name", "last_name", "birth_date"), before, after, strict=True) if old != new]
     if changed:
         record("performer_profile-updated", target=_target(profile), details={"changed": changed})
+
+
+@dataclass(frozen=True)
+class ClassChoice:
+    """The classes a search found for one performer: those offered, and the others with why not."""
+
+    age: int
+    offered: list[FestivalClass]
+    not_offered: list[tuple[FestivalClass, list[Issue]]]
+
+
+def _searched(festival_id: int, q: str):
+    """Return the festival's classes matching every word of q in their number, name, discipline or level."""
+    query = (
+        select(FestivalClass)
+        .outerjoin(Discipline, Discipline.id == FestivalClass.discipline_id)
+        .outerjoin(Level, Level.id == FestivalClass.level_id)
+        .where(FestivalClass.festival_id == festival_id)
+        .options(joinedload(FestivalClass.discipline), joinedload(FestivalClass.level))
+        .order_by(FestivalClass.number, FestivalClass.suffix, FestivalClass.id)
+    )
+    code = FestivalClass.number + FestivalClass.suffix
+    for word in q.lower().split():
+        query = query.where(
+            or_(
+                *(
+                    func.lower(cast(column, String)).contains(word, autoescape=True)
+                    for column in (code, FestivalClass.name, Discipline.name, Level.name)
+                )
+            )
+        )
+    return db.session.scalars(query).all()
+
+
+def class_choice(festival: Festival, person: Person, q: str = "") -> ClassChoice:
+    """Return the classes matching q that the person may enter alone, and the rest with the validator's reasons.
+
+    Eligibility is the validator's (`check_eligibility`): the same ages on the cut-off date and
+    numbers of performers the imports and the Issues page check. A profile enters solo classes only
+    here: a class for two or more performers is not offered (its performer-count reason says why).
+    """
+    infos = class_infos(festival.id)
+    performer = PersonRef(person.first_name, person.last_name, birth_date=person.birth_date, person_id=person.id)
+    offered, not_offered = [], []
+    for festival_class in _searched(festival.id, q):
+        draft = EntryDraft(festival_class.code, infos.get(festival_class.id), performers=[performer])
+        reasons = check_eligibility(draft, festival.age_cutoff)
+        if reasons:
+            not_offered.append((festival_class, reasons))
+        else:
+            offered.append(festival_class)
+    return ClassChoice(age_on(person.birth_date, festival.age_cutoff), offered, not_offered)

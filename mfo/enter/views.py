@@ -1,4 +1,4 @@
-"""The online entry pages of a festival: the start page, the account's performer profiles.
+"""The online entry pages of a festival: the start page, the account's performer profiles and the class picker.
 
 Any signed-in account may use them (the registration flow makes one); there is no permission to
 hold. Two rules are kept here, on the server, whatever a page shows:
@@ -26,6 +26,9 @@ from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.issues.rules import age_on
 
 bp = festival_blueprint("enter", __name__, url_prefix="/enter", template_folder="templates")
+
+QUERY_MAX = 100
+
 
 def while_entries_open(view):
     """Refuse the view (GET or POST) with the window's message, status 403, unless the festival takes entries today."""
@@ -115,3 +118,15 @@ def edit_profile(profile_id: int):
         "enter/profile_form.html", festival=festival, form=form, profile=profile,
         heading=_("Change %(name)s", name=profile.person.full_name),
     )
+
+
+@bp.route("/profiles/<int:profile_id>/classes")
+@auth_required()
+@while_entries_open
+def classes(profile_id: int):
+    """The class picker: the classes this performer may enter, searched by number, name, discipline and level."""
+    festival = current_festival()
+    profile = own_profile(profile_id)
+    q = (request.args.get("q") or "").strip()[:QUERY_MAX]
+    choice = services.class_choice(festival, profile.person, q) if profile.person.birth_date else None
+    return render_template("enter/classes.html", festival=festival, profile=profile, q=q, choice=choice)
