@@ -141,7 +141,9 @@ def test_every_entry_page_but_the_start_is_refused_outside_the_window(app, famil
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("enter.") or rule.endpoint in ("enter.index", "enter.static"):
             continue
-        url = rule.rule.replace("<festival_slug>", "spring-2027").replace("<int:profile_id>", str(profile_id))
+        url = rule.rule.replace("<festival_slug>", "spring-2027")
+        for argument in ("<int:profile_id>", "<int:class_id>", "<int:item_id>"):
+            url = url.replace(argument, str(profile_id))
         assert "<" not in url, f"add the argument of {rule.rule} to this test"
         for method in sorted(rule.methods & {"GET", "POST"}):
             response = client.open(url, method=method, data={"csrf_token": token})
@@ -364,3 +366,181 @@ def test_a_profile_without_a_birth_date_is_asked_for_one(family, syllabus):
     holder = profiles_of("family@example.org")[0]
     html = page(client.get(f"{START}profiles/{holder.id}/classes"))
     assert 'id="no-birth-date"' in html and 'id="offered"' not in html
+
+
+# The entry form and the basket
+
+BASKET = START + "basket"
+
+
+def entry_url(profile_id: int, class_id: int) -> str:
+    """Return the entry form's address for a profile and a class."""
+    return f"{START}profiles/{profile_id}/classes/{class_id}/entry"
+
+
+def class_id(code: str) -> int:
+    """Return the id of the spring festival's class with this number."""
+    from mfo.syllabus.models import FestivalClass
+
+    return db.session.scalar(select(FestivalClass.id).where(FestivalClass.number == code))
+
+
+def entry_form(title: str = "Minuet in G", composer: str = "Bach", duration: str = "1:30", **extra) -> dict:
+    """Return an entry form with one piece (and a teacher unless told otherwise)."""
+    return {"pieces-0-title": title, "pieces-0-composer": composer, "pieces-0-duration": duration,
+            "teacher_first_name": "Marie", "teacher_last_name": "Lefèvre", **extra}
+
+
+def basket_rows():
+    """Return every basket entry, read from the database."""
+    from mfo.enter.models import BasketEntry
+
+    db.session.expire_all()
+    return db.session.scalars(select(BasketEntry).order_by(BasketEntry.id)).all()
+
+
+def entries():
+    """Return every entry of the festival, read from the database."""
+    from mfo.entries.models import Entry
+
+    db.session.expire_all()
+    return db.session.scalars(select(Entry).order_by(Entry.id)).all()
+
+
+def test_a_family_puts_an_entry_in_the_basket_then_submits_it(family, syllabus):
+    """The draft stays out of the festival's entries until submitted; then the entry is made, online, and recorded."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    assert 'data-enter="101"' in page(client.get(f"{START}profiles/{profile_id}/classes"))
+    assert client.get(entry_url(profile_id, class_id("101"))).status_code == 200
+    response = post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    assert response.status_code == 302 and response.location.endswith(BASKET)
+    (draft,) = basket_rows()
+    assert (draft.status, draft.pieces) == ("draft", [{"title": "Minuet in G", "composer": "Bach", "duration": 90}])
+    assert entries() == []
+    html = page(client.get(BASKET))
+    assert f'data-basket-entry="{draft.id}"' in html and 'id="basket-total">15.00' in html
+
+    response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    assert response.status_code == 302
+    (entry,) = entries()
+    assert (entry.status, entry.source, entry.fee, entry.festival_class.number) == ("submitted", "online", 15, "101")
+    assert [p.person.first_name for p in entry.performers] == ["Zoë"]
+    assert [(p.piece.title, p.piece.composer, p.duration) for p in entry.pieces] == [("Minuet in G", "Bach", 90)]
+    assert entry.teacher.full_name == "Marie Lefèvre"
+    (draft,) = basket_rows()
+    assert (draft.status, draft.entry_id) == ("submitted", entry.id) and draft.submitted_at is not None
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-created")).one()
+    assert event.target == f"entry #{entry.id}" and '"online"' in event.details
+    # Submitting again sends nothing more.
+    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    assert len(entries()) == 1
+    assert f'data-entry="{entry.id}"' in page(client.get(BASKET))
+
+
+def test_warnings_are_shown_and_accepted(family, syllabus):
+    """Over the class's time limit is a warning (the validator's): the entry is kept, the basket shows it."""
+    client, _other = family
+    festival = db.session.get(Festival, syllabus)
+    limited = make_class(festival, "401", "Short Pieces", time_limit=120).id
+    db.session.commit()
+    profile_id = child_born(client, date(2018, 1, 1))
+    response = post_form(client, entry_url(profile_id, limited), entry_form(duration="3:00"))
+    assert response.status_code == 302 and len(basket_rows()) == 1
+    assert 'data-code="over-time-limit"' in page(client.get(BASKET))
+
+
+def test_entering_the_same_class_twice_is_a_duplicate_entry_warning(family, syllabus):
+    """The second draft of the same performer in the same class gets the validator's duplicate-entry warning."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form(title="Gavotte"))
+    assert page(client.get(BASKET)).count('data-code="duplicate-entry"') == 2
+
+
+@pytest.mark.parametrize(
+    ("form", "saved"),
+    [
+        ({"pieces-0-title": "", "pieces-0-duration": ""}, False),  # no piece
+        ({"pieces-0-duration": ""}, False),  # a piece without its duration
+        ({"pieces-0-duration": "soon"}, False),  # a duration that is not one
+        ({"pieces-1-duration": "2:00"}, False),  # a duration without its piece
+        ({"teacher_first_name": ""}, False),  # a teacher's last name without a first name
+        ({"teacher_first_name": "", "teacher_last_name": ""}, True),  # no teacher at all is fine
+    ],
+)
+def test_the_entry_form_refuses_what_cannot_be_an_entry(family, syllabus, form, saved):
+    """Errors block: the form comes back with the error, and nothing is put in the basket."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    response = post_form(client, entry_url(profile_id, class_id("101")), entry_form(**form))
+    assert (response.status_code == 302) == saved
+    assert len(basket_rows()) == int(saved)
+    if not saved:
+        assert "invalid-feedback" in page(response)
+
+
+@pytest.mark.parametrize("code", ["102", "301"])
+def test_a_class_the_picker_does_not_offer_is_refused_by_the_form(family, syllabus, code):
+    """Too young for 102, and 301 is a duet: GET and POST of the form answer 403 with the reason; nothing is saved."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    url = entry_url(profile_id, class_id(code))
+    response = client.get(url)
+    assert response.status_code == 403 and 'data-code="' in page(response) and 'id="entry-form"' not in page(response)
+    token = csrf_token(client, START + "profiles/new/self")
+    assert client.post(url, data={**entry_form(), "csrf_token": token}).status_code == 403
+    assert basket_rows() == []
+
+
+def test_a_class_of_another_festival_is_a_404(family, syllabus):
+    """A class id of another festival is not found through this one."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    elsewhere = make_class(make_festival("autumn-2027", name="Autumn"), "101", "Elsewhere").id
+    db.session.commit()
+    assert client.get(entry_url(profile_id, elsewhere)).status_code == 404
+
+
+def test_an_account_never_reaches_another_accounts_basket(family, syllabus):
+    """Another account cannot enter someone else's profile, see or remove their drafts, nor submit them."""
+    client, other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    (draft,) = basket_rows()
+    assert other.get(entry_url(profile_id, class_id("101"))).status_code == 404
+    assert f'data-basket-entry="{draft.id}"' not in page(other.get(BASKET))
+    token = csrf_token(other, BASKET)
+    assert other.post(f"{BASKET}/{draft.id}/remove", data={"csrf_token": token}).status_code == 404
+    other.post(BASKET + "/submit", data={"csrf_token": token})
+    assert [row.status for row in basket_rows()] == ["draft"] and entries() == []
+    # Its owner may remove it.
+    assert post_form(client, f"{BASKET}/{draft.id}/remove", {}, token_from=BASKET).status_code == 302
+    assert basket_rows() == []
+
+
+def test_a_draft_no_longer_allowed_refuses_the_whole_submission(family, syllabus):
+    """A birth date changed after drafting makes the child too old for 101: nothing is submitted, the draft stays."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    post_form(client, entry_url(profile_id, class_id("201")), entry_form())
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    edit = f"{START}profiles/{profile_id}/edit"
+    post_form(client, edit, {"first_name": "Zoë", "last_name": "Ngô", "birth_date": "2014-01-01"})
+    response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    assert response.status_code == 302
+    assert entries() == [] and [row.status for row in basket_rows()] == ["draft", "draft"]
+    assert "class 101 is for ages up to 9" in page(client.get(BASKET))
+
+
+def test_a_submission_sent_after_the_close_is_refused(family, syllabus):
+    """The basket loaded while open, submitted after the close: refused with the closed message, no entry made."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    token = csrf_token(client, BASKET)
+    set_window(syllabus, TODAY - timedelta(days=30), TODAY - timedelta(days=1))
+    response = client.post(BASKET + "/submit", data={"csrf_token": token})
+    assert response.status_code == 403 and "Entries closed on" in page(response)
+    assert entries() == [] and [row.status for row in basket_rows()] == ["draft"]

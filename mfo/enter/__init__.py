@@ -2,7 +2,8 @@
 
 This part holds the entry window (when a festival takes entries online), the account's performer
 profiles (the holder and their children, each a person record with the holder as guardian) and the
-class picker (the classes a performer's age and the class's type allow, by the validator's rules).
+class picker (the classes a performer's age and the class's type allow, by the validator's rules),
+the solo entry form and the basket of drafts an account submits as the festival's entries.
 """
 
 from __future__ import annotations
@@ -20,5 +21,7 @@ feature = Feature(
     audit_labels={
         "performer_profile-created": _l("Performer profile added"),
         "performer_profile-updated": _l("Performer profile changed"),
+        "basket_entry-created": _l("Entry put in a basket"),
+        "basket_entry-deleted": _l("Entry taken out of a basket"),
     },
 )

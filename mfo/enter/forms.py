@@ -1,4 +1,4 @@
-"""The online entry forms: a performer profile (the account holder, or a child with the holder as guardian)."""
+"""The online entry forms: a performer profile (the account holder, or a child with the holder as guardian), a solo entry."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, SubmitField
+from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from mfo.enter.services import PersonValues
+from mfo.festival.forms import DurationField
 
 NAME_MAX = 100  # Person.first_name and last_name
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -73,3 +74,62 @@ class ChildForm(ProfileForm):
         if not self.needs_guardian:
             return None
         return PersonValues(self.guardian_first_name.data, self.guardian_last_name.data, None)
+
+
+PIECE_ROWS = 3
+TITLE_MAX = 300  # Piece.title
+COMPOSER_MAX = 200  # Piece.composer
+
+
+class PieceForm(Form):
+    """One piece of an entry: its title, composer and the duration the performer will take."""
+
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_MAX)], filters=[_strip])
+    composer = StringField(_l("Composer"), validators=[Optional(), Length(max=COMPOSER_MAX)], filters=[_strip])
+    duration = DurationField(_l("Duration"), description=_l("Minutes and seconds, e.g. 3:30."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A row with a title needs a duration, and a duration needs a title."""
+        valid = super().validate(extra_validators)
+        if self.title.data and self.duration.data is None and not self.duration.errors:
+            self.duration.errors.append(_l("Give the piece's duration."))
+            valid = False
+        if self.duration.data is not None and not self.title.data:
+            self.title.errors.append(_l("Give the piece's title."))
+            valid = False
+        return valid
+
+
+class EntryForm(FlaskForm):
+    """A solo entry: the pieces in performance order (one at least) and the teacher, if any."""
+
+    pieces = FieldList(FormField(PieceForm), min_entries=PIECE_ROWS, max_entries=PIECE_ROWS)
+    teacher_first_name = StringField(_l("Teacher's first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    teacher_last_name = StringField(_l("Teacher's last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    submit = SubmitField(_l("Add to the basket"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """At least one piece; a teacher's last name needs a first name."""
+        valid = super().validate(extra_validators)
+        first = self.pieces.entries[0].form
+        if not any(row.form.title.data for row in self.pieces.entries) and not first.title.errors:
+            first.title.errors.append(_l("Give at least one piece."))
+            valid = False
+        if self.teacher_last_name.data and not self.teacher_first_name.data:
+            self.teacher_first_name.errors = [*self.teacher_first_name.errors, _l("Give the teacher's first name.")]
+            valid = False
+        return valid
+
+    def typed_pieces(self) -> list[dict]:
+        """Return the pieces typed, in order, as the basket keeps them."""
+        return [
+            {"title": row.form.title.data, "composer": row.form.composer.data or "", "duration": row.form.duration.data}
+            for row in self.pieces.entries
+            if row.form.title.data
+        ]
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes the basket (remove, submit): a CSRF-protected POST."""
+
+    submit = SubmitField(_l("Confirm"))

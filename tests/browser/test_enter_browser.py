@@ -17,10 +17,10 @@ START = "/festivals/spring-2027/enter/"
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_family_adds_a_child_and_finds_the_classes_its_age_allows(page, live_server, app, lang):
-    """The start page, the child form (with the guardian's name), the picker, its search and its "why not" pass axe."""
+    """The start page, the child form, the picker (its search, its "why not"), the entry form and the basket pass axe."""
     today = date.today()
     festival = make_festival("spring-2027", entries_open=today - timedelta(days=3), entries_close=today + timedelta(days=30))
-    make_class(festival, "101", "Junior Baroque", discipline="Piano", level="Grade 1", max_age=9)
+    make_class(festival, "101", "Junior Baroque", discipline="Piano", level="Grade 1", max_age=9, time_limit=180)
     make_class(festival, "102", "Senior Baroque", discipline="Piano", level="Grade 3", min_age=12)
     make_class(festival, "301", "Piano Duet", discipline="Piano", level="Open", class_type="duet")
     db.session.commit()
@@ -59,3 +59,19 @@ def test_a_family_adds_a_child_and_finds_the_classes_its_age_allows(page, live_s
     with page.expect_navigation():
         page.click("#class-search [type=submit]")
     assert page.locator("#no-offered-match").count() == 1
+
+    # The entry form: one piece over the class's time limit, a warning shown in the basket; then submitted.
+    page.click("#no-offered-match a")
+    page.click("[data-enter='101']")
+    page.fill("#pieces-0-title", "Minuet in G")
+    page.fill("#pieces-0-composer", "Bach")
+    page.fill("#pieces-0-duration", "4:00")
+    page.fill("#teacher_first_name", "Marie")
+    page.fill("#teacher_last_name", "Lefèvre")
+    with page.expect_navigation():
+        page.click("#entry-form [type=submit]")
+    assert page.locator("#basket [data-code=over-time-limit]").count() == 1
+    screenshot(page, f"enter-basket-{lang}")
+    with page.expect_navigation():
+        page.click("#submit-form [type=submit]")
+    assert page.locator("#submitted li").count() == 1
