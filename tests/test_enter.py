@@ -488,7 +488,7 @@ def test_a_class_the_picker_does_not_offer_is_refused_by_the_form(family, syllab
     profile_id = child_born(client, date(2018, 1, 1))
     url = entry_url(profile_id, class_id(code))
     response = client.get(url)
-    assert response.status_code == 403 and 'data-code="' in page(response) and 'id="entry-form"' not in page(response)
+    assert response.status_code == 403 and 'data-severity="error"' in page(response) and 'id="entry-form"' not in page(response)
     token = csrf_token(client, START + "profiles/new/self")
     assert client.post(url, data={**entry_form(), "csrf_token": token}).status_code == 403
     assert basket_rows() == []
@@ -531,7 +531,10 @@ def test_a_draft_no_longer_allowed_refuses_the_whole_submission(family, syllabus
     response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
     assert response.status_code == 302
     assert entries() == [] and [row.status for row in basket_rows()] == ["draft", "draft"]
-    assert "class 101 is for ages up to 9" in page(client.get(BASKET))
+    html = page(client.get(BASKET))
+    assert "class 101 is for ages up to 9" in html and html.count('data-blocked="true"') == 1
+    # The same age is only a warning on the Issues page; here it stops the submission, and says so once.
+    assert html.count('data-code="age-too-old" data-severity="error"') == 1
 
 
 def test_a_submission_sent_after_the_close_is_refused(family, syllabus):

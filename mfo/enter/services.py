@@ -303,12 +303,32 @@ def basket_entry_of(user, festival: Festival, item_id: int) -> BasketEntry | Non
     )
 
 
-def item_issues(festival: Festival, item: BasketEntry, user) -> list[Issue]:
-    """Return the validator's findings on a draft in the basket, as they stand now."""
+@dataclass(frozen=True)
+class ItemCheck:
+    """The validator's findings on a draft as they stand now, and those of them that stop its submission."""
+
+    issues: list[Issue]
+    blocking: list[Issue]
+
+    @property
+    def blocking_codes(self) -> set[str]:
+        """Return the codes that stop the submission (shown as errors, whatever their usual severity)."""
+        return {issue.code for issue in self.blocking}
+
+
+def item_check(festival: Festival, item: BasketEntry, user) -> ItemCheck:
+    """Check a draft in the basket again: what the validator finds, and what stops it (the picker's rule, errors).
+
+    A performer's birth date may have changed since the draft was made: a class the picker would no
+    longer offer stops the submission, though the Issues page only warns about the same age.
+    """
     teacher = (item.teacher_first_name, item.teacher_last_name)
-    return eligibility(festival, item.profile.person, item.festival_class) + basket_issues(
-        festival, item.festival_class, item.profile.person, item.pieces, teacher, user=user, basket_entry_id=item.id
-    )
+    person = item.profile.person
+    issues = basket_issues(festival, item.festival_class, person, item.pieces, teacher, user=user, basket_entry_id=item.id)
+    blocking = eligibility(festival, person, item.festival_class) + [issue for issue in issues if issue.severity == ERROR]
+    codes = {issue.code for issue in issues}
+    # A missing birth date is no finding of check_entry (it skips the age rules): list the reason all the same.
+    return ItemCheck([*issues, *(issue for issue in blocking if issue.code not in codes)], blocking)
 
 
 def remove_from_basket(item: BasketEntry) -> None:
@@ -324,11 +344,7 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
     longer enter, or with an error, refuses the whole submission. Each entry made is recorded.
     """
     items = basket_of(user, festival)
-    blocking = []
-    for item in items:
-        eligible = eligibility(festival, item.profile.person, item.festival_class)
-        errors = [i for i in item_issues(festival, item, user) if i.severity == ERROR]
-        blocking += eligible or errors
+    blocking = [issue for item in items for issue in item_check(festival, item, user).blocking]
     if blocking:
         raise Refused(blocking)
     entries = []

@@ -183,11 +183,11 @@ def new_entry(profile_id: int, class_id: int):
 def basket():
     """The account's basket: drafts with the validator's warnings, ready to submit; and what it submitted already."""
     festival = current_festival()
-    drafts = [(item, services.item_issues(festival, item, current_user)) for item in services.basket_of(current_user, festival)]
+    drafts = [(item, services.item_check(festival, item, current_user)) for item in services.basket_of(current_user, festival)]
     submitted = services.basket_of(current_user, festival, "submitted")
     return render_template(
         "enter/basket.html", festival=festival, drafts=drafts, submitted=submitted, form=ConfirmForm(),
-        total=sum((item.festival_class.fee for item, _issues in drafts), Decimal("0.00")),
+        total=sum((item.festival_class.fee for item, _check in drafts), Decimal("0.00")),
     )
 
 
