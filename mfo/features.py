@@ -34,6 +34,7 @@ FEATURES: tuple[str, ...] = (
     "mfo.people",
     "mfo.entries",
     "mfo.issues",
+    "mfo.enter",
     "mfo.imports",
     "mfo.venues",
     "mfo.adjudicators",

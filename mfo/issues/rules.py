@@ -110,20 +110,7 @@ def check_entry(draft: EntryDraft, cutoff: date) -> list[Issue]:
     info = draft.festival_class
     if info is None:
         return [issue("unknown-class", code=draft.class_code)]
-    found: list[Issue] = []
-    for person in draft.performers:
-        if person.birth_date is None:
-            continue
-        age = age_on(person.birth_date, cutoff)
-        if info.min_age is not None and age < info.min_age:
-            found.append(issue("age-too-young", name=person.name, age=age, code=info.code, min=info.min_age))
-        if info.max_age is not None and age > info.max_age:
-            found.append(issue("age-too-old", name=person.name, age=age, code=info.code, max=info.max_age))
-    fewest, most = info.performers
-    count = len(draft.performers)
-    if count < fewest or (most is not None and count > most):
-        needed = str(fewest) if fewest == most else (f"{fewest}+" if most is None else f"{fewest}–{most}")
-        found.append(issue("performer-count", code=info.code, type=info.class_type, needed=needed, count=count))
+    found = check_eligibility(draft, cutoff)
     total = sum(piece.duration or 0 for piece in draft.pieces)
     if info.time_limit is not None and total > info.time_limit:
         found.append(issue("over-time-limit", code=info.code, total=format_duration(total), limit=format_duration(info.time_limit)))
@@ -144,6 +131,33 @@ def check_entry(draft: EntryDraft, cutoff: date) -> list[Issue]:
             )
     for person, _part in _people_of(draft):
         found.extend(_contact_mismatches(person, issue))
+    return found
+
+
+def check_eligibility(draft: EntryDraft, cutoff: date) -> list[Issue]:
+    """Return why the draft's performers may not enter its class: ages on the cut-off date, the number of performers.
+
+    The part of `check_entry` that depends only on who performs, not on what they play: the online
+    class picker offers a class to a performer when this finds nothing.
+    """
+    issue = _issue_maker(draft)
+    info = draft.festival_class
+    if info is None:
+        return [issue("unknown-class", code=draft.class_code)]
+    found: list[Issue] = []
+    for person in draft.performers:
+        if person.birth_date is None:
+            continue
+        age = age_on(person.birth_date, cutoff)
+        if info.min_age is not None and age < info.min_age:
+            found.append(issue("age-too-young", name=person.name, age=age, code=info.code, min=info.min_age))
+        if info.max_age is not None and age > info.max_age:
+            found.append(issue("age-too-old", name=person.name, age=age, code=info.code, max=info.max_age))
+    fewest, most = info.performers
+    count = len(draft.performers)
+    if count < fewest or (most is not None and count > most):
+        needed = str(fewest) if fewest == most else (f"{fewest}+" if most is None else f"{fewest}–{most}")
+        found.append(issue("performer-count", code=info.code, type=info.class_type, needed=needed, count=count))
     return found
 
 

@@ -1,0 +1,135 @@
+"""The online entry forms: a performer profile (the account holder, or a child with the holder as guardian), a solo entry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from mfo.enter.services import PersonValues
+from mfo.festival.forms import DurationField
+
+NAME_MAX = 100  # Person.first_name and last_name
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _strip(value):
+    """Strip the spaces around a text value (None stays None)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _plausible_birth_date(form, field) -> None:
+    """Refuse a birth date in the future or before 1900 (a typing slip that would make every age check wrong)."""
+    if field.data is not None and not (EARLIEST_BIRTH <= field.data <= date.today()):
+        raise ValidationError(_l("Enter the birth date as it is on the performer's papers."))
+
+
+class ProfileForm(FlaskForm):
+    """A performer's name and birth date (needed to know which classes their age allows)."""
+
+    first_name = StringField(_l("First name"), validators=[InputRequired(), Length(max=NAME_MAX)], filters=[_strip])
+    last_name = StringField(_l("Last name"), validators=[InputRequired(), Length(max=NAME_MAX)], filters=[_strip])
+    birth_date = DateField(
+        _l("Birth date"),
+        validators=[InputRequired(), _plausible_birth_date],
+        description=_l("Classes are offered by the performer's age on the festival's cut-off date."),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, birth_date_required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not birth_date_required:
+            # The holder's own record, made when they added a child, may have no birth date: they need not perform.
+            self.birth_date.validators = [Optional(), _plausible_birth_date]
+            self.birth_date.flags.required = False
+
+    def values(self) -> PersonValues:
+        """Return the person's details as typed."""
+        return PersonValues(self.first_name.data, self.last_name.data, self.birth_date.data)
+
+
+class SelfForm(ProfileForm):
+    """The account holder as a performer: the birth date is needed."""
+
+
+class ChildForm(ProfileForm):
+    """A child, and the holder's own name when the account has no record of its own yet (the child's guardian)."""
+
+    guardian_first_name = StringField(_l("Your first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    guardian_last_name = StringField(_l("Your last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+
+    def __init__(self, *args, needs_guardian: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_guardian = needs_guardian
+        if needs_guardian:
+            for field in (self.guardian_first_name, self.guardian_last_name):
+                field.validators = [InputRequired(), Length(max=NAME_MAX)]
+                field.flags.required = True
+
+    def guardian_values(self) -> PersonValues | None:
+        """Return the holder's name as typed, when the form asked for it."""
+        if not self.needs_guardian:
+            return None
+        return PersonValues(self.guardian_first_name.data, self.guardian_last_name.data, None)
+
+
+PIECE_ROWS = 3
+TITLE_MAX = 300  # Piece.title
+COMPOSER_MAX = 200  # Piece.composer
+
+
+class PieceForm(Form):
+    """One piece of an entry: its title, composer and the duration the performer will take."""
+
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_MAX)], filters=[_strip])
+    composer = StringField(_l("Composer"), validators=[Optional(), Length(max=COMPOSER_MAX)], filters=[_strip])
+    duration = DurationField(_l("Duration"), description=_l("Minutes and seconds, e.g. 3:30."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A row with a title needs a duration, and a duration needs a title."""
+        valid = super().validate(extra_validators)
+        if self.title.data and self.duration.data is None and not self.duration.errors:
+            self.duration.errors.append(_l("Give the piece's duration."))
+            valid = False
+        if self.duration.data is not None and not self.title.data:
+            self.title.errors.append(_l("Give the piece's title."))
+            valid = False
+        return valid
+
+
+class EntryForm(FlaskForm):
+    """A solo entry: the pieces in performance order (one at least) and the teacher, if any."""
+
+    pieces = FieldList(FormField(PieceForm), min_entries=PIECE_ROWS, max_entries=PIECE_ROWS)
+    teacher_first_name = StringField(_l("Teacher's first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    teacher_last_name = StringField(_l("Teacher's last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    submit = SubmitField(_l("Add to the basket"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """At least one piece; a teacher's last name needs a first name."""
+        valid = super().validate(extra_validators)
+        first = self.pieces.entries[0].form
+        if not any(row.form.title.data for row in self.pieces.entries) and not first.title.errors:
+            first.title.errors.append(_l("Give at least one piece."))
+            valid = False
+        if self.teacher_last_name.data and not self.teacher_first_name.data:
+            self.teacher_first_name.errors = [*self.teacher_first_name.errors, _l("Give the teacher's first name.")]
+            valid = False
+        return valid
+
+    def typed_pieces(self) -> list[dict]:
+        """Return the pieces typed, in order, as the basket keeps them."""
+        return [
+            {"title": row.form.title.data, "composer": row.form.composer.data or "", "duration": row.form.duration.data}
+            for row in self.pieces.entries
+            if row.form.title.data
+        ]
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes the basket (remove, submit): a CSRF-protected POST."""
+
+    submit = SubmitField(_l("Confirm"))
