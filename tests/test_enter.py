@@ -329,7 +329,7 @@ def test_the_picker_says_why_a_class_is_not_offered_with_the_validators_words(fa
     profile_id = child_born(client, date(2019, 6, 1))
     html = page(client.get(f"{START}profiles/{profile_id}/classes"))
     assert "class 102 is for ages 9 and over" in html
-    assert "Class 301 (duet) needs 2 performers; this entry has 1." in html
+    assert "Class 301 (Duet) needs 2 performers; this entry has 1." in html
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,8 @@ CORE_ALLOWED = {
     "mfo.text": set(),
     "mfo.config": set(),
     "mfo.extensions": set(),
-    "mfo.database": set(),
+    # The SQLite collation compares with mfo.text's reading key, so SQL and Python sort text alike.
+    "mfo.database": {"mfo.text"},
     "mfo.features": {"mfo.feature"},
     "mfo.permissions": {"mfo.features", "mfo.feature"},
     "mfo.audit": {"mfo.database", "mfo.feature"},
