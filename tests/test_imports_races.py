@@ -28,7 +28,7 @@ from mfo.people.models import Person
 from tests.admin_helpers import flashed
 from tests.conftest import make_app
 from tests.helpers import login, post_form
-from tests.import_helpers import entries_csv, entry, import_file, imports_url, small_festival
+from tests.import_helpers import entries_csv, entry, import_file, imports_url, small_festival, syllabus_class, syllabus_csv
 
 # Long enough for any machine; a wait that runs out fails the test with a broken barrier, never hangs it.
 PATIENCE = 60
@@ -49,10 +49,10 @@ def _jobs_finish():
     jobs.wait_for_threads()
 
 
-def previewed(festival, rows: list[dict[str, str]], filename: str) -> int:
+def previewed(festival, rows: list[dict[str, str]], filename: str, kind: str = "entries") -> int:
     """Upload a file and keep its preview, as the pages do before the confirmation; return the batch's id."""
-    data = entries_csv(rows)
-    batch = services.upload(festival, "entries", filename, data, services.read_file(data, filename))
+    data = entries_csv(rows) if kind == "entries" else syllabus_csv(rows)
+    batch = services.upload(festival, kind, filename, data, services.read_file(data, filename))
     services.keep_preview(batch, services.compute_plan(batch))
     batch.excluded_rows = []
     db.session.commit()
@@ -77,7 +77,7 @@ def newcomers() -> int:
 
 
 def after_first_plan(monkeypatch, then) -> None:
-    """Call `then()` in each thread once its first plan is made (the people looked up), before anything is written."""
+    """Call `then(batch)` in each thread once its first plan is made (the people looked up), before anything is written."""
     real = services.compute_plan
     planned: set[int] = set()
 
@@ -85,7 +85,7 @@ def after_first_plan(monkeypatch, then) -> None:
         plan = real(*args, **kwargs)
         if threading.get_ident() not in planned:
             planned.add(threading.get_ident())
-            then()
+            then(args[0])
         return plan
 
     monkeypatch.setattr(services, "compute_plan", compute_plan)
@@ -106,7 +106,7 @@ def test_two_imports_of_the_same_new_people_confirmed_at_once_create_them_once(a
     second = previewed(festival, [{**row, "class": "102"} for row in NEWCOMERS], "baroque.csv")
     assert fresh(first).counts["created"]["person"] == fresh(second).counts["created"]["person"] == 21  # and the teacher
     barrier = threading.Barrier(2, timeout=PATIENCE)
-    after_first_plan(monkeypatch, barrier.wait)
+    after_first_plan(monkeypatch, lambda _batch: barrier.wait())
     start_confirmation(first)
     start_confirmation(second)
     jobs.wait_for_threads()
@@ -114,6 +114,42 @@ def test_two_imports_of_the_same_new_people_confirmed_at_once_create_them_once(a
     assert newcomers() == 20
     assert db.session.scalar(select(func.count(Person.id)).where(Person.last_name == "Wieck")) == 1
     assert db.session.scalar(select(func.count(Entry.id))) == 40
+
+
+def ended(batch_id: int) -> bool:
+    """Tell whether the last job of a batch has ended (read on a connection of its own, so committed rows only)."""
+    with db.engine.connect() as connection:
+        status = connection.execute(
+            select(Job.status).where(Job.subject == jobs.subject(batch_id)).order_by(Job.id.desc()).limit(1)
+        ).scalar()
+    return status in ("done", "failed", "stopped")
+
+
+def test_entries_confirmed_beside_a_new_fee_carry_the_fee_the_audit_trail_says_came_first(app, monkeypatch):
+    """A syllabus raising a class's fee and entries in that class, confirmed at once; the syllabus is written first.
+
+    The entries were checked on the old fee: they are checked again, and carry the new one, as the
+    audit trail's order (the syllabus first) says they should.
+    """
+    festival = small_festival()
+    fees = previewed(festival, [syllabus_class(fee="25.00")], "fees.csv", kind="syllabus")
+    pupils = previewed(festival, NEWCOMERS[:3], "pupils.csv")
+    barrier = threading.Barrier(2, timeout=PATIENCE)
+
+    def syllabus_first(batch) -> None:
+        barrier.wait()
+        deadline = time.monotonic() + PATIENCE
+        while batch.id == pupils and not ended(fees) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    after_first_plan(monkeypatch, syllabus_first)
+    start_confirmation(fees)
+    start_confirmation(pupils)
+    jobs.wait_for_threads()
+    assert (fresh(fees).status, fresh(pupils).status) == ("applied", "applied"), (job_error(fees), job_error(pupils))
+    order = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "import-applied").order_by(AuditEvent.id)).all()
+    assert [target.split()[2] for target in order][-2:] == ["fees.csv", "pupils.csv"]
+    assert {str(fee) for fee in db.session.scalars(select(Entry.fee))} == {"25.00"}
 
 
 # --- an undo beside an import that uses what it created
@@ -165,7 +201,7 @@ def test_an_import_committed_during_an_undo_keeps_its_teacher_and_the_undo_answe
     later = previewed(festival, rows, "later.csv")
     client = organizer_elsewhere(database_url, users)
     planned, checked = threading.Event(), threading.Event()
-    after_first_plan(monkeypatch, lambda: (planned.set(), checked.wait(PATIENCE)))
+    after_first_plan(monkeypatch, lambda _batch: (planned.set(), checked.wait(PATIENCE)))
     engine = sqlalchemy.create_engine(database_url)
     real_blockers = undo_module.blockers
 
