@@ -24,7 +24,7 @@ from mfo.imports import views as import_views
 from mfo.imports.models import ImportBatch
 from mfo.imports.undo import UndoRefused, undo
 from mfo.jobs.models import Job
-from mfo.people.models import Person
+from mfo.people.models import Group, Person
 from tests.admin_helpers import flashed
 from tests.conftest import make_app
 from tests.helpers import login, post_form
@@ -180,10 +180,10 @@ def waiting_or_finished(engine: sqlalchemy.Engine, batch_id: int) -> bool:
     return bool(waiting) or ended
 
 
-@pytest.mark.parametrize("uses", ["teacher", "performer"])
+@pytest.mark.parametrize("uses", ["teacher", "performer", "member"])
 def test_an_import_committed_during_an_undo_keeps_its_teacher_and_the_undo_answers_clearly(app, users, database_url, monkeypatch, uses):
-    """An import using the teacher (or a performer) an undone import created, confirmed during the undo: never a 500, never a
-    teacher quietly taken away.
+    """An import using the teacher (a performer, a group member) an undone import created, confirmed during the undo: never
+    a 500, never a teacher, school or member quietly taken away.
 
     The import has looked its people up (the teacher on file) when the undo checks what uses its
     records; the import then goes on to write while the undo is between its check and its delete.
@@ -198,6 +198,9 @@ def test_an_import_committed_during_an_undo_keeps_its_teacher_and_the_undo_answe
     rows = [{**row, "class": "102", "school": SCHOOL} for row in NEWCOMERS[:3]]
     if uses == "performer":
         rows.append(entry(**{"class": "102"}))  # Anna Smith again, in another class
+    if uses == "member":
+        rows.append(entry(**{"class": "201"}, group_name="Race Duo", group_members="Anna Smith; Pupil0 Newcomer",
+                          piece_1_title="Jazz Duet"))
     later = previewed(festival, rows, "later.csv")
     client = organizer_elsewhere(database_url, users)
     planned, checked = threading.Event(), threading.Event()
@@ -239,8 +242,9 @@ def test_an_import_committed_during_an_undo_keeps_its_teacher_and_the_undo_answe
     message = flashed(answer)
     assert "The import was undone" in message or "This import cannot be undone" in message, message
     assert fresh(later).status == "applied", job_error(later)
-    later_entries = db.session.scalars(select(Entry).where(Entry.class_id == _class_id("102"))).all()
+    later_entries = db.session.scalars(select(Entry).where(Entry.class_id.in_([_class_id("102"), _class_id("201")]))).all()
     assert len(later_entries) == len(rows)
+    assert all(len(group.members) == 2 for group in db.session.scalars(select(Group)))
     assert all(entry_.teacher_id is not None and entry_.school_id is not None for entry_ in later_entries)
     if "The import was undone" in message:
         assert fresh(undone_id).status == "undone"
