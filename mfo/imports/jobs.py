@@ -99,11 +99,7 @@ def _run(context: JobContext, action: str) -> None:
             services.keep_preview(batch, plan)
         else:
             user = session.get(User, context.user_id) if context.user_id is not None else None
-            plan = services.compute_plan(batch, excluded=batch.excluded_rows or [], progress=report_progress(batch_id))
-            if plan.can_apply:
-                services.apply(batch, plan, actor=user)
-            else:
-                services.refuse(batch, plan, actor=user)
+            services.confirm(batch, progress=report_progress(batch_id), actor=user)
         batch.job = None
     except Exception as error:
         session.rollback()

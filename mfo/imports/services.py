@@ -4,6 +4,12 @@ upload (the file is read and kept on a batch, its columns matched) -> mapping (t
 choice, remembered for the festival) -> preview (the plan, kept row by row on the batch) ->
 confirm (the plan computed again and applied in one transaction, or refused while a row with an
 error is left in) -> undo (as a whole, while nothing it wrote has been edited since).
+
+Confirmations and undos of one festival's imports never interleave (several web and job workers
+run at once): each applies or undoes under the festival's write lock (mfo.festival.locks), and a
+plan is applied only if no other confirmation or undo was committed since its records were looked
+up, else it is made again inside the lock. Two files naming the same new people, confirmed
+together, thus create them once; an undo never deletes what an import committed beside it uses.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy import select
 
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
 from mfo.imports import kinds
 from mfo.imports.changes import ChangeLog
@@ -216,6 +223,39 @@ def apply(batch: ImportBatch, plan: Plan, *, actor=None, from_cli: bool = False)
     record("import-applied", target=batch_target(batch), details=audit_details(batch, plan), actor=actor, from_cli=from_cli)
 
 
+def settled(festival_id: int) -> frozenset[tuple[int, str]]:
+    """Return the festival's applied and undone batches: every confirmation and every undo changes this set."""
+    rows = db.session.execute(
+        select(ImportBatch.id, ImportBatch.status).where(
+            ImportBatch.festival_id == festival_id, ImportBatch.status.in_(("applied", "undone"))
+        )
+    )
+    return frozenset((row.id, row.status) for row in rows)
+
+
+def confirm(batch: ImportBatch, *, progress: Progress = no_progress, actor=None, from_cli: bool = False) -> Plan:
+    """Check a batch's file again and apply it, or refuse it if a row left in has an error (the caller commits).
+
+    The rows are checked before the festival's write lock is taken, so that a long check (reported
+    as `progress`) does not keep other writers waiting; if another import or undo of the festival
+    was committed meanwhile, what the check looked up may be gone or doubled, and it is made again
+    inside the lock. Either way the plan applied is one made on what the lock holder sees.
+    """
+    excluded = list(batch.excluded_rows or [])
+    before = settled(batch.festival_id)
+    plan = compute_plan(batch, excluded=excluded, progress=progress)
+    lock_for_writing(batch.festival_id)
+    if settled(batch.festival_id) != before:
+        # Objects loaded by the first check would keep their old values (a class's fee, a person since deleted).
+        db.session.expire_all()
+        plan = compute_plan(batch, excluded=excluded)
+    if plan.can_apply:
+        apply(batch, plan, actor=actor, from_cli=from_cli)
+    else:
+        refuse(batch, plan, actor=actor, from_cli=from_cli)
+    return plan
+
+
 def refuse(batch: ImportBatch, plan: Plan, *, actor=None, from_cli: bool = False) -> None:
     """Note that a batch was confirmed while a row with an error was left in: nothing is written but the refusal."""
     keep_preview(batch, plan)
@@ -247,6 +287,8 @@ def import_file(
     MappingIncomplete for a file that cannot be imported (nothing written).
     """
     table = read_file(data, filename)
+    # Looked up and written under the festival's write lock: nothing another import or undo commits meanwhile is missed.
+    lock_for_writing(festival)
     match = initial_match(festival.id, kind, table)
     if match.missing_required:
         raise MappingIncomplete(match.missing_required)

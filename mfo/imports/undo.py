@@ -4,6 +4,11 @@ What the import created is deleted and what it changed gets its values before ba
 transaction. An import cannot be undone once a record it created or changed has been edited since
 (its updated_at is after the batch's applied_at), nor while something it did not write uses a record
 it created (an entry made since for a person it created, a class it created that has entries...).
+
+The reasons are looked for and the records deleted under the festival's write lock, the one every
+confirmation takes too: an import committed beside the undo is either seen by the check (the undo
+is refused) or applied after it (and looks its records up again), never committed in between,
+where a delete would fail on its rows or quietly take its teacher or school away.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_security.utils import naive_utcnow
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.imports import kinds
 from mfo.imports.changes import column_value
 from mfo.imports.kinds import ImportKind
@@ -86,6 +93,8 @@ def _foreign_key_uses(kind: ImportKind, created: _BatchIds, touched: _BatchIds) 
 
 def blockers(batch: ImportBatch) -> list[Any]:
     """Return why the batch cannot be undone (empty when it can)."""
+    if batch.status == "undone":
+        return [_l("It has already been undone.")]
     if batch.status != "applied" or batch.applied_at is None:
         return [_l("Only an applied import can be undone.")]
     kind = kinds.get(batch.kind)
@@ -113,10 +122,33 @@ def blockers(batch: ImportBatch) -> list[Any]:
 
 
 def undo(batch: ImportBatch, *, actor=None, from_cli: bool = False) -> dict[str, dict[str, int]]:
-    """Undo an applied batch in the current transaction (the caller commits); UndoRefused when it cannot be."""
+    """Undo an applied batch in the current transaction (the caller commits, or rolls back on UndoRefused)."""
+    lock_for_writing(batch.festival_id)
+    # The batch as the lock holder sees it: another undo of it may have been committed while this one waited.
+    db.session.refresh(batch)
     reasons = blockers(batch)
     if reasons:
         raise UndoRefused(reasons)
+    try:
+        restored, deleted = _write_undo(batch)
+    except IntegrityError as error:
+        # Something outside the imports (an admin edit) made a row using a record between the check and the delete.
+        raise UndoRefused([_l("Records made at the same moment use what it created.")]) from error
+    batch.status = "undone"
+    batch.undone_at = naive_utcnow()
+    result = {"deleted": deleted, "restored": restored}
+    record(
+        "import-undone",
+        target=batch_target(batch),
+        details={"festival": batch.festival.slug, "kind": batch.kind, "filename": batch.filename, **result},
+        actor=actor,
+        from_cli=from_cli,
+    )
+    return result
+
+
+def _write_undo(batch: ImportBatch) -> tuple[dict[str, int], dict[str, int]]:
+    """Put back what the batch changed and delete what it created; return the counts restored and deleted, by record."""
     changes = db.session.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id, ImportChange.action == "changed")).all()
     kind = kinds.get(batch.kind)
     restored: dict[str, int] = {}
@@ -130,17 +162,7 @@ def undo(batch: ImportBatch, *, actor=None, from_cli: bool = False) -> dict[str,
         count = db.session.execute(delete(model).where(model.id.in_(_ids(batch, kept.table, "created")))).rowcount
         if count:
             deleted[kept.name] = count
-    batch.status = "undone"
-    batch.undone_at = naive_utcnow()
-    result = {"deleted": deleted, "restored": restored}
-    record(
-        "import-undone",
-        target=batch_target(batch),
-        details={"festival": batch.festival.slug, "kind": batch.kind, "filename": batch.filename, **result},
-        actor=actor,
-        from_cli=from_cli,
-    )
-    return result
+    return restored, deleted
 
 
 def _restore(kind: ImportKind, model: Any, change: ImportChange) -> bool:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.codes import Conflict
@@ -88,11 +87,11 @@ def _refuse_unknown(problem: plain.Problem, unit_key: str, session_id: int | Non
 def _lock_fresh(festival: Festival, revision: str | None) -> None:
     """Refuse (409, "stale") a change made against a revision of the schedule that is no longer the festival's.
 
-    Two organizers moving classes at once: the festival's row lock makes the second change wait for
-    the first's commit (PostgreSQL; SQLite serializes writers), then find the revision changed, so
+    Two organizers moving classes at once: the festival's write lock makes the second change wait for
+    the first's commit, then find the revision changed, so
     the last save never silently undoes the first. A change that names no revision is refused too.
     """
-    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
+    lock_for_writing(festival)
     if not revision or revision != schedule_revision(festival):
         raise MoveRefused(409, "stale")
 
@@ -158,8 +157,8 @@ def move_in_draw(festival: Festival, unit_key: str, entry_id: int, step: int, sh
     on entries not drawn yet, and the class's draw method becomes "manual". The unit's length, and
     so every placement, stays the same.
     """
-    # The festival's row lock first, so the order compared below is the one this change will rewrite.
-    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
+    # The festival's write lock first, so the order compared below is the one this change will rewrite.
+    lock_for_writing(festival)
     problem = load_problem(festival)
     unit = problem.units.get(unit_key)
     order = [entry.entry_id for entry in unit.entries] if unit else []

@@ -8,7 +8,7 @@ the next version. The changelog compares two lists of performances by entry: a p
 
 A publication is refused while the checker finds an error in the schedule (warnings do not stop
 it, as the conflicts' table says), and when nothing changed since the last version. The number
-is allocated under the festival's row lock (PostgreSQL; SQLite serializes writers), with a unique
+is allocated under the festival's write lock (mfo.festival.locks), with a unique
 (festival, number) constraint behind it, so two publications at once cannot both be version 3.
 
 Emails go to the people concerned by a version's changes: each performer (or their guardian, when
@@ -27,11 +27,12 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_security.utils import naive_utcnow, send_mail
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
 from mfo.people.models import Person
 from mfo.schedule.codes import ERROR, Conflict
@@ -261,22 +262,14 @@ def _target(festival: Festival) -> str:
     return f"festival {festival.slug} (#{festival.id})"
 
 
-def _lock(festival: Festival) -> None:
-    """Make a second publication of the festival wait for the first's commit, then read the schedule and versions it left."""
-    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite ignores FOR UPDATE, and reads outside a write transaction see no lock: an update that
-        # matches no row begins the write transaction here, so the second publication waits (busy timeout).
-        db.session.execute(update(ScheduleVersion).where(ScheduleVersion.id.is_(None)).values(note=ScheduleVersion.note))
-
-
 def publish(festival: Festival, *, note: str = "", actor=None, from_cli: bool = False) -> ScheduleVersion:
     """Publish the festival's schedule as its next version (audited, in the caller's transaction); refuse one with errors.
 
     Raises PublishRefused (nothing written) when the checker finds an error, or when nothing
     changed since the latest version.
     """
-    _lock(festival)
+    # A second publication of the festival waits for the first's commit, then reads the schedule and versions it left.
+    lock_for_writing(festival)
     errors = [conflict for conflict in check_festival(festival) if conflict.severity == ERROR]
     if errors:
         raise PublishRefused("errors", errors=errors)

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
 from mfo.schedule.codes import ERROR, Conflict
 from mfo.schedule.conflicts import Checker, changes
@@ -181,9 +179,9 @@ def apply(festival: Festival, proposal: Proposal, problem: Problem, actor=None, 
     """Write an error-free proposal as the festival's schedule (audited, in the caller's transaction); refuse a stale one."""
     if proposal.festival_id != festival.id:
         raise ValueError("the proposal is of another festival")
-    # Two Accepts of one festival at once: the festival's row lock makes the second wait for the first's
-    # commit, then find the placements changed (PostgreSQL; SQLite ignores it and serializes the writes).
-    db.session.execute(select(Festival.id).where(Festival.id == festival.id).with_for_update())
+    # Two Accepts of one festival at once: the festival's write lock makes the second wait for the first's
+    # commit, then find the placements changed.
+    lock_for_writing(festival)
     if schedule_revision(festival) != proposal.based_on:
         raise StaleProposal("the schedule changed since the proposal was made")
     if not review(problem, proposal).error_free:
