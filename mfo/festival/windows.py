@@ -31,6 +31,7 @@ MAX_WINDOWS_LENGTH = 2_000
 _TIMES = r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})"
 _WINDOW = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})\s+{_TIMES}")
 _BREAK = re.compile(_TIMES)
+_TIME = re.compile(r"(\d{1,2})[:h](\d{2})")
 _SEPARATORS = re.compile(r"[;\n]")
 
 
@@ -104,6 +105,22 @@ def parse_breaks(text: str) -> list[tuple[time, time]]:
     breaks.sort()
     _refuse_overlaps(breaks)
     return [(start, end) for start, end, _item in breaks]
+
+
+def parse_time(text: str) -> time | None:
+    """Return the time of day of a cell such as "09:30" (or "9h30"), None for a blank cell."""
+    item = text.strip()
+    if not item:
+        return None
+    match = _TIME.fullmatch(item) if len(item) <= 5 else None
+    if match is None:
+        raise WindowError(_l("write a time of day as HH:MM"))
+    return _time(item, *match.groups())
+
+
+def within(span: tuple[time, time], windows: list[tuple[time, time]]) -> bool:
+    """Tell whether a span of one day lies inside one of the windows of that day."""
+    return any(start <= span[0] and span[1] <= end for start, end in windows)
 
 
 def _refuse_overlaps(spans: list[tuple[Any, Any, str]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from mfo.festival.values import (
     parse_int,
     parse_money,
 )
+from mfo.festival.windows import WindowError, parse_breaks, parse_time, parse_windows
 from mfo.imports.plan import RowResult
 from mfo.imports.tabular import ColumnMatch, Row
 from mfo.issues.codes import Issue
@@ -126,4 +127,42 @@ class Cells:
             return normalise_phone(self.text(name)) and " ".join(self.text(name).split())
         except ValueError:
             self.bad(name, "phone")
+            return None
+
+    def windows(self, name: str, first: date, last: date) -> list[tuple[date, time, time]] | None:
+        """Return a cell of windows (YYYY-MM-DD HH:MM-HH:MM; ...) on the days first to last, or None (blank, or bad-value)."""
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            windows = parse_windows(text)
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=text, reason=error.reason)
+            return None
+        for day, _start, _end in windows:
+            if not first <= day <= last:
+                self.issue("bad-value", field=self.header(name), value=text, reason=_l(
+                    "%(day)s is not a day of the festival (%(first)s to %(last)s)",
+                    day=day.isoformat(), first=first.isoformat(), last=last.isoformat(),
+                ))
+                return None
+        return windows
+
+    def breaks(self, name: str) -> list[tuple[time, time]] | None:
+        """Return a cell of breaks (HH:MM-HH:MM; ...), or None (blank, or unreadable: bad-value)."""
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            return parse_breaks(text)
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=text, reason=error.reason)
+            return None
+
+    def time(self, name: str) -> time | None:
+        """Return a time of day (HH:MM), or None (blank, or unreadable: bad-value)."""
+        try:
+            return parse_time(self.text(name))
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=self.text(name), reason=error.reason)
             return None

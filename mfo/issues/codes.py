@@ -67,6 +67,10 @@ CODES: dict[str, Code] = dict(
             lambda **p: _l("“%(name)s” is listed more than once (also on row %(other)s).", **p),
         ),
         _code(
+            "not-on-file", ERROR, _l("Not on file"),
+            lambda **p: _l("%(field)s “%(value)s”: %(reason)s.", **p),
+        ),
+        _code(
             "age-too-young", WARNING, _l("Too young for the class"),
             lambda **p: _l("%(name)s is %(age)s on the cut-off date; class %(code)s is for ages %(min)s and over.", **p),
         ),
