@@ -24,14 +24,16 @@ from tests.import_helpers import entries_csv, entry, import_file, small_festival
 
 
 def test_the_app_collects_every_installed_features_kinds(app):
-    """Syllabus and entries come from the imports feature itself, first; venues and adjudicators from their features."""
+    """Syllabus and entries come from the imports feature itself, first; venues, adjudicators and sessions from their features."""
     with app.app_context():
         names = list(kinds.kinds())
-        assert names[:4] == ["syllabus", "entries", "venues", "adjudicators"]
+        assert names[:5] == ["syllabus", "entries", "venues", "adjudicators", "sessions"]
+        assert kinds.get("sessions").permission == "schedule-write"
         assert kinds.get("venues").permission == "venue-write"
         assert kinds.get("adjudicators").permission == "adjudicator-write"
     assert "import" in app.cli.commands["venues"].commands
     assert "import" in app.cli.commands["adjudicators"].commands
+    assert "import" in app.cli.commands["sessions"].commands
 
 
 # The venues and the features that build on them left out.
