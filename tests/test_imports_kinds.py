@@ -52,6 +52,18 @@ def test_an_app_without_a_feature_has_no_import_of_its_kind(app, users, staff_cl
     assert staff_client.get("/festivals/spring-2027/imports/template/venues.csv").status_code == 404
 
 
+@pytest.mark.features(*(name for name in FEATURES if name not in ("mfo.schedule", "mfo.reports", "mfo.demo")))
+def test_without_the_schedule_adjudicators_are_imported_and_sessions_are_not(app, users, staff_client):
+    """Each kind lives in its feature: the adjudicators import does not need the schedule's."""
+    with app.app_context():
+        assert "adjudicators" in kinds.kinds() and "sessions" not in kinds.kinds()
+    assert "sessions" not in app.cli.commands and "import" in app.cli.commands["adjudicators"].commands
+    make_festival()
+    db.session.commit()
+    assert staff_client.get("/festivals/spring-2027/imports/template/adjudicators.csv").status_code == 200
+    assert staff_client.get("/festivals/spring-2027/imports/template/sessions.csv").status_code == 404
+
+
 def test_a_kind_declared_twice_is_refused():
     """Two features declaring one name: the second is named in the error."""
     with pytest.raises(FeatureError, match="import kind 'syllabus' is already declared by imports"):
