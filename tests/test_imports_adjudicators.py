@@ -130,6 +130,20 @@ def test_a_person_on_file_is_found_by_email_and_an_adjudicator_on_file_changed(a
     assert (again.created, again.changed, again.matched) == ({}, {}, {"adjudicator": 1, "person": 1})
 
 
+def test_of_two_people_sharing_an_email_the_one_who_judges_is_found(app):
+    """A family email shared by a parent and the adjudicator: the row describes the adjudicator, no second one is made."""
+    festival = festival_on_file()
+    make_person("Robert", "Wieck", email="clara.wieck@example.org")
+    clara = make_person("Clara", "Wieck", email="clara.wieck@example.org")
+    db.session.add(Adjudicator(festival_id=festival.id, person_id=clara.id))
+    db.session.commit()
+    plan = plan_file(festival, "adjudicators", adjudicators_csv([CLARA]))
+    assert (plan.created, plan.changed, plan.issues) == ({}, {"adjudicator": 1}, [])
+    import_file(festival, "adjudicators", adjudicators_csv([CLARA]))
+    assert db.session.scalar(select(func.count(Adjudicator.id))) == 1
+    assert described(db.session.get(Adjudicator, adjudicator("clara.wieck@example.org").id))[0] == ["Piano", "Voice"]
+
+
 def test_a_person_on_file_under_another_name_keeps_it_with_a_warning(app):
     """The file's name does not rename a person on file: a contact-mismatch warning says which is which."""
     festival = festival_on_file()

@@ -153,6 +153,23 @@ def test_blank_optional_cells_leave_a_session_as_it_is(app):
     assert described(session_at("Main Hall")) == ("Old morning", time(11, 30), "Pablo Sarasate", None, [(time(10), time(10, 15))])
 
 
+def test_times_from_a_workbook_are_read(app):
+    """An XLSX file whose date and times are typed cells (a spreadsheet's own) reads like a CSV one."""
+    from openpyxl import Workbook
+
+    festival = festival_on_file()
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(["Saturday morning", date(2027, 4, 10), "Main Hall", time(9), time(12, 30), "clara@example.org", "Piano",
+                  "10:30-10:45"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    plan = plan_file(festival, "sessions", buffer.getvalue(), "sessions.xlsx")
+    assert plan.issues == [] and plan.created == {"session": 1}
+    assert plan_file(festival, "sessions", sessions_csv([{**MORNING, "start": "9h00", "end": "12:30:00"}])).issues == []
+
+
 @pytest.mark.parametrize(
     ("row", "code", "message"),
     [
@@ -164,6 +181,7 @@ def test_blank_optional_cells_leave_a_session_as_it_is(app):
         ({"date": "2027-05-01"}, "bad-value", "2027-05-01 is not a day of the festival (2027-04-10 to 2027-04-18)"),
         ({"start": "nine"}, "bad-value", "start “nine” cannot be read: write a time of day as HH:MM."),
         ({"start": "25:00"}, "bad-value", "25:00 is not a time of day"),
+        ({"start": "09:00:30"}, "bad-value", "write a time of day as HH:MM"),
         ({"end": "08:00"}, "bad-value", "end “08:00” cannot be read: the end must be after the start (09:00)."),
         ({"breaks": "12:00-13:00"}, "bad-value", "12:00-13:00 is not within the session (09:00–12:30)"),
         ({"breaks": "10:00-10:30; 10:15-10:45"}, "bad-value", "overlaps"),

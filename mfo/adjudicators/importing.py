@@ -107,12 +107,13 @@ class AdjudicatorPlan:
 
 @dataclass
 class OnFile:
-    """What the rows are checked against: the festival's disciplines, and the people, schools and adjudicators named."""
+    """What the rows are checked against: the festival's disciplines and adjudicators, and the people and schools named."""
 
     disciplines: dict[str, Discipline]
     people: dict[str, Person] = field(default_factory=dict)
     schools: dict[str, School] = field(default_factory=dict)
-    adjudicators: dict[int, Adjudicator] = field(default_factory=dict)
+    # The festival's adjudicators by their person's email (casefolded; the first added when two people share one).
+    judges: dict[str, Adjudicator] = field(default_factory=dict)
 
 
 def _too_long(cells: Cells, name: str, limit: int) -> None:
@@ -152,26 +153,27 @@ def _load(festival: Festival, table: Table, match: ColumnMatch) -> OnFile:
         conflicts = match.value(row, "conflicts")
         emails |= _emails(conflicts)
         schools |= {normalise_name(item) for item in split_list(conflicts) if item and "@" not in item}
-    # People share no unique email: the lowest id with the address is the one an email finds, as the entries import does.
+    # An email is not unique among people: the lowest id with the address is the one an email finds (a judge aside, below).
     for batch in chunks(sorted(emails)):
         for person in db.session.scalars(select(Person).where(Person.email.in_(batch)).order_by(Person.id.desc())):
             on_file.people[person.email] = person
     for batch in chunks(sorted(schools - {""})):
         on_file.schools.update((school.key, school) for school in db.session.scalars(select(School).where(School.key.in_(batch))))
-    on_file.adjudicators = {
-        adjudicator.person_id: adjudicator
-        for adjudicator in db.session.scalars(
-            select(Adjudicator)
-            .where(Adjudicator.festival_id == festival.id)
-            .options(
-                selectinload(Adjudicator.person),
-                selectinload(Adjudicator.disciplines),
-                selectinload(Adjudicator.availability),
-                selectinload(Adjudicator.conflict_schools),
-                selectinload(Adjudicator.conflict_people),
-            )
+    adjudicators = db.session.scalars(
+        select(Adjudicator)
+        .where(Adjudicator.festival_id == festival.id)
+        .options(
+            selectinload(Adjudicator.person),
+            selectinload(Adjudicator.disciplines),
+            selectinload(Adjudicator.availability),
+            selectinload(Adjudicator.conflict_schools),
+            selectinload(Adjudicator.conflict_people),
         )
-    }
+        .order_by(Adjudicator.id.desc())
+    )
+    for adjudicator in adjudicators:
+        if adjudicator.person.email:
+            on_file.judges[adjudicator.person.email.casefold()] = adjudicator
     return on_file
 
 
@@ -294,8 +296,9 @@ def plan_adjudicators(
 
 def _plan_row(plan: Plan, result: RowResult, row: AdjudicatorRow, on_file: OnFile) -> AdjudicatorPlan:
     """Decide what a readable row does to its person and adjudicator, and count them."""
-    person = on_file.people.get(row.email)
-    adjudicator = on_file.adjudicators.get(person.id) if person is not None else None
+    # Among people sharing the email, the one who already judges at the festival is the adjudicator the row describes.
+    adjudicator = on_file.judges.get(row.email)
+    person = adjudicator.person if adjudicator is not None else on_file.people.get(row.email)
     if person is None:
         plan.created["person"] += 1
         result.touch("person", CREATED, row.name)

@@ -31,7 +31,8 @@ MAX_WINDOWS_LENGTH = 2_000
 _TIMES = r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})"
 _WINDOW = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})\s+{_TIMES}")
 _BREAK = re.compile(_TIMES)
-_TIME = re.compile(r"(\d{1,2})[:h](\d{2})")
+# A spreadsheet's time cell reads as "09:30:00": whole seconds are accepted, as nothing is scheduled by the second.
+_TIME = re.compile(r"(\d{1,2})[:h](\d{2})(?::00)?")
 _SEPARATORS = re.compile(r"[;\n]")
 
 
@@ -108,11 +109,11 @@ def parse_breaks(text: str) -> list[tuple[time, time]]:
 
 
 def parse_time(text: str) -> time | None:
-    """Return the time of day of a cell such as "09:30" (or "9h30"), None for a blank cell."""
+    """Return the time of day of a cell such as "09:30" (or "9h30", or "09:30:00"), None for a blank cell."""
     item = text.strip()
     if not item:
         return None
-    match = _TIME.fullmatch(item) if len(item) <= 5 else None
+    match = _TIME.fullmatch(item) if len(item) <= 8 else None
     if match is None:
         raise WindowError(_l("write a time of day as HH:MM"))
     return _time(item, *match.groups())
