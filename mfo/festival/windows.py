@@ -120,8 +120,14 @@ def parse_time(text: str) -> time | None:
 
 
 def within(span: tuple[time, time], windows: list[tuple[time, time]]) -> bool:
-    """Tell whether a span of one day lies inside one of the windows of that day."""
-    return any(start <= span[0] and span[1] <= end for start, end in windows)
+    """Tell whether a span of one day lies inside the windows of that day (windows that touch or overlap count as one)."""
+    merged: list[list[time]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return any(start <= span[0] and span[1] <= end for start, end in merged)
 
 
 def _refuse_overlaps(spans: list[tuple[Any, Any, str]]) -> None:
