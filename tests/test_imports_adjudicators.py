@@ -239,6 +239,21 @@ def test_undo_is_refused_once_something_uses_or_edits_what_it_made(app):
     assert counts() == (2, 3)
 
 
+def test_undo_is_refused_while_another_adjudicator_must_not_judge_a_person_it_created(app):
+    """An adjudicator added since with a conflict of interest naming a person the import created blocks the undo."""
+    festival = festival_on_file()
+    batch, _plan = import_file(festival, "adjudicators", adjudicators_csv([CLARA]))
+    clara = adjudicator("clara.wieck@example.org").person
+    other = Adjudicator(festival_id=festival.id, person_id=make_person("Franz", "Liszt", email="liszt@example.org").id)
+    other.conflict_people.append(clara)
+    db.session.add(other)
+    db.session.commit()
+    assert [str(reason) for reason in blockers(batch)] == ["Some of the people it created are used by records made since."]
+    other.conflict_people.clear()
+    db.session.commit()
+    assert blockers(batch) == []
+
+
 # --- The command line -----------------------------------------------------------------------------------------------
 
 
