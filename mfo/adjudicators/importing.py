@@ -116,13 +116,6 @@ class OnFile:
     judges: dict[str, Adjudicator] = field(default_factory=dict)
 
 
-def _too_long(cells: Cells, name: str, limit: int) -> None:
-    """Note that a cell is longer than its column holds."""
-    cells.issue(
-        "bad-value", field=cells.header(name), value=cells.text(name)[:limit] + "…", reason=_l("at most %(limit)s characters", limit=limit)
-    )
-
-
 def _items(cells: Cells, name: str) -> list[str] | None:
     """Return a list cell's items (None when it is blank)."""
     text = cells.text(name)
@@ -188,12 +181,12 @@ def read_row(cells: Cells, festival: Festival, on_file: OnFile) -> AdjudicatorRo
     last_name = " ".join(cells.required("last_name").split())
     for name, value in (("first_name", first_name), ("last_name", last_name)):
         if len(value) > NAME_LENGTH:
-            _too_long(cells, name, NAME_LENGTH)
+            cells.too_long(name, NAME_LENGTH)
     email = None
     if cells.text("email"):
         email = cells.email("email")
         if email is not None and len(email) > EMAIL_LENGTH:
-            _too_long(cells, "email", EMAIL_LENGTH)
+            cells.too_long("email", EMAIL_LENGTH)
     else:
         cells.missing("email")
     disciplines = None

@@ -141,12 +141,21 @@ class Cells:
             return None
         for day, _start, _end in windows:
             if not first <= day <= last:
-                self.issue("bad-value", field=self.header(name), value=text, reason=_l(
-                    "%(day)s is not a day of the festival (%(first)s to %(last)s)",
-                    day=day.isoformat(), first=first.isoformat(), last=last.isoformat(),
-                ))
+                self.not_a_festival_day(name, day, first, last)
                 return None
         return windows
+
+    def not_a_festival_day(self, name: str, day: date, first: date, last: date) -> None:
+        """Note that a cell names a day outside the festival's days, first to last."""
+        self.issue("bad-value", field=self.header(name), value=self.text(name), reason=_l(
+            "%(day)s is not a day of the festival (%(first)s to %(last)s)",
+            day=day.isoformat(), first=first.isoformat(), last=last.isoformat(),
+        ))
+
+    def too_long(self, name: str, limit: int, value: str | None = None) -> None:
+        """Note that a cell (or the value read from it) is longer than its column holds."""
+        value = self.text(name) if value is None else value
+        self.issue("bad-value", field=self.header(name), value=value[:limit] + "…", reason=_l("at most %(limit)s characters", limit=limit))
 
     def breaks(self, name: str) -> list[tuple[time, time]] | None:
         """Return a cell of breaks (HH:MM-HH:MM; ...), or None (blank, or unreadable: bad-value)."""

@@ -154,14 +154,10 @@ def read_row(cells: Cells, festival: Festival, on_file: OnFile) -> SessionRow | 
     """Read a session row; return None when a value is missing, unreadable, names nothing on file or does not fit."""
     name = " ".join(cells.text("name").split()) or None
     if name is not None and len(name) > NAME_LENGTH:
-        cells.issue("bad-value", field=cells.header("name"), value=name[:NAME_LENGTH] + "…",
-                    reason=_l("at most %(limit)s characters", limit=NAME_LENGTH))
+        cells.too_long("name", NAME_LENGTH, name)
     day = cells.date("date") if cells.required("date") else None
     if day is not None and not festival.start_date <= day <= festival.end_date:
-        cells.issue("bad-value", field=cells.header("date"), value=cells.text("date"), reason=_l(
-            "%(day)s is not a day of the festival (%(first)s to %(last)s)",
-            day=day.isoformat(), first=festival.start_date.isoformat(), last=festival.end_date.isoformat(),
-        ))
+        cells.not_a_festival_day("date", day, festival.start_date, festival.end_date)
     venue = None
     if cells.required("venue"):
         venue = on_file.venues.get(normalise_name(cells.text("venue")))

@@ -75,24 +75,14 @@ class VenuePlan:
     before: dict[str, Any] = field(default_factory=dict)
 
 
-def _too_long(cells: Cells, name: str, limit: int) -> None:
-    """Note that a cell is longer than its column holds."""
-    cells.issue(
-        "bad-value",
-        field=cells.header(name),
-        value=cells.text(name)[:limit] + "…",
-        reason=_l("at most %(limit)s characters", limit=limit),
-    )
-
-
 def read_row(cells: Cells, festival: Festival) -> VenueRow | None:
     """Read a venue row; return None when a value is missing or unreadable, or a window is not on a festival day."""
     name = " ".join(cells.required("name").split())
     if len(name) > NAME_LENGTH:
-        _too_long(cells, "name", NAME_LENGTH)
+        cells.too_long("name", NAME_LENGTH)
     address = " ".join(cells.text("address").split()) or None
     if address is not None and len(address) > ADDRESS_LENGTH:
-        _too_long(cells, "address", ADDRESS_LENGTH)
+        cells.too_long("address", ADDRESS_LENGTH)
     has_piano = cells.yes_no("has_piano")
     opening = cells.windows("opening_hours", festival.start_date, festival.end_date)
     if cells.result.errors:
