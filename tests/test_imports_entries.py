@@ -68,11 +68,13 @@ def test_each_issue_code_comes_from_a_row(app, code, rows, row):
 
 
 def test_the_issue_tables_cover_every_code():
-    """Between the entries table, the syllabus's duplicate-class and the venues' duplicate-row, every code is tested from a file."""
+    """Between the entries table and the other kinds' tests (syllabus, venues, adjudicators, sessions), every code is tested from a file."""
+    from tests.test_imports_adjudicators import ADJUDICATOR_CODES
+    from tests.test_imports_sessions import SESSION_CODES
     from tests.test_imports_syllabus import SYLLABUS_CODES
     from tests.test_imports_venues import VENUE_CODES
 
-    assert set(CODES) == ENTRY_CODES | SYLLABUS_CODES | VENUE_CODES
+    assert set(CODES) == ENTRY_CODES | SYLLABUS_CODES | VENUE_CODES | ADJUDICATOR_CODES | SESSION_CODES
 
 
 def test_a_clean_file_creates_everything_it_names_and_records_where_it_came_from(app):

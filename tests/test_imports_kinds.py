@@ -24,12 +24,16 @@ from tests.import_helpers import entries_csv, entry, import_file, small_festival
 
 
 def test_the_app_collects_every_installed_features_kinds(app):
-    """Syllabus and entries come from the imports feature itself, first; venues from the venues feature."""
+    """Syllabus and entries come from the imports feature itself, first; venues, adjudicators and sessions from their features."""
     with app.app_context():
         names = list(kinds.kinds())
-        assert names[:3] == ["syllabus", "entries", "venues"]
+        assert names[:5] == ["syllabus", "entries", "venues", "adjudicators", "sessions"]
+        assert kinds.get("sessions").permission == "schedule-write"
         assert kinds.get("venues").permission == "venue-write"
+        assert kinds.get("adjudicators").permission == "adjudicator-write"
     assert "import" in app.cli.commands["venues"].commands
+    assert "import" in app.cli.commands["adjudicators"].commands
+    assert "import" in app.cli.commands["sessions"].commands
 
 
 # The venues and the features that build on them left out.
@@ -46,6 +50,18 @@ def test_an_app_without_a_feature_has_no_import_of_its_kind(app, users, staff_cl
     db.session.commit()
     assert staff_client.get("/festivals/spring-2027/imports/template/syllabus.csv").status_code == 200
     assert staff_client.get("/festivals/spring-2027/imports/template/venues.csv").status_code == 404
+
+
+@pytest.mark.features(*(name for name in FEATURES if name not in ("mfo.schedule", "mfo.reports", "mfo.demo")))
+def test_without_the_schedule_adjudicators_are_imported_and_sessions_are_not(app, users, staff_client):
+    """Each kind lives in its feature: the adjudicators import does not need the schedule's."""
+    with app.app_context():
+        assert "adjudicators" in kinds.kinds() and "sessions" not in kinds.kinds()
+    assert "sessions" not in app.cli.commands and "import" in app.cli.commands["adjudicators"].commands
+    make_festival()
+    db.session.commit()
+    assert staff_client.get("/festivals/spring-2027/imports/template/adjudicators.csv").status_code == 200
+    assert staff_client.get("/festivals/spring-2027/imports/template/sessions.csv").status_code == 404
 
 
 def test_a_kind_declared_twice_is_refused():

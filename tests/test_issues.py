@@ -15,9 +15,13 @@ from tests.admin_helpers import page
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
 from tests.test_database import recorded_queries
 
-# Codes only an import's rows can have (a cell that cannot be read, a class listed twice in a file):
+# Codes only an import's rows can have (a cell that cannot be read, a class listed twice, a name not on file, a
+# session file's overlaps and hours; the schedule's own checker finds those on the board):
 # the database holds no such data, so the page is tested with them given directly.
-IMPORT_ONLY = {"missing-field", "bad-date", "bad-duration", "bad-value", "duplicate-class", "duplicate-row"}
+IMPORT_ONLY = {
+    "missing-field", "bad-date", "bad-duration", "bad-value", "duplicate-class", "duplicate-row", "not-on-file",
+    "session-overlap", "outside-hours",
+}
 
 
 def clean_festival() -> Festival:
@@ -183,6 +187,8 @@ def test_import_only_codes_show_as_errors_with_their_message(app, users, organiz
         Issue("bad-duration", {"field": "piece_1_duration", "value": "long"}, row=5),
         Issue("bad-value", {"field": "fee_paid", "value": "lots", "reason": "not an amount"}, row=6),
         Issue("duplicate-class", {"code": "1203A", "other": 2}, row=7),
+        Issue("not-on-file", {"field": "discipline", "value": "Harp", "reason": "no such discipline"}, row=8),
+        Issue("session-overlap", {"name": "A", "when": "9:00", "other": "B", "other_when": "10:00", "shared": "Main Hall"}, row=9),
     ]
     monkeypatch.setattr("mfo.issues.views.festival_issues", lambda festival: given)
     html = page(organizer_client.get("/festivals/spring-2027/issues/"))

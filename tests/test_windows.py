@@ -14,7 +14,9 @@ from mfo.festival.windows import (
     format_breaks,
     format_windows,
     parse_breaks,
+    parse_time,
     parse_windows,
+    within,
 )
 
 D = dt.date(2026, 3, 2)
@@ -169,3 +171,33 @@ def test_the_cap_counts_the_cell_not_the_spaces_around_it() -> None:
 def test_no_pattern_backtracks_on_10000_characters(pattern, shape: str) -> None:
     """Without the caps, each pattern still refuses the worst shapes in one pass (a catastrophic one would hang here)."""
     assert pattern.fullmatch(ATTACKS[shape] + "!") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", None), ("  ", None), ("9:00", T(9)), (" 09:30 ", T(9, 30)), ("9h05", T(9, 5)), ("23:59:00", T(23, 59))],
+)
+def test_parse_time_accepts(text: str, expected) -> None:
+    """A time of day as HH:MM (9h05 and a spreadsheet's 09:30:00 too); a blank cell is None."""
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("9", "write a time of day as HH:MM"), ("09:30:15", "write a time of day as HH:MM"), ("x" * 10_000, "write a time"),
+     ("24:00", "24:00 is not a time of day"), ("12:60", "12:60 is not a time of day")],
+)
+def test_parse_time_refuses(text: str, reason: str) -> None:
+    """Anything else is refused with why, a long cell before any pattern reads it."""
+    with pytest.raises(WindowError, match=reason):
+        parse_time(text)
+
+
+def test_within_needs_the_windows_to_hold_the_whole_span() -> None:
+    """A span inside a window, or across two that touch, is within; one across a gap or past the last window is not."""
+    morning, afternoon, evening = (T(9), T(12)), (T(12), T(17)), (T(18), T(21))
+    assert within((T(9), T(12)), [evening, morning, afternoon])
+    assert within((T(11), T(13)), [evening, morning, afternoon])
+    assert not within((T(16), T(19)), [morning, afternoon, evening])
+    assert not within((T(20), T(22)), [morning, afternoon, evening])
+    assert not within((T(9), T(10)), [])

@@ -31,6 +31,8 @@ MAX_WINDOWS_LENGTH = 2_000
 _TIMES = r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})"
 _WINDOW = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})\s+{_TIMES}")
 _BREAK = re.compile(_TIMES)
+# A spreadsheet's time cell reads as "09:30:00": whole seconds are accepted, as nothing is scheduled by the second.
+_TIME = re.compile(r"(\d{1,2})[:h](\d{2})(?::00)?")
 _SEPARATORS = re.compile(r"[;\n]")
 
 
@@ -104,6 +106,28 @@ def parse_breaks(text: str) -> list[tuple[time, time]]:
     breaks.sort()
     _refuse_overlaps(breaks)
     return [(start, end) for start, end, _item in breaks]
+
+
+def parse_time(text: str) -> time | None:
+    """Return the time of day of a cell such as "09:30" (or "9h30", or "09:30:00"), None for a blank cell."""
+    item = text.strip()
+    if not item:
+        return None
+    match = _TIME.fullmatch(item) if len(item) <= 8 else None
+    if match is None:
+        raise WindowError(_l("write a time of day as HH:MM"))
+    return _time(item, *match.groups())
+
+
+def within(span: tuple[time, time], windows: list[tuple[time, time]]) -> bool:
+    """Tell whether a span of one day lies inside the windows of that day (windows that touch or overlap count as one)."""
+    merged: list[list[time]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return any(start <= span[0] and span[1] <= end for start, end in merged)
 
 
 def _refuse_overlaps(spans: list[tuple[Any, Any, str]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from mfo.festival.values import (
     parse_int,
     parse_money,
 )
+from mfo.festival.windows import WindowError, parse_breaks, parse_time, parse_windows
 from mfo.imports.plan import RowResult
 from mfo.imports.tabular import ColumnMatch, Row
 from mfo.issues.codes import Issue
@@ -133,4 +134,51 @@ class Cells:
             return normalise_phone(self.text(name)) and " ".join(self.text(name).split())
         except ValueError:
             self.bad(name, "phone")
+            return None
+
+    def windows(self, name: str, first: date, last: date) -> list[tuple[date, time, time]] | None:
+        """Return a cell of windows (YYYY-MM-DD HH:MM-HH:MM; ...) on the days first to last, or None (blank, or bad-value)."""
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            windows = parse_windows(text)
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=text, reason=error.reason)
+            return None
+        for day, _start, _end in windows:
+            if not first <= day <= last:
+                self.not_a_festival_day(name, day, first, last)
+                return None
+        return windows
+
+    def not_a_festival_day(self, name: str, day: date, first: date, last: date) -> None:
+        """Note that a cell names a day outside the festival's days, first to last."""
+        self.issue("bad-value", field=self.header(name), value=self.text(name), reason=_l(
+            "%(day)s is not a day of the festival (%(first)s to %(last)s)",
+            day=day.isoformat(), first=first.isoformat(), last=last.isoformat(),
+        ))
+
+    def too_long(self, name: str, limit: int, value: str | None = None) -> None:
+        """Note that a cell (or the value read from it) is longer than its column holds."""
+        value = self.text(name) if value is None else value
+        self.issue("bad-value", field=self.header(name), value=value[:limit] + "…", reason=_l("at most %(limit)s characters", limit=limit))
+
+    def breaks(self, name: str) -> list[tuple[time, time]] | None:
+        """Return a cell of breaks (HH:MM-HH:MM; ...), or None (blank, or unreadable: bad-value)."""
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            return parse_breaks(text)
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=text, reason=error.reason)
+            return None
+
+    def time(self, name: str) -> time | None:
+        """Return a time of day (HH:MM), or None (blank, or unreadable: bad-value)."""
+        try:
+            return parse_time(self.text(name))
+        except WindowError as error:
+            self.issue("bad-value", field=self.header(name), value=self.text(name), reason=error.reason)
             return None

@@ -279,7 +279,7 @@ def _masked(issue: Issue, personal_headers: set[str]) -> Issue:
     params = dict(issue.params)
     if issue.code == "contact-mismatch":
         params.update(given=HIDDEN, known=HIDDEN)
-    elif issue.code in ("bad-date", "bad-value") and params.get("field") in personal_headers:
+    elif "value" in params and params.get("field") in personal_headers:
         params["value"] = HIDDEN
     else:
         return issue

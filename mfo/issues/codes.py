@@ -74,6 +74,14 @@ CODES: dict[str, Code] = dict(
             lambda **p: _l("“%(name)s” is listed more than once (also on row %(other)s).", **p),
         ),
         _code(
+            "not-on-file", ERROR, _l("Not on file"),
+            lambda **p: _l("%(field)s “%(value)s”: %(reason)s.", **p),
+        ),
+        _code(
+            "session-overlap", ERROR, _l("Sessions at the same time"),
+            lambda **p: _l("“%(name)s” (%(when)s) and “%(other)s” (%(other_when)s) both need %(shared)s at the same time.", **p),
+        ),
+        _code(
             "age-too-young", WARNING, _l("Too young for the class"),
             lambda **p: _l("%(name)s is %(age)s on the cut-off date; class %(code)s is for ages %(min)s and over.", **p),
         ),
@@ -112,6 +120,10 @@ CODES: dict[str, Code] = dict(
         _code(
             "contact-mismatch", WARNING, _l("Different contact"),
             lambda **p: _l("%(name)s's %(field)s is given as %(given)s; the one on file is %(known)s.", **p),
+        ),
+        _code(
+            "outside-hours", WARNING, _l("Outside the hours"),
+            lambda **p: _l("“%(name)s” (%(when)s) is outside the %(hours)s of %(whom)s.", **p),
         ),
         _code(
             "duration-mismatch", WARNING, _l("Unusual duration"),

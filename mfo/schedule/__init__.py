@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
+from mfo.imports.commands import import_command as kind_import_command
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import (
     solving,  # noqa: F401 (its views join the schedule's blueprint)
@@ -24,8 +26,14 @@ from mfo.schedule.admin import (
 )
 from mfo.schedule.board import static_bp
 from mfo.schedule.commands import schedule_cli
+from mfo.schedule.importing_sessions import SESSIONS
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
+
+# kind_import_command is imported under another name: the schedule's own `import_command` submodule (the schedule
+# file's command) binds `import_command` in this package once it is imported.
+sessions_cli = AppGroup("sessions", help="A festival's sessions.")
+sessions_cli.add_command(kind_import_command("sessions", "Import a sessions file (CSV or XLSX, one row per session) into a festival."))
 
 feature = Feature(
     name="schedule",
@@ -37,7 +45,8 @@ feature = Feature(
     },
     grants={"organizer": (SCHEDULE_READ, SCHEDULE_WRITE), "staff": (SCHEDULE_READ,)},
     admin_views=(session_view, section_view, schedule_entry_view, draw_view, placement_view, unavailability_view, keep_together_view),
-    commands=(schedule_cli,),
+    commands=(schedule_cli, sessions_cli),
+    import_kinds=(SESSIONS,),
     nav=(NavItem(_l("Schedule"), "schedule.index", (SCHEDULE_READ,), section="festival"),),
     audit_labels={
         "schedule_session-created": _l("Session created"),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from mfo.database import db
 from mfo.festival.models import Festival
-from mfo.festival.windows import WindowError, format_windows, parse_windows
+from mfo.festival.windows import format_windows
 from mfo.imports.cells import Cells
 from mfo.imports.changes import ChangeLog, snapshot
 from mfo.imports.kinds import ImportKind, Record
@@ -75,46 +75,16 @@ class VenuePlan:
     before: dict[str, Any] = field(default_factory=dict)
 
 
-def _too_long(cells: Cells, name: str, limit: int) -> None:
-    """Note that a cell is longer than its column holds."""
-    cells.issue(
-        "bad-value",
-        field=cells.header(name),
-        value=cells.text(name)[:limit] + "…",
-        reason=_l("at most %(limit)s characters", limit=limit),
-    )
-
-
 def read_row(cells: Cells, festival: Festival) -> VenueRow | None:
     """Read a venue row; return None when a value is missing or unreadable, or a window is not on a festival day."""
     name = " ".join(cells.required("name").split())
     if len(name) > NAME_LENGTH:
-        _too_long(cells, "name", NAME_LENGTH)
+        cells.too_long("name", NAME_LENGTH)
     address = " ".join(cells.text("address").split()) or None
     if address is not None and len(address) > ADDRESS_LENGTH:
-        _too_long(cells, "address", ADDRESS_LENGTH)
+        cells.too_long("address", ADDRESS_LENGTH)
     has_piano = cells.yes_no("has_piano")
-    opening = None
-    if cells.text("opening_hours"):
-        try:
-            opening = parse_windows(cells.text("opening_hours"))
-        except WindowError as error:
-            cells.issue("bad-value", field=cells.header("opening_hours"), value=cells.text("opening_hours"), reason=error.reason)
-        else:
-            for day, _start, _end in opening:
-                if not festival.start_date <= day <= festival.end_date:
-                    cells.issue(
-                        "bad-value",
-                        field=cells.header("opening_hours"),
-                        value=cells.text("opening_hours"),
-                        reason=_l(
-                            "%(day)s is not a day of the festival (%(first)s to %(last)s)",
-                            day=day.isoformat(),
-                            first=festival.start_date.isoformat(),
-                            last=festival.end_date.isoformat(),
-                        ),
-                    )
-                    break
+    opening = cells.windows("opening_hours", festival.start_date, festival.end_date)
     if cells.result.errors:
         return None
     return VenueRow(cells.row.number, name, address, has_piano, opening)

@@ -65,3 +65,33 @@ def test_an_organizer_imports_entries_and_undoes_them(page, live_server, app):
     page.wait_for_selector('[data-status="undone"]')
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Entry.id))) == 0
+
+
+def test_an_organizer_imports_sessions_in_french(page, live_server, app):
+    """The sessions kind through the same pages, in French: its warning in the preview, then the sessions written."""
+    from mfo.schedule.models import Session
+    from tests.test_imports_sessions import MORNING, STUDIO, festival_on_file, sessions_csv
+
+    festival_on_file()
+    create_user("organizer@example.org", ("organizer",))
+    page.goto("/")
+    page.click("#language-form button[value=fr]")
+    page.wait_for_load_state()
+    sign_in_with_code(page, "organizer@example.org")
+
+    page.goto("/festivals/spring-2027/imports/")
+    page.select_option("#kind", "sessions")
+    late = {**MORNING, "start": "16:00", "end": "19:00", "breaks": ""}
+    page.set_input_files("#file", files=[{"name": "seances.csv", "mimeType": "text/csv", "buffer": sessions_csv([late, STUDIO])}])
+    page.click("#upload-form [type=submit]")
+    page.wait_for_url("**/mapping")
+    assert page.input_value("#field_adjudicator_email") == "adjudicator_email"
+    page.click("#mapping-form [type=submit]")
+    page.wait_for_selector("#import-rows", timeout=30_000)
+    assert page.locator('[data-code="outside-hours"]').count() == 2
+    assert "en dehors des heures d’ouverture de Main Hall" in page.inner_text("#import-rows")
+    screenshot(page, "imports-sessions-preview")
+    page.click("#confirm-form [type=submit]")
+    page.wait_for_selector("#undo-form", timeout=30_000)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Session.id))) == 2
