@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy
 from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from mfo.schedule.loading import class_key, load_problem, load_schedule, save_sc
 from mfo.schedule.models import ClassDraw, Placement, ScheduleEntry
 from mfo.syllabus.models import FestivalClass
 from tests.conftest import make_app
+from tests.test_festival_locks import PATIENCE, held_elsewhere
 from tests.test_schedule import SATURDAY, at, season  # noqa: F401  (the fixture is used by name)
 
 SLUG = "spring-2027"
@@ -292,3 +295,37 @@ def test_schedule_import_is_one_command_of_the_schedule_group(app):
     assert "import" in schedule_cli.commands
     full = make_app(app.config["SQLALCHEMY_DATABASE_URI"], shares_context=False)
     assert full.cli.commands["schedule"].commands["import"] is schedule_cli.commands["import"]
+
+
+def test_an_import_waits_for_the_festivals_write_lock(app, placed, tmp_path, database_url):
+    """Planned under the lock: while a board move (here, a holder of the lock) is uncommitted, the import waits for it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the wait is the database's own busy timeout")
+    exported = tmp_path / "schedule.csv"
+    assert cli(app, "export", "--festival", SLUG, "-o", str(exported)).exit_code == 0
+    db.session.commit()
+    release, holder = held_elsewhere(database_url, placed["festival"])
+    other = make_app(database_url, shares_context=False)
+    results = []
+    arguments = ["schedule", "import", str(exported), "--festival", SLUG, "--json"]
+    importer = threading.Thread(target=lambda: results.append(other.test_cli_runner().invoke(args=arguments)))
+    try:
+        importer.start()
+        engine = sqlalchemy.create_engine(database_url)
+        waiting = 0
+        for _ in range(PATIENCE * 10):
+            with engine.connect() as connection:
+                waiting = connection.execute(sqlalchemy.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )).scalar()
+            if waiting or not importer.is_alive():
+                break
+            importer.join(0.1)
+        engine.dispose()
+        assert waiting and importer.is_alive() and not results
+    finally:
+        release.set()
+        holder.join(PATIENCE)
+        importer.join(PATIENCE)
+    # Applied once the lock was released (the season's own conflicts make the exit status 1, as in the checker).
+    assert results and json.loads(results[0].output)["applied"], results[0].output if results else "no result"

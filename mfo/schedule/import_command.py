@@ -20,6 +20,7 @@ import click
 from flask.cli import with_appcontext
 
 from mfo.database import db
+from mfo.festival.locks import lock_for_writing
 from mfo.imports.commands import REFUSED, read_import_file
 from mfo.schedule.commands_io import festival_or_fail
 from mfo.schedule.importing import ImportResult, apply_import, plan_import
@@ -60,6 +61,10 @@ def import_command(file: str, slug: str, dry_run: bool, as_json: bool) -> None:
     """Read, check and apply (or refuse) a schedule file, then exit with the documented status."""
     festival = festival_or_fail(slug)
     _data, table = read_import_file(file, as_json)
+    if not dry_run:
+        # Planned and applied under the festival's write lock: a board move or an import's confirmation
+        # committed in between would otherwise be overwritten by a plan made before it.
+        lock_for_writing(festival)
     result, _problem, schedule = plan_import(festival, table.headers, [(row.number, row.values) for row in table.rows])
     if result.errors or dry_run:
         db.session.rollback()
