@@ -15,7 +15,7 @@ from mfo.feature import Feature, NavItem
 
 def init_entries(app: Flask) -> None:
     """Give templates the status labels; add the entries to the festival's, classes' and people's pages."""
-    app.jinja_env.globals["entry_status_label"] = entry_status_label
+    app.add_template_global(entry_status_label)
     init_panels(app)
 
 

@@ -30,6 +30,6 @@ def entry_panel(entry: Entry) -> Markup | None:
 
 def init_issues(app: Flask) -> None:
     """Give templates issue titles; show issues on entry pages and check edits made in the admin."""
-    app.jinja_env.globals["issue_title"] = issue_title
+    app.add_template_global(issue_title)
     provide(app, ENTRY_PANELS, entry_panel)
     provide(app, RECORD_CHECKS, record_checks)

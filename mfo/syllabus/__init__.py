@@ -42,7 +42,7 @@ def syllabus_actions(festival: Festival) -> list[Action] | None:
 
 def init_syllabus(app: Flask) -> None:
     """Give templates the class type labels; add the syllabus's facts and the roll-over to the festival's page."""
-    app.jinja_env.globals["class_type_label"] = class_type_label
+    app.add_template_global(class_type_label)
     provide(app, FESTIVAL_FACTS, syllabus_facts)
     provide(app, FESTIVAL_ACTIONS, syllabus_actions)
 
