@@ -7,6 +7,7 @@ in `FEATURES`; everything else it brings is declared inside its own package (see
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import re
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_security import current_user
 from werkzeug.routing import BuildError
@@ -244,6 +246,20 @@ def dashboard_cards(user) -> list[dict]:
     return cards
 
 
+def app_own(command: click.Command) -> click.Command:
+    """Return a command for one app: a group is copied with its own list of subcommands.
+
+    A higher feature adds its subcommands to a lower feature's group in its own set-up
+    (`app.cli.commands["festival"].add_command(...)`); on the module's group itself they would
+    reach every app built afterwards, those without the higher feature included.
+    """
+    if not isinstance(command, click.Group):
+        return command
+    own = copy.copy(command)
+    own.commands = dict(command.commands)
+    return own
+
+
 def register(app: Flask, features: Sequence[Feature]) -> Registry:
     """Build the app's registry, then plug in each feature: blueprint, commands, its own set-up."""
     built = Registry.build(features)
@@ -254,7 +270,7 @@ def register(app: Flask, features: Sequence[Feature]) -> Registry:
             if blueprint is not None:
                 app.register_blueprint(blueprint)
         for command in feature.commands:
-            app.cli.add_command(command)
+            app.cli.add_command(app_own(command))
         if feature.init_app is not None:
             feature.init_app(app)
     return built

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from mfo.database import db
 from mfo.feature import Feature, RoleSpec
 from mfo.features import CORE, FEATURES, FeatureError, Registry, import_models, load, registry
+from mfo.festival.commands import festival_cli
 from mfo.permissions import declared_permissions, role_permissions
 from tests.admin_helpers import fresh_role, fresh_user, page, sign_in
 from tests.conftest import make_app
@@ -172,3 +173,13 @@ def test_features_declare_lazy_translated_text():
     """Core and feature labels are lazy strings, rendered in each request's language."""
     built = Registry.build(load((*CORE, *FEATURES)))
     assert all(type(label) is type(_l("x")) for label in built.audit_labels.values())
+
+
+def test_a_command_a_higher_feature_adds_to_a_lower_features_group_belongs_to_its_app_only(database_url):
+    """`festival demo` comes with the demo feature: an app built without it has no such command, even after one with it."""
+    with_demo = make_app(database_url, shares_context=False)
+    without = make_app(database_url, shares_context=False, features=tuple(name for name in FEATURES if name != "mfo.demo"))
+    assert "demo" in with_demo.cli.commands["festival"].commands
+    assert "demo" not in without.cli.commands["festival"].commands
+    assert "create" in without.cli.commands["festival"].commands
+    assert "demo" not in festival_cli.commands  # the festival feature's own group is left as it declared it

@@ -7,13 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.demo.commands import demo
 from mfo.feature import Feature
-from mfo.festival.commands import festival_cli
 
 
 def add_demo_command(app: Flask) -> None:
-    """Add `demo` to the festival feature's `festival` command group."""
-    del app
-    festival_cli.add_command(demo)
+    """Add `demo` to this app's `festival` command group (the festival feature's, copied for each app)."""
+    app.cli.commands["festival"].add_command(demo)
 
 
 feature = Feature(
