@@ -438,6 +438,22 @@ def test_a_family_puts_an_entry_in_the_basket_then_submits_it(family, syllabus):
     assert f'data-entry="{entry.id}"' in page(client.get(BASKET))
 
 
+def test_the_entry_page_says_an_entry_came_online_and_from_which_account_to_people_read_only(family, syllabus, organizer_client,
+                                                                                             staff_client):
+    """Organizers read who submitted it and when; staff (no people-read) read when, never the account's email."""
+    client, _other = family
+    profile_id = child_born(client, date(2018, 1, 1))
+    post_form(client, entry_url(profile_id, class_id("101")), entry_form())
+    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    (entry,) = entries()
+    url = f"/festivals/spring-2027/entries/{entry.id}"
+    organizer_html = page(organizer_client.get(url))
+    assert 'id="entry-origin"' in organizer_html and "Submitted by the account family@example.org on" in organizer_html
+    staff_html = page(staff_client.get(url))
+    assert 'id="entry-origin"' in staff_html and "Submitted from an entrant’s account on" in staff_html
+    assert "family@example.org" not in staff_html
+
+
 def test_warnings_are_shown_and_accepted(family, syllabus):
     """Over the class's time limit is a warning (the validator's): the entry is kept, the basket shows it."""
     client, _other = family
