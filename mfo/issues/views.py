@@ -1,22 +1,39 @@
-"""The Issues page of a festival: every open problem the validator finds, by severity, filtered by code, class or teacher."""
+"""The Issues page of a festival: every open problem its issue sources find, by severity, filtered by code, class, teacher,
+session, venue or person."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from math import ceil
 
 from flask import render_template, request
-from flask_security import auth_required, permissions_accepted
+from flask_security import auth_required, current_user, permissions_accepted
 
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
-from mfo.issues.codes import CODES, ERROR, WARNING, Issue
-from mfo.issues.festival import festival_issues
-from mfo.issues.presenting import record_links, visible
+from mfo.issues.cache import festival_findings
+from mfo.issues.codes import ERROR, WARNING, Code, Issue
+from mfo.issues.presenting import issue_links, visible
+from mfo.issues.sources import all_codes, readable_sources
+from mfo.people.permissions import PEOPLE_READ
+from mfo.text import plain
 
 bp = festival_blueprint("issues", __name__, url_prefix="/issues", template_folder="templates")
 
 PER_PAGE = 100
+_CLASS_CODE = re.compile(r"(\d*)(.*)")
+
+
+def class_code_key(code: str) -> tuple:
+    """Return the order of class codes: by number, then suffix ("1201A" before "3206", "98" before "101")."""
+    number, rest = _CLASS_CODE.match(code).groups()
+    return (int(number) if number else float("inf"), rest)
+
+
+def collation_key(name: str) -> tuple[str, str]:
+    """Return the order of names: without accents or case first ("Béland" before "Brown")."""
+    return plain(name), name
 
 
 class ListPage:
@@ -48,23 +65,40 @@ class ListPage:
             previous = number
 
 
-def _filters() -> dict:
-    """Return the page's filters from the query string; an unknown code is ignored."""
+# The filters on what an issue concerns by id: (query argument, the Issue's field).
+FACETS = (("session", "sessions"), ("venue", "venues"), ("person", "people"))
+
+
+def _filters(codes: dict[str, Code]) -> dict:
+    """Return the page's filters from the query string; an unknown code or an id that is not a number is ignored."""
     code = request.args.get("code")
-    return {
-        "code": code if code in CODES else None,
+    filters: dict = {
+        "code": code if code in codes else None,
         "class": (request.args.get("class") or "").strip()[:20] or None,
         "teacher": (request.args.get("teacher") or "").strip()[:200] or None,
     }
+    for name, _field in FACETS:
+        filters[name] = request.args.get(name, type=int)
+    return filters
 
 
 def _keep(issue: Issue, filters: dict) -> bool:
     """Tell whether an issue passes the filters."""
     return (
         (filters["code"] is None or issue.code == filters["code"])
-        and (filters["class"] is None or issue.class_code == filters["class"])
+        and (filters["class"] is None or filters["class"] in issue.class_codes)
         and (filters["teacher"] is None or issue.teacher == filters["teacher"])
+        and all(
+            filters[name] is None or any(facet_id == filters[name] for facet_id, _label in getattr(issue, field))
+            for name, field in FACETS
+        )
     )
+
+
+def _options(found: list[Issue], field: str) -> list[tuple[int, str]]:
+    """Return the (id, name) of everything the issues concern by one field, by name."""
+    names = {facet_id: label for issue in found for facet_id, label in getattr(issue, field)}
+    return sorted(names.items(), key=lambda item: (collation_key(item[1]), item[0]))
 
 
 @bp.route("/")
@@ -73,13 +107,17 @@ def _keep(issue: Issue, filters: dict) -> bool:
 def index():
     """List the festival's open problems, errors first, with the records involved and the count of each kind."""
     festival = current_festival()
-    found = [visible(issue) for issue in festival_issues(festival)]
-    filters = _filters()
+    sources = readable_sources(current_user)
+    codes = all_codes(sources)
+    may_see_personal = current_user.has_permission(PEOPLE_READ)
+    found = [visible(issue, may_see_personal) for issue in festival_findings(festival, current_user)]
+    filters = _filters(codes)
     kept = [issue for issue in found if _keep(issue, filters)]
-    # Errors first, then warnings, each in the validator's order.
+    # Errors first, then warnings, each in the sources' order.
     kept.sort(key=lambda issue: issue.severity != ERROR)
     page = ListPage(kept, max(request.args.get("page", 1, type=int) or 1, 1), PER_PAGE)
     counts = Counter(issue.code for issue in found)
+    classes = {code for issue in found for code in issue.class_codes}
     return render_template(
         "issues/index.html",
         festival=festival,
@@ -87,11 +125,12 @@ def index():
         errors=[issue for issue in page.items if issue.severity == ERROR],
         warnings=[issue for issue in page.items if issue.severity == WARNING],
         total=len(found),
-        counts=[(CODES[code], counts[code]) for code in CODES if counts[code]],
+        counts=[(codes[code], counts[code]) for code in codes if counts[code]],
         filters=filters,
         args={key: value for key, value in filters.items() if value},
-        code_options=[(code, CODES[code].title) for code in CODES if counts[code]],
-        class_options=[(c, c) for c in sorted({i.class_code for i in found if i.class_code}, key=lambda c: (len(c), c))],
-        teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher})],
-        links=record_links(festival.id, page.items),
+        code_options=[(code, codes[code].title) for code in codes if counts[code]],
+        class_options=[(c, c) for c in sorted(classes, key=class_code_key)],
+        teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher}, key=collation_key)],
+        facet_options={name: _options(found, field) for name, field in FACETS},
+        links=issue_links(festival.id, page.items, sources),
     )
