@@ -80,6 +80,7 @@ def test_the_filters_keep_the_conflicts_of_a_code_class_session_venue_or_person(
     # Ana is in both classes at once; the two classes' overlap in the session concerns nobody in particular.
     by_ana = set(listed(organizer_client, f"?person={person_id('Ana')}"))
     assert "person-overlap" in by_ana and "session-overrun" not in by_ana
+    assert set(listed(organizer_client, "?person=ANA+pup")) == by_ana  # by name: part of it, whatever the case
     # Ben plays only in class 101: his piece's problem, not Ana's clash.
     assert set(listed(organizer_client, f"?person={person_id('Ben')}")) == {"over-time-limit"}
     assert "session-overrun" in listed(organizer_client, "?class=102")

@@ -12,7 +12,7 @@ from flask_security import auth_required, current_user, permissions_accepted
 
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
-from mfo.issues.cache import festival_findings
+from mfo.issues.cache import festival_results
 from mfo.issues.codes import ERROR, WARNING, Code, Issue
 from mfo.issues.presenting import issue_links, visible
 from mfo.issues.sources import all_codes, readable_sources
@@ -65,8 +65,9 @@ class ListPage:
             previous = number
 
 
-# The filters on what an issue concerns by id: (query argument, the Issue's field).
-FACETS = (("session", "sessions"), ("venue", "venues"), ("person", "people"))
+# The filters on what an issue concerns, by id: (query argument, the Issue's field). A person is found by name
+# (a festival names thousands: too many for a list) or by id (a link from their page).
+FACETS = (("session", "sessions"), ("venue", "venues"))
 
 
 def _filters(codes: dict[str, Code]) -> dict:
@@ -79,7 +80,18 @@ def _filters(codes: dict[str, Code]) -> dict:
     }
     for name, _field in FACETS:
         filters[name] = request.args.get(name, type=int)
+    filters["person"] = (request.args.get("person") or "").strip()[:200] or None
     return filters
+
+
+def _concerns(issue: Issue, person: str | None) -> bool:
+    """Tell whether the issue concerns the person: their id, or a part of their name (without accents or case)."""
+    if person is None:
+        return True
+    if person.isdigit():
+        return any(person_id == int(person) for person_id, _name in issue.people)
+    wanted = plain(person)
+    return any(wanted in plain(name) for _person_id, name in issue.people)
 
 
 def _keep(issue: Issue, filters: dict) -> bool:
@@ -92,12 +104,12 @@ def _keep(issue: Issue, filters: dict) -> bool:
             filters[name] is None or any(facet_id == filters[name] for facet_id, _label in getattr(issue, field))
             for name, field in FACETS
         )
+        and _concerns(issue, filters["person"])
     )
 
 
-def _options(found: list[Issue], field: str) -> list[tuple[int, str]]:
-    """Return the (id, name) of everything the issues concern by one field, by name."""
-    names = {facet_id: label for issue in found for facet_id, label in getattr(issue, field)}
+def _options(names: dict[int, str]) -> list[tuple[int, str]]:
+    """Return (id, name) pairs by name."""
     return sorted(names.items(), key=lambda item: (collation_key(item[1]), item[0]))
 
 
@@ -109,28 +121,34 @@ def index():
     festival = current_festival()
     sources = readable_sources(current_user)
     codes = all_codes(sources)
-    may_see_personal = current_user.has_permission(PEOPLE_READ)
-    found = [visible(issue, may_see_personal) for issue in festival_findings(festival, current_user)]
+    results = festival_results(festival, current_user)
+    summaries = [kept.summary for kept in results]
+    # Errors first, then warnings, each in the sources' order (sorted once, when found).
+    ordered = [issue for summary in summaries for issue in summary.errors] + [issue for summary in summaries for issue in summary.warnings]
     filters = _filters(codes)
-    kept = [issue for issue in found if _keep(issue, filters)]
-    # Errors first, then warnings, each in the sources' order.
-    kept.sort(key=lambda issue: issue.severity != ERROR)
+    filtered = any(filters.values())
+    kept = [issue for issue in ordered if _keep(issue, filters)] if filtered else ordered
     page = ListPage(kept, max(request.args.get("page", 1, type=int) or 1, 1), PER_PAGE)
-    counts = Counter(issue.code for issue in found)
-    classes = {code for issue in found for code in issue.class_codes}
+    # Personal values hidden from readers without people-read, in what is shown.
+    may_see_personal = current_user.has_permission(PEOPLE_READ)
+    page.items = [visible(issue, may_see_personal) for issue in page.items]
+    counts: Counter = sum((summary.counts for summary in summaries), Counter())
     return render_template(
         "issues/index.html",
         festival=festival,
         page=page,
         errors=[issue for issue in page.items if issue.severity == ERROR],
         warnings=[issue for issue in page.items if issue.severity == WARNING],
-        total=len(found),
+        total=len(ordered),
         counts=[(codes[code], counts[code]) for code in codes if counts[code]],
         filters=filters,
         args={key: value for key, value in filters.items() if value},
         code_options=[(code, codes[code].title) for code in codes if counts[code]],
-        class_options=[(c, c) for c in sorted(classes, key=class_code_key)],
-        teacher_options=[(name, name) for name in sorted({issue.teacher for issue in found if issue.teacher}, key=collation_key)],
-        facet_options={name: _options(found, field) for name, field in FACETS},
+        class_options=[(c, c) for c in sorted(set().union(*(s.classes for s in summaries)), key=class_code_key)],
+        teacher_options=[(name, name) for name in sorted(set().union(*(s.teachers for s in summaries)), key=collation_key)],
+        facet_options={
+            "session": _options({k: v for s in summaries for k, v in s.sessions.items()}),
+            "venue": _options({k: v for s in summaries for k, v in s.venues.items()}),
+        },
         links=issue_links(festival.id, page.items, sources),
     )

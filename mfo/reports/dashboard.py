@@ -23,8 +23,8 @@ from mfo.database import db
 from mfo.entries.labels import entry_status_label
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry
 from mfo.festival.models import Festival
-from mfo.issues.cache import festival_findings
-from mfo.issues.codes import ERROR, WARNING, Issue
+from mfo.issues.cache import Summary, festival_results, summarise
+from mfo.issues.codes import ERROR, WARNING
 from mfo.issues.festival import festival_issues
 from mfo.issues.sources import EXTENSION_KEY as ISSUE_SOURCES
 from mfo.reports.services import class_statistics
@@ -153,26 +153,24 @@ def dashboard(festival: Festival, *, with_issues: bool = True) -> Dashboard:
     return board
 
 
-def open_issues(festival: Festival) -> list[Issue]:
-    """Return the festival's open issues the reader may see: every installed source's, kept until what they read changes.
-
-    With the issues feature left out of the app, the validator's rules alone, found again each time.
-    """
+def open_issue_summaries(festival: Festival) -> list[Summary]:
+    """Return the festival's open issues the reader may see, counted: every installed source's, kept until what they read
+    changes. With the issues feature left out of the app, the validator's rules alone, found again each time."""
     if ISSUE_SOURCES in current_app.extensions:
-        return festival_findings(festival, current_user)
-    return festival_issues(festival)
+        return [kept.summary for kept in festival_results(festival, current_user)]
+    return [summarise(tuple(festival_issues(festival)))]
 
 
 def issue_counts(festival: Festival) -> tuple[dict[str, int], list[tuple[str, Any, str, int]]]:
     """Return the festival's open issues counted by severity, and by code (code, title, severity, count) in the sources' order."""
-    issues = open_issues(festival)
-    severities = Counter(issue.severity for issue in issues)
-    codes = Counter(issue.code for issue in issues)
-    kinds = {issue.code: issue.definition for issue in issues}
+    summaries = open_issue_summaries(festival)
+    severities = {ERROR: sum(len(s.errors) for s in summaries), WARNING: sum(len(s.warnings) for s in summaries)}
+    codes: Counter = sum((s.counts for s in summaries), Counter())
+    kinds = {code: kind for s in summaries for code, kind in s.kinds.items()}
     by_code = [(code, kind.title, kind.severity, codes[code]) for code, kind in kinds.items()]
     # Errors first, each severity in the order the sources list their issues.
     by_code.sort(key=lambda item: item[2] != ERROR)
-    return {ERROR: severities.get(ERROR, 0), WARNING: severities.get(WARNING, 0)}, by_code
+    return severities, by_code
 
 
 def format_hours(seconds: int) -> str:
