@@ -37,8 +37,13 @@ def session_label(session) -> str:
     return f"{session.name}, {session.start:%Y-%m-%d %H:%M}"
 
 
-def as_issue(problem: Problem, schedule: Schedule, conflict: Conflict) -> Issue:
-    """Return a conflict as an issue: its code and message, and what it involves, named for the filters."""
+def as_issue(problem: Problem, schedule: Schedule, conflict: Conflict, labels: dict[int, str] | None = None) -> Issue:
+    """Return a conflict as an issue: its code and message, and what it involves, named for the filters.
+
+    `labels`: the sessions' labels by id, made once for the many conflicts of a festival.
+    """
+    if labels is None:
+        labels = {session_id: session_label(session) for session_id, session in problem.sessions.items()}
     units = [problem.units[key] for key in conflict.units if key in problem.units]
     session_ids = set(conflict.sessions) | {
         schedule.placements[key].session_id for key in conflict.units if key in schedule.placements
@@ -54,7 +59,7 @@ def as_issue(problem: Problem, schedule: Schedule, conflict: Conflict) -> Issue:
         class_code=units[0].label if units else None,
         classes=tuple(unit.label for unit in units),
         people=tuple((person, problem.person_name(person)) for person in people),
-        sessions=tuple((session.id, session_label(session)) for session in sessions),
+        sessions=tuple((session.id, labels[session.id]) for session in sessions),
         venues=tuple((venue_id, problem.venues[venue_id].name) for venue_id in venue_ids),
         kind=ISSUE_CODES[conflict.code],
     )
@@ -67,7 +72,8 @@ def festival_conflicts(festival: Festival) -> list[Issue]:
         return []
     problem = load_problem(festival)
     schedule = load_schedule(festival, problem)
-    return [as_issue(problem, schedule, conflict) for conflict in Checker(problem).check(schedule)]
+    labels = {session_id: session_label(session) for session_id, session in problem.sessions.items()}
+    return [as_issue(problem, schedule, conflict, labels) for conflict in Checker(problem).check(schedule)]
 
 
 def session_links(festival_id: int, records: set[tuple[str, int]]) -> Mapping[tuple[str, int], RecordLink]:
