@@ -759,10 +759,14 @@ FINDINGS = [
     "- **Importing again** matches every entry on file: the matched entries are loaded with their pieces and "
     "performers to tell a changed row from an identical one, which is why it takes as long as the first "
     "import, or longer, and holds more memory.",
-    "- **Pages without a target**: the issues page and the dashboard's issue counts run the validator over the "
-    "whole festival (its rules need every entry): one to two seconds at 10,000 entries on this machine; the "
-    "entries workbook export writes all 10,000 entries with openpyxl: several seconds. Both run a constant "
-    "number of queries; neither has a target.",
+    "- **The Issues page and the dashboard's counts** need every entry (and, on a scheduled festival, every "
+    "placement): the validator takes about a second at 10,000 entries and the schedule's checker several (most of "
+    "it listing the conflicts it finds: tens of thousands on the benchmark's schedule, which has teachers with "
+    "pupils in every venue at once). What they find is therefore kept per festival until a table they read "
+    "changes (the sections above: *cold* is the request after a change, *warm* the others), and the counts, "
+    "filters' choices and order are made once when it is found, so a request only shows its page of 100.",
+    "- **Pages without a target**: the entries workbook export writes all 10,000 entries with openpyxl: several "
+    "seconds. It runs a constant number of queries.",
 ]
 
 
