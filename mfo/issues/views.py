@@ -66,7 +66,7 @@ class ListPage:
 
 
 # The filters on what an issue concerns, by id: (query argument, the Issue's field). A person is found by name
-# (a festival names thousands: too many for a list) or by id (a link from their page).
+# (a festival names thousands: too many for a list) or by id (?person=12).
 FACETS = (("session", "sessions"), ("venue", "venues"))
 
 
