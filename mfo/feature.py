@@ -1,5 +1,5 @@
 """What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels, commands, jobs,
-import kinds.
+import kinds, issue sources.
 
 A feature package (`mfo/<feature>/__init__.py`) builds one `Feature` and names it `feature`; the
 app factory reads the installed list in `mfo.features` and derives the nav, the dashboard, the
@@ -92,6 +92,10 @@ class Feature:
     - `import_kinds`: the kinds of file it can import (`mfo.imports.kinds.ImportKind`, typed loosely: this
       module sits below the imports feature), collected from every installed feature by the imports
       feature; each kind's name is unique in the app (declaring one twice stops the app at start-up).
+    - `issue_sources`: the kinds of problems it finds in a festival (`mfo.issues.sources.IssueSource`, typed
+      loosely: this module sits below the issues feature), shown by the issues feature on the Issues page, in
+      its filters and in the dashboard's counts to readers holding the source's permissions; a source's
+      name and each of its codes are unique in the app (declaring one twice stops the app at start-up).
     - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
     """
 
@@ -109,4 +113,5 @@ class Feature:
     commands: Sequence[click.Command] = ()
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     import_kinds: Sequence[Any] = ()
+    issue_sources: Sequence[Any] = ()
     init_app: Callable[[Flask], None] | None = None

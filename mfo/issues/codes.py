@@ -23,12 +23,17 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Code:
-    """A kind of problem: its stable code, how serious it is, and how to say it."""
+    """A kind of problem: its stable code, how serious it is, and how to say it.
+
+    `personal` names the message values that are personal data: the Issues page replaces them for
+    readers without people-read (mfo.issues.presenting.visible).
+    """
 
     code: str
     severity: str
     title: Any
     message: Callable[..., Any]
+    personal: tuple[str, ...] = ()
 
 
 def _code(code: str, severity: str, title, message: Callable[..., Any]) -> tuple[str, Code]:
@@ -144,9 +149,18 @@ class EscapedMessage(LazyString):
         return str(escape(str(self)))
 
 
+# Something an issue concerns, for the Issues page's filters: (id, name), e.g. a person, a session, a venue.
+Facet = tuple[int, str]
+
+
 @dataclass(frozen=True)
 class Issue:
-    """One problem found: its code and message values, where it is, and what it concerns."""
+    """One problem found: its code and message values, where it is, and what it concerns.
+
+    The validator's issues name a code of `CODES`; a feature's issue source (mfo.issues.sources)
+    gives its own `Code` as `kind`. `classes`, `people`, `sessions` and `venues` are what the Issues
+    page filters on, besides `class_code` and `teacher`.
+    """
 
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -154,20 +168,42 @@ class Issue:
     records: tuple[tuple[str, int], ...] = ()
     class_code: str | None = None
     teacher: str | None = None
+    classes: tuple[str, ...] = ()
+    people: tuple[Facet, ...] = ()
+    sessions: tuple[Facet, ...] = ()
+    venues: tuple[Facet, ...] = ()
+    kind: Code | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if self.code not in CODES:
+        if self.kind is None and self.code not in CODES:
             raise ValueError(f"unknown issue code {self.code!r}")
+        if self.kind is not None and self.kind.code != self.code:
+            raise ValueError(f"issue code {self.code!r} given with the kind {self.kind.code!r}")
+
+    @property
+    def definition(self) -> Code:
+        """Return the issue's kind: its own, or the validator's code of that name."""
+        return self.kind or CODES[self.code]
+
+    @property
+    def title(self) -> Any:
+        """Return the short title of the issue's kind, translated when rendered."""
+        return self.definition.title
 
     @property
     def severity(self) -> str:
         """Return "error" (it blocks) or "warning" (it asks for a look)."""
-        return CODES[self.code].severity
+        return self.definition.severity
 
     @property
     def message(self):
         """Return the message, translated when rendered (a lazy string), escaped when put in a page."""
-        return EscapedMessage(CODES[self.code].message, **{key: _text(value) for key, value in self.params.items()})
+        return EscapedMessage(self.definition.message, **{key: _text(value) for key, value in self.params.items()})
+
+    @property
+    def class_codes(self) -> tuple[str, ...]:
+        """Return every class the issue concerns (for the class filter)."""
+        return ((self.class_code,) if self.class_code else ()) + tuple(c for c in self.classes if c != self.class_code)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the issue as plain data, with its message in the current language (for --json and tests)."""

@@ -9,14 +9,14 @@ from markupsafe import Markup
 from mfo.entries.models import Entry
 from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.slots import ENTRY_PANELS, RECORD_CHECKS, provide
-from mfo.issues.codes import CODES, Issue
+from mfo.issues.codes import Issue
 from mfo.issues.presenting import record_links, visible
 from mfo.issues.records import entry_issues, record_checks
 
 
 def issue_title(issue: Issue):
     """Return the short title of an issue's kind (translated when rendered)."""
-    return CODES[issue.code].title
+    return issue.title
 
 
 def entry_panel(entry: Entry) -> Markup | None:

@@ -32,7 +32,7 @@ def visible(issue: Issue, may_see_personal: bool | None = None) -> Issue:
     """Return the issue as the signed-in user may read it: personal values replaced unless they hold people-read."""
     if may_see_personal is None:
         may_see_personal = current_user.has_permission(PEOPLE_READ)
-    hidden = PERSONAL_PARAMS.get(issue.code, ())
+    hidden = issue.kind.personal if issue.kind is not None else PERSONAL_PARAMS.get(issue.code, ())
     if may_see_personal or not hidden:
         return issue
     return replace(issue, params={key: (HIDDEN if key in hidden else value) for key, value in issue.params.items()})
@@ -69,4 +69,15 @@ def record_links(festival_id: int, issues: Iterable[Issue]) -> dict[tuple[str, i
     if person_ids:
         for person in db.session.scalars(select(Person).where(Person.id.in_(person_ids))):
             links[("person", person.id)] = RecordLink("person", person.id, person.full_name, url_for("people.person", person_id=person.id))
+    return links
+
+
+def issue_links(festival_id: int, issues: Iterable[Issue], sources: Iterable) -> dict[tuple[str, int], RecordLink]:
+    """Return a link for every record the issues involve: entries and people here, other kinds by the sources that name them."""
+    issues = list(issues)
+    links = record_links(festival_id, issues)
+    records = {record for issue in issues for record in issue.records} - set(links)
+    for source in sources:
+        if source.links is not None and records:
+            links.update(source.links(festival_id, records))
     return links

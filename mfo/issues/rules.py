@@ -164,10 +164,14 @@ def check_eligibility(draft: EntryDraft, cutoff: date) -> list[Issue]:
 def _issue_maker(draft: EntryDraft):
     """Return a function making issues located at the draft (its row, its records, its class and teacher)."""
     teacher = draft.teacher.name if draft.teacher else None
+    # Everyone the entry names who is on file, for the page's person filter.
+    people = tuple(dict.fromkeys((person.person_id, person.name) for person, _part in _people_of(draft) if person.person_id is not None))
 
     # The issue's code is positional-only: most messages take a `code` value of their own (the class's).
     def make(issue_code: str, /, **params) -> Issue:
-        return Issue(issue_code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher)
+        return Issue(
+            issue_code, params, row=draft.row, records=draft.records(), class_code=draft.class_code, teacher=teacher, people=people
+        )
 
     return make
 
@@ -228,7 +232,8 @@ def check_duplicate_entries(drafts: Iterable[EntryDraft]) -> list[Issue]:
         if first is not draft:
             issue = _issue_maker(draft)("duplicate-entry", name=draft.label, code=draft.class_code)
             records = tuple(dict.fromkeys(first.records() + draft.records()))
-            found.append(Issue(issue.code, issue.params, issue.row, records, issue.class_code, issue.teacher))
+            people = tuple(dict.fromkeys(_issue_maker(first)("duplicate-entry").people + issue.people))
+            found.append(Issue(issue.code, issue.params, issue.row, records, issue.class_code, issue.teacher, people=people))
     return found
 
 
@@ -270,6 +275,7 @@ def check_duplicate_people(people: Iterable[KnownPerson]) -> list[Issue]:
                     "possible-duplicate-person",
                     {"name": first.name, "other": other.name, "reason": reason},
                     records=(("person", first.person_id), ("person", other.person_id)),
+                    people=((first.person_id, first.name), (other.person_id, other.name)),
                 )
             )
     return found

@@ -1,7 +1,8 @@
 """The festival's season at a glance: entries by discipline and status, fees, performance time against the days, issues.
 
-Every number is one aggregate query; the open issues come from the validator (mfo.issues), which
-reads the whole festival, so the page fetches them once it is shown (issue_counts). The
+Every number is one aggregate query; the open issues are what the issue sources find (mfo.issues: the
+validator's rules, the schedule's conflicts), kept per festival until something they read changes,
+so the page counts them at once (issue_counts). The
 bars are given as shares of 100 so the page draws them as SVG rectangles with a width attribute,
 which the Content-Security-Policy allows (no style attribute, no script).
 """
@@ -15,14 +16,17 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import format_decimal, gettext
+from flask_security import current_user
 from sqlalchemy import func, select
 
 from mfo.database import db
 from mfo.entries.labels import entry_status_label
 from mfo.entries.models import ACTIVE_STATUSES, STATUSES, Entry
 from mfo.festival.models import Festival
-from mfo.issues.codes import CODES, ERROR, WARNING
+from mfo.issues.cache import Summary, festival_results, summarise
+from mfo.issues.codes import ERROR, WARNING
 from mfo.issues.festival import festival_issues
+from mfo.issues.sources import EXTENSION_KEY as ISSUE_SOURCES
 from mfo.reports.services import class_statistics
 from mfo.syllabus.models import Discipline, FestivalClass
 
@@ -149,17 +153,24 @@ def dashboard(festival: Festival, *, with_issues: bool = True) -> Dashboard:
     return board
 
 
-def issue_counts(festival: Festival) -> tuple[dict[str, int], list[tuple[str, Any, str, int]]]:
-    """Return the festival's open issues counted by severity, and by code (code, title, severity, count) in the codes' order.
+def open_issue_summaries(festival: Festival) -> list[Summary]:
+    """Return the festival's open issues the reader may see, counted: every installed source's, kept until what they read
+    changes. With the issues feature left out of the app, the validator's rules alone, found again each time."""
+    if ISSUE_SOURCES in current_app.extensions:
+        return [kept.summary for kept in festival_results(festival, current_user)]
+    return [summarise(tuple(festival_issues(festival)))]
 
-    The validator reads every active entry with its people and pieces: a second or more for a
-    festival of thousands of entries, so the dashboard asks for these counts after it is shown.
-    """
-    issues = festival_issues(festival)
-    severities = Counter(issue.severity for issue in issues)
-    codes = Counter(issue.code for issue in issues)
-    by_code = [(code, CODES[code].title, CODES[code].severity, codes[code]) for code in CODES if codes[code]]
-    return {ERROR: severities.get(ERROR, 0), WARNING: severities.get(WARNING, 0)}, by_code
+
+def issue_counts(festival: Festival) -> tuple[dict[str, int], list[tuple[str, Any, str, int]]]:
+    """Return the festival's open issues counted by severity, and by code (code, title, severity, count) in the sources' order."""
+    summaries = open_issue_summaries(festival)
+    severities = {ERROR: sum(len(s.errors) for s in summaries), WARNING: sum(len(s.warnings) for s in summaries)}
+    codes: Counter = sum((s.counts for s in summaries), Counter())
+    kinds = {code: kind for s in summaries for code, kind in s.kinds.items()}
+    by_code = [(code, kind.title, kind.severity, codes[code]) for code, kind in kinds.items()]
+    # Errors first, each severity in the order the sources list their issues.
+    by_code.sort(key=lambda item: item[2] != ERROR)
+    return severities, by_code
 
 
 def format_hours(seconds: int) -> str:

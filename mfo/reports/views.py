@@ -72,14 +72,12 @@ def issues_url() -> str | None:
 def dashboard():
     """Show the season at a glance: entries by discipline and status, fees, time against the days, open issues."""
     festival = current_festival()
-    # The open issues take the validator a while on a large festival: the page's script fetches
-    # them after it is shown (dashboard_issues); without scripts, ?issues=1 counts them in the page.
-    with_issues = request.args.get("issues") == "1"
+    # The open issues are kept per festival until something they were read from changes (mfo.issues.cache):
+    # counted in the page at once. (?issues=1, which counted them in the page before, is still accepted.)
     return render_template(
         "reports/dashboard.html",
         festival=festival,
-        board=festival_dashboard(festival, with_issues=with_issues),
-        issues_loaded=with_issues,
+        board=festival_dashboard(festival),
         issues_url=issues_url(),
         reports=[report for report in REPORTS.values() if may_open(report)],
     )
@@ -89,7 +87,7 @@ def dashboard():
 @auth_required()
 @permissions_accepted(FESTIVAL_READ)
 def dashboard_issues():
-    """Return the dashboard's open-issue counts as a piece of HTML, for its script to put in place."""
+    """Return the dashboard's open-issue counts as a piece of HTML (the part of the dashboard that shows them)."""
     by_severity, by_code = issue_counts(current_festival())
     return render_template("reports/_issues.html", issues_by_severity=by_severity, issues_by_code=by_code)
 

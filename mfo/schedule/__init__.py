@@ -27,6 +27,7 @@ from mfo.schedule.admin import (
 from mfo.schedule.board import static_bp
 from mfo.schedule.commands import schedule_cli
 from mfo.schedule.importing_sessions import SESSIONS
+from mfo.schedule.issues import SCHEDULE_CONFLICTS
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
@@ -85,4 +86,5 @@ feature = Feature(
         "schedule-joined": _l("Sections joined back into their class"),
     },
     jobs={solver_jobs.KIND: solver_jobs.run_solve},
+    issue_sources=(SCHEDULE_CONFLICTS,),
 )

@@ -290,7 +290,10 @@ def _load_units(festival_id: int, problem: plain.Problem) -> None:
             names[entry.teacher_id] = _full_name(entry[6], entry[7])
         if entry.accompanist_id is not None:
             names[entry.accompanist_id] = _full_name(entry[8], entry[9])
-        festival_class = classes[entry.class_id]
+        festival_class = classes.get(entry.class_id)
+        if festival_class is None:
+            # An entry in another festival's class cannot be placed here; the validator reports it (unknown-class).
+            continue
         section_id, position = placed.get(entry.id, (None, None))
         key = section_key(section_id) if section_class.get(section_id) == entry.class_id else class_key(entry.class_id)
         people = performers.get(entry.id, set())

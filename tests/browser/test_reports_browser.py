@@ -1,4 +1,4 @@
-"""The reports in a browser, under the real Content-Security-Policy: the dashboard fills in its issue counts, Print shows."""
+"""The reports in a browser, under the real Content-Security-Policy: the dashboard shows its issue counts, Print shows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.reports_helpers import BASE, build_season
 
 
 def test_the_dashboard_and_a_report_work_under_the_csp(page, live_server, app):
-    """The script (with its nonce) shows Print and fetches the open issues; nothing is blocked (no console error)."""
+    """The script (with its nonce) shows Print; the open issues are counted in the page; nothing is blocked (no console error)."""
     build_season()
     create_user("desk@example.org", ("staff",))
     sign_in(page, "desk@example.org")

@@ -1,6 +1,6 @@
 /* The reports' scripts: Print buttons (shown only when this runs) open the print dialog, and parts of a
-   page marked data-fragment are replaced by the HTML their URL returns (the dashboard's open issues, which
-   take a while to count on a large festival). Without scripts, the buttons stay hidden and the links work. */
+   page marked data-fragment are replaced by the HTML their URL returns (for a part too slow to make with the
+   page). Without scripts, the buttons stay hidden and the links work. */
 (function () {
   "use strict";
   document.querySelectorAll("[data-print]").forEach(function (button) {
