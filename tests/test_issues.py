@@ -310,3 +310,13 @@ def test_a_message_is_escaped_wherever_a_template_puts_it(app):
         html = render_template_string("<p>{{ issue.message }}</p>", issue=issue)
         assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<script>alert(1)</script>" in str(issue.message) and issue.as_dict()["message"] == str(issue.message)
+
+
+def test_the_filters_come_before_the_counts_by_kind_in_the_page(app, users, organizer_client):
+    """Tab reaches the filters (first on the page) before the sidebar's "By kind" links: the markup is in that order."""
+    festival = clean_festival()
+    over_time(festival)
+    db.session.commit()
+    html = page(organizer_client.get("/festivals/spring-2027/issues/"))
+    assert html.index('id="issue-filters"') < html.index('id="issue-counts"')
+    assert "order-lg-" not in html.split('id="festival-tabs"', 1)[1]
