@@ -84,7 +84,7 @@ bench-festival: install  ## the festival only: report pages at 10,000 entries, i
 bench-schedule: install  ## the schedule's solver against the greedy method: the demo festival (SQLite, PostgreSQL) and 3,000 entries; writes docs/scheduling-benchmark.md
 	timeout $(SCHEDULE_BENCH_TIMEOUT) $(BIN)/python -m bench.schedule $(SCHEDULE_BENCH_ARGS)
 
-soak: install  ## 60 s of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
+soak: install  ## 60 s each on SQLite and PostgreSQL of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 test: install-dev  ## run the whole test suite (on SQLite; PostgreSQL parts run when a server answers)
