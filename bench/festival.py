@@ -758,13 +758,36 @@ def measure_exports(app, runs: int, log=print) -> list[dict]:
     log(f"  {'export':<26} {'status':>6} {'median':>10} {'p90':>10} {'fastest':>10} {'queries':>8}")
     timings = []
     for path in EXPORTS:
-        timing = measure(app, path, min(runs, EXPORT_RUNS))
-        timings.append(asdict(timing))
+        timing = measure_export(app, path, min(runs, EXPORT_RUNS))
+        timings.append(timing)
         log(
-            f"  {timing.path:<26} {timing.status:>6} {timing.median_ms:>8.1f}ms {timing.p90_ms:>8.1f}ms "
-            f"{timing.min_ms:>8.1f}ms {timing.queries:>8}"
+            f"  {timing['path']:<26} {timing['status']:>6} {timing['median_ms']:>8.1f}ms {timing['p90_ms']:>8.1f}ms "
+            f"{timing['min_ms']:>8.1f}ms {timing['queries']:>8}  CPU {timing['cpu_median_ms']:.1f}ms"
         )
     return timings
+
+
+def measure_export(app, path: str, runs: int) -> dict:
+    """Request the export `runs` times after two warm-ups; return its wall times, its CPU time and its statements.
+
+    The CPU time is this process's (the app's Python, and SQLite's work, which runs inside it; not
+    PostgreSQL's server): other work on a busy machine stretches the wall time far more than it.
+    """
+    client = app.test_client()
+    sign_in(client)
+    url = f"/festivals/{SLUG}{path}"
+    for _ in range(2):
+        client.get(url)
+    walls, cpus = [], []
+    for _ in range(runs):
+        started, cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    walls.sort()
+    p90 = walls[min(len(walls) - 1, round(0.9 * (len(walls) - 1)))]
+    timing = Timing(path, response.status_code, statistics.median(walls), p90, walls[0], count_statements(app, client, url))
+    return {**asdict(timing), "cpu_median_ms": statistics.median(cpus)}
 
 
 def export_statements(app) -> dict[str, int]:
@@ -789,7 +812,7 @@ def export_targets(kind: str, measured: dict) -> list[tuple[str, str, str, bool]
         (
             kind,
             f"`{t['path']}` export, {entries:,} entries: median < {EXPORT_TARGET_MS / 1000:.1f} s",
-            f"{t['median_ms'] / 1000:.2f} s",
+            f"{t['median_ms'] / 1000:.2f} s (CPU {t['cpu_median_ms'] / 1000:.2f} s)",
             t["median_ms"] < EXPORT_TARGET_MS and t["status"] == 200,
         )
         for t in exports
@@ -817,11 +840,14 @@ def render_exports(results: dict) -> list[str]:
         "## Exports",
         "",
         "Every row of the performers and entries reports, as CSV and XLSX, signed in as an organizer (the personal "
-        f"columns included); each requested {min(results['runs'], EXPORT_RUNS)} times after two warm-ups. \"Before\" "
-        "is the same export measured the same way before the fix (commit a0e1d88); the ratio is before / now.",
+        f"columns included); each requested {min(results['runs'], EXPORT_RUNS)} times after two warm-ups. \"CPU\" is "
+        "the median CPU time of the process serving it (the app, and SQLite inside it; not PostgreSQL's server), "
+        "which other work on the machine stretches far less than the wall time. \"Before\" is the same export's "
+        "median before the fix (commit a0e1d88), measured the same way on the same machine under a similar load; "
+        "the ratio is before / now.",
         "",
-        "| database | export | status | median | p90 | fastest | before | ratio | SQL statements | on the smaller festival |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| database | export | status | median | p90 | fastest | CPU | before | ratio | SQL statements | on the smaller festival |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for kind, m in measured.items():
         small = m.get("small_export_queries", {})
@@ -830,7 +856,8 @@ def render_exports(results: dict) -> list[str]:
             ratio = f"{before / t['median_ms']:.1f}×" if before and t["median_ms"] else ""
             lines.append(
                 f"| {DATABASE_LABELS[kind]} | `{t['path']}` | {t['status']} | {t['median_ms'] / 1000:.2f} s | "
-                f"{t['p90_ms'] / 1000:.2f} s | {t['min_ms'] / 1000:.2f} s | {f'{before / 1000:.2f} s' if before else ''} | "
+                f"{t['p90_ms'] / 1000:.2f} s | {t['min_ms'] / 1000:.2f} s | {t['cpu_median_ms'] / 1000:.2f} s | "
+                f"{f'{before / 1000:.2f} s' if before else ''} | "
                 f"{ratio} | {t['queries']} | {small.get(t['path'], '')} |"
             )
     return [*lines, "", *EXPORT_FINDINGS]
