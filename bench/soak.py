@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import random
 import re
 import subprocess
@@ -259,9 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     lines: list[str] = []
     ok = True
+    load_before = os.getloadavg()[0]
     for kind in kinds:
         found, passed = soak(kind, args.seconds, args.users, not args.no_restart)
-        lines += [*(["", ""] if lines else []), *found]
+        lines += [*([""] if lines else []), *found]
         ok = ok and passed
 
     lines.append("")
@@ -270,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             "# Soak and fault test",
             "",
-            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`, on 127.0.0.1 only.",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`, on 127.0.0.1 only, on this project's "
+            f"machine ({os.cpu_count()} cores). The load average was {load_before:.1f} before the run and "
+            f"{os.getloadavg()[0]:.1f} at its end: other work on the machine lowers the number of requests, not the checks.",
             "",
             *lines,
             "",
