@@ -15,7 +15,8 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.features import registry
-from mfo.reports.framework import Report
+from mfo.reports.exports import to_xlsx
+from mfo.reports.framework import Column, Report
 from mfo.reports.services import REPORTS
 from mfo.syllabus.models import Discipline
 from tests.admin_helpers import page
@@ -371,6 +372,14 @@ def test_xlsx_cells_are_typed(season, staff_client):
     assert Decimal(str(row["Fees"].value)) == Decimal("30") and row["Fees"].number_format == "#,##0.00"
     assert row["Estimated time"].value.total_seconds() == 700 and row["Estimated time"].number_format == "[h]:mm:ss"
     assert sheet["A1"].font.bold
+
+
+def test_xlsx_text_that_reads_as_a_formula_or_an_error_value_stays_text():
+    """=1+1, #N/A and #REF! in a text column are string cells, as plain text is; none becomes a formula or an error cell."""
+    texts = ["=1+1", "#N/A", "#REF!", "+1", "plain", "tab\there"]
+    data = to_xlsx([Column("text", "Text")], [{"text": text} for text in texts], "Texts")
+    cells = [row[0] for row in xlsx_sheet(data).iter_rows(min_row=2)]
+    assert [(cell.value, cell.data_type) for cell in cells] == [(text, "s") for text in texts]
 
 
 def test_exports_refuse_unknown_formats(season, staff_client):

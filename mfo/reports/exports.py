@@ -120,15 +120,16 @@ def _formatted(sheet, value: Any, number_format: str) -> WriteOnlyCell:
 
 
 def safe_text(sheet, text: str) -> str | WriteOnlyCell:
-    """Return text as a value openpyxl stores as a string: itself, or a string cell when it would read as a formula."""
-    # Control characters cannot be stored in a workbook at all: they are dropped rather than failing the export.
+    """Return text as a value openpyxl stores as a string: itself, or a string cell when it would read as something else."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    # openpyxl stores text starting with = as a formula (and nothing else: + - @ stay text), so only that is forced.
-    return text_cell(sheet, text) if text.startswith("=") else text
+    # openpyxl stores text starting with = as a formula and #N/A, #REF! and the like as error cells (+ - @ stay text):
+    # only those are forced.
+    return text_cell(sheet, text) if text.startswith(("=", "#")) else text
 
 
 def text_cell(sheet, text: str) -> WriteOnlyCell:
     """Return a string cell; openpyxl would store text starting with = as a formula, so the type is forced."""
+    # Control characters cannot be stored in a workbook at all: they are dropped rather than failing the export.
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"
     return cell
