@@ -78,13 +78,13 @@ bench: install  ## on SQLite and PostgreSQL: seed 1,000 then 100,000 users, serv
 	timeout $(FESTIVAL_BENCH_TIMEOUT) $(BIN)/python -m bench.festival $(FESTIVAL_BENCH_ARGS) || status=$$?; \
 	exit $$status
 
-bench-festival: install  ## the festival only: report pages at 10,000 entries, imports of 5,000 rows, on SQLite and PostgreSQL; writes docs/festival-performance.md
+bench-festival: install  ## the festival only: report pages and exports at 10,000 entries, imports of 5,000 rows, on SQLite and PostgreSQL; writes docs/festival-performance.md
 	timeout $(FESTIVAL_BENCH_TIMEOUT) $(BIN)/python -m bench.festival $(FESTIVAL_BENCH_ARGS)
 
 bench-schedule: install  ## the schedule's solver against the greedy method: the demo festival (SQLite, PostgreSQL) and 3,000 entries; writes docs/scheduling-benchmark.md
 	timeout $(SCHEDULE_BENCH_TIMEOUT) $(BIN)/python -m bench.schedule $(SCHEDULE_BENCH_ARGS)
 
-soak: install  ## 60 s of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
+soak: install  ## 60 s each on SQLite and PostgreSQL of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 test: install-dev  ## run the whole test suite (on SQLite; PostgreSQL parts run when a server answers)

@@ -24,7 +24,7 @@ from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.models import Festival
 from mfo.festival.values import age_on, format_duration
 from mfo.people.models import Group, Person, School, group_member
-from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery
+from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery, among
 from mfo.syllabus.labels import CLASS_TYPE_LABELS
 from mfo.syllabus.models import CLASS_TYPES, Discipline, FestivalClass, Level, Piece, SetPiece
 from mfo.syllabus.permissions import SYLLABUS_READ
@@ -129,7 +129,7 @@ def classes_by_owner(owner: ColumnElement, festival: Festival, ids: IdSource, *j
     query = select(owner, FestivalClass.number, FestivalClass.suffix)
     for target, condition in joins:
         query = query.join(target, condition)
-    query = query.where(Entry.festival_id == festival.id, active(), owner.in_(ids)).order_by(owner, *class_order())
+    query = among(query, owner, ids).where(Entry.festival_id == festival.id, active()).order_by(owner, *class_order())
     codes: dict[int, list[str]] = defaultdict(list)
     # Someone in a class twice (two entries) lists it once; rows come in class order, so a repeat follows its first.
     for owner_id, number, suffix in db.session.execute(query):
@@ -251,10 +251,13 @@ class EntriesReport(Report):
         found = by_id(rows, performers=(), birth_dates=(), emails=(), phones=(), pieces=())
         personal_columns = (Person.birth_date, Person.email, Person.phone) if personal else ()
         performers = db.session.execute(
-            select(EntryPerformer.entry_id, Person.first_name, Person.last_name, *personal_columns)
-            .join(Person, Person.id == EntryPerformer.person_id)
-            .where(EntryPerformer.entry_id.in_(ids))
-            .order_by(EntryPerformer.entry_id, EntryPerformer.position, Person.id)
+            among(
+                select(EntryPerformer.entry_id, Person.first_name, Person.last_name, *personal_columns).join(
+                    Person, Person.id == EntryPerformer.person_id
+                ),
+                EntryPerformer.entry_id,
+                ids,
+            ).order_by(EntryPerformer.entry_id, EntryPerformer.position, Person.id)
         )
         for entry_id, first_name, last_name, *details in performers:
             row = found[entry_id]
@@ -270,10 +273,11 @@ class EntriesReport(Report):
             if row["group_name"]:
                 row["performers"] = [f"{row['group_name']}: {', '.join(row['performers'])}" if row["performers"] else row["group_name"]]
         pieces = db.session.execute(
-            select(EntryPiece.entry_id, Piece.title, Piece.composer, EntryPiece.duration)
-            .join(Piece, Piece.id == EntryPiece.piece_id)
-            .where(EntryPiece.entry_id.in_(ids))
-            .order_by(EntryPiece.entry_id, EntryPiece.position, EntryPiece.id)
+            among(
+                select(EntryPiece.entry_id, Piece.title, Piece.composer, EntryPiece.duration).join(Piece, Piece.id == EntryPiece.piece_id),
+                EntryPiece.entry_id,
+                ids,
+            ).order_by(EntryPiece.entry_id, EntryPiece.position, EntryPiece.id)
         )
         for entry_id, title, composer, duration in pieces:
             found[entry_id]["pieces"].append(piece_text(title, composer, duration))
@@ -701,10 +705,11 @@ class GroupsReport(Report):
         """Fill each group's member names and class codes (two queries)."""
         found = by_id(rows, members=(), class_codes=())
         names = db.session.execute(
-            select(group_member.c.group_id, Person.first_name, Person.last_name)
-            .join(Person, Person.id == group_member.c.person_id)
-            .where(group_member.c.group_id.in_(ids))
-            .order_by(group_member.c.group_id, reading(Person.last_name), reading(Person.first_name))
+            among(
+                select(group_member.c.group_id, Person.first_name, Person.last_name).join(Person, Person.id == group_member.c.person_id),
+                group_member.c.group_id,
+                ids,
+            ).order_by(group_member.c.group_id, reading(Person.last_name), reading(Person.first_name))
         )
         for group_id, first_name, last_name in names:
             found[group_id]["members"].append(f"{first_name} {last_name}".strip())
