@@ -160,12 +160,12 @@ def test_a_batch_being_worked_on_shows_its_progress_page(app, organizer_client):
     db.session.commit()
     working = organizer_client.get(imports_url(str(batch_id)))
     body = page(working)
-    assert 'id="import-progress"' in body and "/static/imports/progress.js" in body
+    assert 'id="import-progress"' in body and "/imports/static/progress.js" in body
     assert f'data-status-url="/festivals/{SLUG}/imports/{batch_id}/status"' in body
     nonce = re.search(r"'nonce-([^']+)'", working.headers["Content-Security-Policy"]).group(1)
-    assert f'<script nonce="{nonce}" src="/static/imports/progress.js">' in body
+    assert f'<script nonce="{nonce}" src="/imports/static/progress.js">' in body
     assert "<script>" not in body and "style=" not in body
-    script = organizer_client.get("/static/imports/progress.js")
+    script = organizer_client.get("/imports/static/progress.js")
     assert script.status_code == 200
     script.close()
     assert not jobs.start(db.session.get(ImportBatch, batch_id), "confirm")  # already claimed: no second job

@@ -39,10 +39,9 @@ from mfo.issues.codes import ERROR, WARNING, Issue
 from mfo.people.permissions import PEOPLE_READ
 
 bp = festival_blueprint("imports", __name__, url_prefix="/imports", template_folder="templates")
-# Static files need a blueprint without the festival's slug in its prefix. It also finds the festival layout
-# (festival/layout.html) while the festival feature has no blueprint of its own to serve it.
+# Static files need a blueprint without the festival's slug in its prefix (served under /imports/static).
 static_bp = Blueprint(
-    "imports_static", __name__, static_folder="static", static_url_path="/static/imports"
+    "imports_static", __name__, static_folder="static", static_url_path="/imports/static"
 )
 
 PAGE_SIZE = 100

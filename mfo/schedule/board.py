@@ -20,7 +20,7 @@ from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
 # The board's script and styles; served outside the festival's prefix (a static folder takes no slug).
-static_bp = Blueprint("schedule_static", __name__, static_folder="static", static_url_path="/static/schedule")
+static_bp = Blueprint("schedule_static", __name__, static_folder="static", static_url_path="/schedule/static")
 
 # Card heights: one step of the stylesheet's scale per five minutes, up to four hours.
 MINUTES_PER_STEP = 5
