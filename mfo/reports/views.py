@@ -3,7 +3,8 @@
 Every page needs festival-read; a report also needs the read permission of what it shows
 (entries-read or syllabus-read), checked before the festival is even looked up. Personal data is
 selected only for holders of people-read (mfo.reports.framework). Exports are recorded in the
-audit trail. Nothing here may be kept by a shared cache: every response is private, no-store.
+audit trail. Nothing here may be kept by a shared cache: every page needs a signed-in user, whose
+responses (and every download) mfo.security.caching marks private, no-store.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import format_decimal
 from flask_security import auth_required, current_user, permissions_accepted, permissions_required
 from werkzeug.routing import BuildError
@@ -36,13 +38,6 @@ static_bp = Blueprint("reports_static", __name__, static_folder="static", static
 def _helpers() -> dict:
     """Give the reports' templates number and duration formatting."""
     return {"format_decimal": format_decimal, "format_duration": format_duration, "format_hours": format_hours}
-
-
-@bp.after_request
-def _private(response: Response) -> Response:
-    """Keep every report and export out of shared and browser caches: they may hold personal data."""
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def may_see_personal_data() -> bool:
@@ -172,27 +167,26 @@ def export_report(report: Report, fmt: str):
     return Response(data, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _route(report: Report, view: Callable, suffix: str, rule: str) -> None:
+def _route(state: BlueprintSetupState, report: Report, view: Callable, suffix: str, rule: str) -> None:
     """Add one report's view, behind sign-in, festival-read and the report's own read permission."""
     view.__name__ = f"{report.name}{suffix}"
     protected = auth_required()(permissions_required(FESTIVAL_READ, *report.permissions)(view))
-    bp.add_url_rule(rule, endpoint=f"{report.name}{suffix}", view_func=protected)
+    state.add_url_rule(rule, endpoint=f"{report.name}{suffix}", view_func=protected)
 
 
-def _register(report: Report) -> None:
-    """Add a report's page (reports.<name>) and its export (reports.<name>_export)."""
+@bp.record_once
+def _add_reports(state: BlueprintSetupState) -> None:
+    """Add each declared report's page (reports.<name>) and export (reports.<name>_export) when an app registers
+    the blueprint: its set-up, not the module's import, decides the routes."""
+    for report in REPORTS.values():
 
-    def page():
-        """Show the report."""
-        return show_report(report)
+        def page(report: Report = report):
+            """Show the report."""
+            return show_report(report)
 
-    def download(fmt: str):
-        """Export the report."""
-        return export_report(report, fmt)
+        def download(fmt: str, report: Report = report):
+            """Export the report."""
+            return export_report(report, fmt)
 
-    _route(report, page, "", f"/reports/{report.name}")
-    _route(report, download, "_export", f"/reports/{report.name}.<any(csv, xlsx):fmt>")
-
-
-for _report in REPORTS.values():
-    _register(_report)
+        _route(state, report, page, "", f"/reports/{report.name}")
+        _route(state, report, download, "_export", f"/reports/{report.name}.<any(csv, xlsx):fmt>")
