@@ -117,6 +117,19 @@ def test_rows_can_be_left_out_with_the_list_or_all_rows_with_errors(app, organiz
     assert response.status_code == 302 and db.session.get(ImportBatch, bad).status == "previewed"
 
 
+def test_a_warning_row_is_left_out_by_its_checkbox(app, organizer_client):
+    """A row with warnings only has the same "leave out" checkbox as a row with errors, and ticking it leaves it out."""
+    small_festival()
+    batch_id = previewed(organizer_client)
+    shown = page(organizer_client.get(imports_url(str(batch_id))))
+    boxes = re.findall(r'<input type="checkbox" name="leave_out" value="(\d+)"', shown)
+    assert sorted(boxes) == ["3", "4"]  # row 3 has a warning, row 4 an error; row 2 is clean
+    confirm(organizer_client, batch_id, {"leave_out": ["3", "4"]})
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch.status == "applied" and batch.excluded_rows == [3, 4]
+    assert db.session.scalar(select(func.count(Entry.id))) == 1  # row 2's entry only
+
+
 def test_the_preview_filters_errors_and_warnings(app, organizer_client):
     """?show=errors lists the rows with errors only; ?show=warnings those with warnings only."""
     small_festival()
