@@ -140,6 +140,17 @@ def test_the_preview_filters_errors_and_warnings(app, organizer_client):
     assert re.findall(r'<tr data-row="(\d+)"', warnings) == ["3"]
 
 
+def test_the_mapping_page_names_each_field_in_words_with_its_key_in_small_print(app, organizer_client):
+    """Each field is labelled as the template's help names it; the template's column header is in small print."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv([entry()])))
+    mapping = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    row = re.search(r'<tr data-field="performer_first_name">(.*?)</tr>', mapping, re.S).group(1)
+    label = re.search(r'<label for="field_performer_first_name"[^>]*>(.*?)</label>', row, re.S).group(1)
+    assert "first name" in label and "performer_first_name" not in label
+    assert re.search(r'<small class="text-muted">[^<]*<code class="field-key">performer_first_name</code></small>', row)
+
+
 def test_the_mapping_is_remembered_for_the_festival(app, organizer_client):
     """A column chosen by hand is proposed for the next file of the same festival and kind."""
     small_festival()
