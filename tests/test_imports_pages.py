@@ -7,17 +7,18 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mfo.audit.models import AuditEvent
 from mfo.database import db
-from mfo.entries.models import Entry
+from mfo.entries.models import Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_WRITE
 from mfo.festival.permissions import FESTIVAL_READ
-from mfo.imports import jobs
+from mfo.imports import jobs, kinds
 from mfo.imports.fields import headers_of
-from mfo.imports.models import ImportBatch, ImportMapping
+from mfo.imports.models import ImportBatch, ImportChange, ImportMapping
 from mfo.permissions import role_permissions
+from mfo.syllabus.models import SetPiece
 from mfo.syllabus.permissions import SYLLABUS_WRITE
 from tests.admin_helpers import flashed, page, sign_in, user_with_permissions
 from tests.festival_helpers import make_festival
@@ -101,6 +102,61 @@ def test_the_whole_flow_upload_map_preview_confirm_undo(app, organizer_client):
     assert db.session.get(ImportBatch, batch_id).status == "undone"
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-3:] == ["import-uploaded", "import-applied", "import-undone"]
+
+
+def test_a_second_import_of_the_same_file_wrote_nothing_and_offers_no_undo(app, organizer_client):
+    """The same file imported twice: the second only matched, so it says so, shows no Undo, and an undo posted is refused."""
+    small_festival()
+    rows = ROWS[:2]
+    first = previewed(organizer_client, rows)
+    confirm(organizer_client, first)
+    second = previewed(organizer_client, rows)
+    confirm(organizer_client, second)
+    batch = db.session.get(ImportBatch, second)
+    assert batch.status == "applied" and not batch.changes
+    entries = db.session.scalar(select(func.count(Entry.id)))
+    assert entries == 2
+
+    shown = page(organizer_client.get(imports_url(str(second))))
+    assert 'data-leftover="nothing"' in shown and 'id="undo-form"' not in shown
+    history = page(organizer_client.get(imports_url()))
+    row = re.search(rf'<tr data-batch="{second}">(.*?)</tr>', history, re.S).group(1)
+    assert 'data-leftover="nothing"' in row and "/undo" not in row
+    first_row = re.search(rf'<tr data-batch="{first}">(.*?)</tr>', history, re.S).group(1)
+    assert "data-leftover" not in first_row and "/undo" in first_row
+
+    post_form(organizer_client, imports_url(f"{second}/undo"), token_from=imports_url(str(second)))
+    assert "It created and changed nothing, so there is nothing to undo." in flashed(organizer_client.get(imports_url(str(second))))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, second).status == "applied"
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "import-undone")) == 0
+
+
+def test_an_import_whose_records_were_all_deleted_says_so_and_cannot_be_undone(app, organizer_client):
+    """Every record an import created deleted by hand: its pages say so, offer no Undo, and an undo posted is refused."""
+    small_festival()
+    batch_id = previewed(organizer_client, ROWS[:2])
+    confirm(organizer_client, batch_id)
+    written = select(ImportChange.record_id).where(ImportChange.batch_id == batch_id)
+    db.session.execute(delete(EntryPiece))  # the entries' pieces and performers go with them, as in the entry's page
+    db.session.execute(delete(EntryPerformer))
+    db.session.execute(delete(SetPiece))  # the piece it changed is a set piece of class 102
+    models = {kept.table: kept.model for kept in kinds.get("entries").records}
+    for table in reversed(db.metadata.sorted_tables):  # rows that point to others first
+        if table.name in models:
+            model = models[table.name]
+            db.session.execute(delete(model).where(model.id.in_(written.where(ImportChange.table_name == table.name))))
+    db.session.commit()
+
+    shown = page(organizer_client.get(imports_url(str(batch_id))))
+    assert 'data-leftover="gone"' in shown and 'id="undo-form"' not in shown
+    history = page(organizer_client.get(imports_url()))
+    row = re.search(rf'<tr data-batch="{batch_id}">(.*?)</tr>', history, re.S).group(1)
+    assert 'data-leftover="gone"' in row and "/undo" not in row
+    post_form(organizer_client, imports_url(f"{batch_id}/undo"), token_from=imports_url(str(batch_id)))
+    assert "has been deleted since, so there is nothing to undo" in flashed(organizer_client.get(imports_url(str(batch_id))))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, batch_id).status == "applied"
 
 
 def test_rows_can_be_left_out_with_the_list_or_all_rows_with_errors(app, organizer_client):

@@ -34,7 +34,7 @@ from mfo.imports.models import ImportBatch
 from mfo.imports.plan import RowResult, ordered_results
 from mfo.imports.tabular import TableError
 from mfo.imports.template_files import template_csv, template_xlsx
-from mfo.imports.undo import UndoRefused, undo
+from mfo.imports.undo import UndoRefused, left_of, undo
 from mfo.issues.codes import ERROR, WARNING, Issue
 from mfo.people.permissions import PEOPLE_READ
 
@@ -142,6 +142,14 @@ def _history(page: int) -> tuple[list[Any], int]:
     return rows, max(1, math.ceil(total / HISTORY_SIZE))
 
 
+def _left(batches: list[ImportBatch]) -> dict[int, tuple[int, int]]:
+    """Return what is left of these batches: records written and still there, by batch id (the pages read the applied ones).
+
+    Every batch is asked about, whatever its status, so a page runs the same queries however many are applied.
+    """
+    return left_of([batch.id for batch in batches])
+
+
 def _page_number() -> int:
     """Return the page asked for (1 when none or nonsense)."""
     return max(1, request.args.get("page", 1, type=int) or 1)
@@ -167,6 +175,7 @@ def index():
         **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
+        left=_left([batch for batch, _email in history]),
     )
 
 
@@ -207,6 +216,7 @@ def upload():
         **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
+        left=_left([batch for batch, _email in history]),
     )
     return response, 400
 
@@ -352,6 +362,7 @@ def show(batch_id: int):
         ERROR=ERROR,
         WARNING=WARNING,
         open_statuses=services.OPEN_STATUSES,
+        left=_left([batch]),
         **_kind_names(),
     )
 
