@@ -207,6 +207,49 @@ def test_the_mapping_page_names_each_field_in_words_with_its_key_in_small_print(
     assert re.search(r'<small class="text-muted">[^<]*<code class="field-key">performer_first_name</code></small>', row)
 
 
+def test_an_entries_file_uploaded_as_a_syllabus_is_recognised_and_switched_in_one_click(app, users, organizer_client):
+    """The mapping page of an entries file uploaded as a syllabus says it looks like entries; its button switches it."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    mapping = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    assert 'id="better-kind"' in mapping and 'id="switch-kind-form"' in mapping
+    assert re.search(r'<input[^>]*name="kind"[^>]*value="entries"', mapping)
+    clean = uploaded_batch_id(upload(organizer_client, syllabus_csv([syllabus_class(number="900")]), "syllabus.csv", kind="syllabus"))
+    assert 'id="better-kind"' not in page(organizer_client.get(imports_url(f"{clean}/mapping")))
+
+    response = post_form(organizer_client, imports_url(f"{batch_id}/kind"), {"kind": "entries"},
+                         token_from=imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/imports/{batch_id}/mapping")
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch.kind == "entries" and batch.status == "uploaded"
+    assert batch.mapping["performer_first_name"] == "performer_first_name" and "number" not in batch.mapping
+    switched = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    assert 'id="better-kind"' not in switched and 'data-field="performer_first_name"' in switched
+    assert preview(organizer_client, batch_id).status_code == 302
+    confirm(organizer_client, batch_id, {"leave_out_errors": "y"})
+    assert db.session.get(ImportBatch, batch_id).status == "applied"
+    assert db.session.scalar(select(func.count(Entry.id))) == 2
+
+
+def test_switching_the_kind_needs_that_kinds_permission_and_an_open_import(app, users, organizer_client):
+    """A kind the user may not import is refused (403); an applied import keeps its kind."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    response = post_form(organizer_client, imports_url(f"{batch_id}/kind"), {"kind": "nonsense"},
+                         token_from=imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 400
+    syllabus_only = sign_in(app, user_with_permissions("syllabus@example.org", "syllabus-importer", {FESTIVAL_READ, SYLLABUS_WRITE}))
+    own = uploaded_batch_id(upload(syllabus_only, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    assert 'id="better-kind"' not in page(syllabus_only.get(imports_url(f"{own}/mapping")))  # entries: not theirs
+    refused = post_form(syllabus_only, imports_url(f"{own}/kind"), {"kind": "entries"}, token_from=imports_url(f"{own}/mapping"))
+    assert refused.status_code == 403 and db.session.get(ImportBatch, own).kind == "syllabus"
+    applied = previewed(organizer_client, ROWS[:1])
+    confirm(organizer_client, applied)
+    post_form(organizer_client, imports_url(f"{applied}/kind"), {"kind": "syllabus"}, token_from=imports_url(str(applied)))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, applied).kind == "entries"
+
+
 def test_the_mapping_is_remembered_for_the_festival(app, organizer_client):
     """A column chosen by hand is proposed for the next file of the same festival and kind."""
     small_festival()
@@ -312,6 +355,7 @@ NEEDS = {
     "imports.undo_import": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.discard": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.retry": {FESTIVAL_READ, ENTRIES_WRITE},
+    "imports.switch_kind": {FESTIVAL_READ, ENTRIES_WRITE},
 }
 
 
@@ -396,7 +440,7 @@ def test_another_festivals_batch_is_not_found(app, users, organizer_client):
     assert organizer_client.get("/festivals/no-such-festival/imports/").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["", "/confirm", "/undo", "/discard", "/mapping"])
+@pytest.mark.parametrize("path", ["", "/confirm", "/undo", "/discard", "/mapping", "/kind"])
 def test_every_post_needs_its_csrf_token(app, users, organizer_client, path):
     """Without the token: 400, nothing done."""
     small_festival()
@@ -443,7 +487,7 @@ def test_the_audit_trail_labels_every_import_action(app):
     from mfo.features import registry
 
     labels = registry().audit_labels
-    for action in ("import-uploaded", "import-applied", "import-refused", "import-undone", "import-discarded"):
+    for action in ("import-uploaded", "import-applied", "import-refused", "import-undone", "import-discarded", "import-kind-changed"):
         assert action in labels
 
 
