@@ -7,17 +7,18 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mfo.audit.models import AuditEvent
 from mfo.database import db
-from mfo.entries.models import Entry
+from mfo.entries.models import Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_WRITE
 from mfo.festival.permissions import FESTIVAL_READ
-from mfo.imports import jobs
+from mfo.imports import jobs, kinds
 from mfo.imports.fields import headers_of
-from mfo.imports.models import ImportBatch, ImportMapping
+from mfo.imports.models import ImportBatch, ImportChange, ImportMapping
 from mfo.permissions import role_permissions
+from mfo.syllabus.models import SetPiece
 from mfo.syllabus.permissions import SYLLABUS_WRITE
 from tests.admin_helpers import flashed, page, sign_in, user_with_permissions
 from tests.festival_helpers import make_festival
@@ -103,6 +104,61 @@ def test_the_whole_flow_upload_map_preview_confirm_undo(app, organizer_client):
     assert actions[-3:] == ["import-uploaded", "import-applied", "import-undone"]
 
 
+def test_a_second_import_of_the_same_file_wrote_nothing_and_offers_no_undo(app, organizer_client):
+    """The same file imported twice: the second only matched, so it says so, shows no Undo, and an undo posted is refused."""
+    small_festival()
+    rows = ROWS[:2]
+    first = previewed(organizer_client, rows)
+    confirm(organizer_client, first)
+    second = previewed(organizer_client, rows)
+    confirm(organizer_client, second)
+    batch = db.session.get(ImportBatch, second)
+    assert batch.status == "applied" and not batch.changes
+    entries = db.session.scalar(select(func.count(Entry.id)))
+    assert entries == 2
+
+    shown = page(organizer_client.get(imports_url(str(second))))
+    assert 'data-leftover="nothing"' in shown and 'id="undo-form"' not in shown
+    history = page(organizer_client.get(imports_url()))
+    row = re.search(rf'<tr data-batch="{second}">(.*?)</tr>', history, re.S).group(1)
+    assert 'data-leftover="nothing"' in row and "/undo" not in row
+    first_row = re.search(rf'<tr data-batch="{first}">(.*?)</tr>', history, re.S).group(1)
+    assert "data-leftover" not in first_row and "/undo" in first_row
+
+    post_form(organizer_client, imports_url(f"{second}/undo"), token_from=imports_url(str(second)))
+    assert "It created and changed nothing, so there is nothing to undo." in flashed(organizer_client.get(imports_url(str(second))))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, second).status == "applied"
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "import-undone")) == 0
+
+
+def test_an_import_whose_records_were_all_deleted_says_so_and_cannot_be_undone(app, organizer_client):
+    """Every record an import created deleted by hand: its pages say so, offer no Undo, and an undo posted is refused."""
+    small_festival()
+    batch_id = previewed(organizer_client, ROWS[:2])
+    confirm(organizer_client, batch_id)
+    written = select(ImportChange.record_id).where(ImportChange.batch_id == batch_id)
+    db.session.execute(delete(EntryPiece))  # the entries' pieces and performers go with them, as in the entry's page
+    db.session.execute(delete(EntryPerformer))
+    db.session.execute(delete(SetPiece))  # the piece it changed is a set piece of class 102
+    models = {kept.table: kept.model for kept in kinds.get("entries").records}
+    for table in reversed(db.metadata.sorted_tables):  # rows that point to others first
+        if table.name in models:
+            model = models[table.name]
+            db.session.execute(delete(model).where(model.id.in_(written.where(ImportChange.table_name == table.name))))
+    db.session.commit()
+
+    shown = page(organizer_client.get(imports_url(str(batch_id))))
+    assert 'data-leftover="gone"' in shown and 'id="undo-form"' not in shown
+    history = page(organizer_client.get(imports_url()))
+    row = re.search(rf'<tr data-batch="{batch_id}">(.*?)</tr>', history, re.S).group(1)
+    assert 'data-leftover="gone"' in row and "/undo" not in row
+    post_form(organizer_client, imports_url(f"{batch_id}/undo"), token_from=imports_url(str(batch_id)))
+    assert "has been deleted since, so there is nothing to undo" in flashed(organizer_client.get(imports_url(str(batch_id))))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, batch_id).status == "applied"
+
+
 def test_rows_can_be_left_out_with_the_list_or_all_rows_with_errors(app, organizer_client):
     """"Leave out every row with an error", and row numbers typed in, are both explicit ways to confirm."""
     small_festival()
@@ -117,6 +173,19 @@ def test_rows_can_be_left_out_with_the_list_or_all_rows_with_errors(app, organiz
     assert response.status_code == 302 and db.session.get(ImportBatch, bad).status == "previewed"
 
 
+def test_a_warning_row_is_left_out_by_its_checkbox(app, organizer_client):
+    """A row with warnings only has the same "leave out" checkbox as a row with errors, and ticking it leaves it out."""
+    small_festival()
+    batch_id = previewed(organizer_client)
+    shown = page(organizer_client.get(imports_url(str(batch_id))))
+    boxes = re.findall(r'<input type="checkbox" name="leave_out" value="(\d+)"', shown)
+    assert sorted(boxes) == ["3", "4"]  # row 3 has a warning, row 4 an error; row 2 is clean
+    confirm(organizer_client, batch_id, {"leave_out": ["3", "4"]})
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch.status == "applied" and batch.excluded_rows == [3, 4]
+    assert db.session.scalar(select(func.count(Entry.id))) == 1  # row 2's entry only
+
+
 def test_the_preview_filters_errors_and_warnings(app, organizer_client):
     """?show=errors lists the rows with errors only; ?show=warnings those with warnings only."""
     small_festival()
@@ -125,6 +194,60 @@ def test_the_preview_filters_errors_and_warnings(app, organizer_client):
     assert re.findall(r'<tr data-row="(\d+)"', errors) == ["4"]
     warnings = page(organizer_client.get(imports_url(f"{batch_id}?show=warnings")))
     assert re.findall(r'<tr data-row="(\d+)"', warnings) == ["3"]
+
+
+def test_the_mapping_page_names_each_field_in_words_with_its_key_in_small_print(app, organizer_client):
+    """Each field is labelled as the template's help names it; the template's column header is in small print."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv([entry()])))
+    mapping = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    row = re.search(r'<tr data-field="performer_first_name">(.*?)</tr>', mapping, re.S).group(1)
+    label = re.search(r'<label for="field_performer_first_name"[^>]*>(.*?)</label>', row, re.S).group(1)
+    assert "first name" in label and "performer_first_name" not in label
+    assert re.search(r'<small class="text-muted">[^<]*<code class="field-key">performer_first_name</code></small>', row)
+
+
+def test_an_entries_file_uploaded_as_a_syllabus_is_recognised_and_switched_in_one_click(app, users, organizer_client):
+    """The mapping page of an entries file uploaded as a syllabus says it looks like entries; its button switches it."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    mapping = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    assert 'id="better-kind"' in mapping and 'id="switch-kind-form"' in mapping
+    assert re.search(r'<input[^>]*name="kind"[^>]*value="entries"', mapping)
+    clean = uploaded_batch_id(upload(organizer_client, syllabus_csv([syllabus_class(number="900")]), "syllabus.csv", kind="syllabus"))
+    assert 'id="better-kind"' not in page(organizer_client.get(imports_url(f"{clean}/mapping")))
+
+    response = post_form(organizer_client, imports_url(f"{batch_id}/kind"), {"kind": "entries"},
+                         token_from=imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/imports/{batch_id}/mapping")
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch.kind == "entries" and batch.status == "uploaded"
+    assert batch.mapping["performer_first_name"] == "performer_first_name" and "number" not in batch.mapping
+    switched = page(organizer_client.get(imports_url(f"{batch_id}/mapping")))
+    assert 'id="better-kind"' not in switched and 'data-field="performer_first_name"' in switched
+    assert preview(organizer_client, batch_id).status_code == 302
+    confirm(organizer_client, batch_id, {"leave_out_errors": "y"})
+    assert db.session.get(ImportBatch, batch_id).status == "applied"
+    assert db.session.scalar(select(func.count(Entry.id))) == 2
+
+
+def test_switching_the_kind_needs_that_kinds_permission_and_an_open_import(app, users, organizer_client):
+    """A kind the user may not import is refused (403); an applied import keeps its kind."""
+    small_festival()
+    batch_id = uploaded_batch_id(upload(organizer_client, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    response = post_form(organizer_client, imports_url(f"{batch_id}/kind"), {"kind": "nonsense"},
+                         token_from=imports_url(f"{batch_id}/mapping"))
+    assert response.status_code == 400
+    syllabus_only = sign_in(app, user_with_permissions("syllabus@example.org", "syllabus-importer", {FESTIVAL_READ, SYLLABUS_WRITE}))
+    own = uploaded_batch_id(upload(syllabus_only, entries_csv(ROWS), "entries.csv", kind="syllabus"))
+    assert 'id="better-kind"' not in page(syllabus_only.get(imports_url(f"{own}/mapping")))  # entries: not theirs
+    refused = post_form(syllabus_only, imports_url(f"{own}/kind"), {"kind": "entries"}, token_from=imports_url(f"{own}/mapping"))
+    assert refused.status_code == 403 and db.session.get(ImportBatch, own).kind == "syllabus"
+    applied = previewed(organizer_client, ROWS[:1])
+    confirm(organizer_client, applied)
+    post_form(organizer_client, imports_url(f"{applied}/kind"), {"kind": "syllabus"}, token_from=imports_url(str(applied)))
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, applied).kind == "entries"
 
 
 def test_the_mapping_is_remembered_for_the_festival(app, organizer_client):
@@ -232,6 +355,7 @@ NEEDS = {
     "imports.undo_import": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.discard": {FESTIVAL_READ, ENTRIES_WRITE},
     "imports.retry": {FESTIVAL_READ, ENTRIES_WRITE},
+    "imports.switch_kind": {FESTIVAL_READ, ENTRIES_WRITE},
 }
 
 
@@ -316,7 +440,7 @@ def test_another_festivals_batch_is_not_found(app, users, organizer_client):
     assert organizer_client.get("/festivals/no-such-festival/imports/").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["", "/confirm", "/undo", "/discard", "/mapping"])
+@pytest.mark.parametrize("path", ["", "/confirm", "/undo", "/discard", "/mapping", "/kind"])
 def test_every_post_needs_its_csrf_token(app, users, organizer_client, path):
     """Without the token: 400, nothing done."""
     small_festival()
@@ -363,7 +487,7 @@ def test_the_audit_trail_labels_every_import_action(app):
     from mfo.features import registry
 
     labels = registry().audit_labels
-    for action in ("import-uploaded", "import-applied", "import-refused", "import-undone", "import-discarded"):
+    for action in ("import-uploaded", "import-applied", "import-refused", "import-undone", "import-discarded", "import-kind-changed"):
         assert action in labels
 
 

@@ -26,6 +26,7 @@ feature = Feature(
         "import-refused": _l("Import refused (rows with errors)"),
         "import-undone": _l("Import undone"),
         "import-discarded": _l("Import cancelled"),
+        "import-kind-changed": _l("Import's kind of file changed"),
     },
     commands=(syllabus_cli, entries_cli, imports_cli),
     import_kinds=(SYLLABUS, ENTRIES),

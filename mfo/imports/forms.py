@@ -7,7 +7,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
 from mfo.imports import kinds
@@ -62,6 +62,12 @@ class ConfirmForm(FlaskForm):
             parse_rows(field.data or "")
         except ValueError:
             raise ValidationError(_l("Write row numbers separated by commas, for example 3, 7, 12.")) from None
+
+
+class SwitchKindForm(FlaskForm):
+    """Import a file not yet applied as another kind, the one its columns fit."""
+
+    kind = HiddenField(validators=[DataRequired()])
 
 
 class UndoForm(FlaskForm):

@@ -145,6 +145,48 @@ def batch_match(batch: ImportBatch, table: Table) -> ColumnMatch:
     return ColumnMatch.from_mapping(table.headers, columns_of(batch.kind), batch.mapping or {})
 
 
+def better_kind(batch: ImportBatch, table: Table, allowed: Collection[str]) -> tuple[str, int] | None:
+    """Return the kind (among those allowed) whose columns the file fits better than its own, with how many it has.
+
+    A file fits a kind better when it has every column that kind requires and more of its columns than the batch's
+    mapping finds for its own kind: an entries file uploaded as a syllabus has the entries' three required columns
+    and a dozen more, where the syllabus finds one (its "class" is an alias of the class number). The batch's own
+    mapping counts what the organizer chose by hand, so a file mapped by hand is not pointed elsewhere.
+    """
+    own = batch_match(batch, table)
+    best: tuple[str, int] | None = None
+    for name in allowed:
+        if name == batch.kind or name not in kinds.kinds():
+            continue
+        match = match_columns(table.headers, columns_of(name))
+        found = len(match.index)
+        if match.missing_required or found <= len(own.index):
+            continue
+        if best is None or found > best[1]:
+            best = (name, found)
+    return best
+
+
+def switch_kind(batch: ImportBatch, kind: str) -> ColumnMatch:
+    """Make the batch an import of another kind: its file read again, its columns matched anew, its preview dropped."""
+    table = batch_table(batch)
+    match = initial_match(batch.festival_id, kind, table)
+    old = batch.kind
+    batch.kind = kind
+    batch.mapping = match.mapping
+    batch.status = "uploaded"
+    batch.preview = None
+    batch.counts = {}
+    batch.excluded_rows = []
+    batch.progress = 0
+    record(
+        "import-kind-changed",
+        target=batch_target(batch),
+        details={"festival": batch.festival.slug, "kind": kind, "was": old, "rows": len(table), "sha256": batch.sha256},
+    )
+    return match
+
+
 def save_mapping(batch: ImportBatch, chosen: Mapping[str, str | None]) -> ColumnMatch:
     """Set the batch's mapping and remember it for the festival; TableError or MappingIncomplete when it is wrong."""
     table = batch_table(batch)

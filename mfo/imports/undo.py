@@ -13,6 +13,7 @@ where a delete would fail on its rows or quietly take its teacher or school away
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -97,6 +98,12 @@ def blockers(batch: ImportBatch) -> list[Any]:
         return [_l("It has already been undone.")]
     if batch.status != "applied" or batch.applied_at is None:
         return [_l("Only an applied import can be undone.")]
+    written, there = left_of([batch.id]).get(batch.id, (0, 0))
+    if not written:
+        # A file whose records were all there already: an undo would delete and put back nothing, yet say it did.
+        return [_l("It created and changed nothing, so there is nothing to undo.")]
+    if not there:
+        return [_l("Everything it created or changed has been deleted since, so there is nothing to undo.")]
     kind = kinds.get(batch.kind)
     reasons: list[Any] = []
     for kept in kind.records:
@@ -119,6 +126,45 @@ def blockers(batch: ImportBatch) -> list[Any]:
             used.append(table)
     reasons.extend(_l("Some of the %(kind)s it created are used by records made since.", kind=tables[table].label) for table in used)
     return reasons
+
+
+def left_of(batch_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Return, for each batch that wrote anything, how many records it created or changed and how many are still there.
+
+    A batch absent from the answer created and changed nothing. The queries are one, plus one per kind of record the
+    batches wrote, however many batches are asked about (the history asks about a page of them).
+    """
+    if not batch_ids:
+        return {}
+    distinct = func.count(func.distinct(ImportChange.record_id))
+    written: dict[int, int] = {}
+    there: dict[int, int] = {}
+    by_table: dict[str, dict[int, int]] = {}
+    for batch_id, table, count in db.session.execute(
+        select(ImportChange.batch_id, ImportChange.table_name, distinct)
+        .where(ImportChange.batch_id.in_(batch_ids))
+        .group_by(ImportChange.batch_id, ImportChange.table_name)
+    ):
+        written[batch_id] = written.get(batch_id, 0) + count
+        there.setdefault(batch_id, 0)
+        by_table.setdefault(table, {})[batch_id] = count
+    records = kinds.records()
+    for table in sorted(by_table):
+        kept = records.get(table)
+        if kept is None:
+            # A table no installed kind names any more: its records are not looked for, so they count as still there.
+            for batch_id, count in by_table[table].items():
+                there[batch_id] += count
+            continue
+        model = kept.model
+        for batch_id, count in db.session.execute(
+            select(ImportChange.batch_id, distinct)
+            .join(model, model.id == ImportChange.record_id)
+            .where(ImportChange.batch_id.in_(list(by_table[table])), ImportChange.table_name == table)
+            .group_by(ImportChange.batch_id)
+        ):
+            there[batch_id] += count
+    return {batch_id: (written[batch_id], there[batch_id]) for batch_id in written}
 
 
 def undo(batch: ImportBatch, *, actor=None, from_cli: bool = False) -> dict[str, dict[str, int]]:

@@ -29,12 +29,21 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.imports import jobs, kinds, services
 from mfo.imports.fields import columns_of
-from mfo.imports.forms import ConfirmForm, DiscardForm, RetryForm, UndoForm, UploadForm, mapping_form, parse_rows
+from mfo.imports.forms import (
+    ConfirmForm,
+    DiscardForm,
+    RetryForm,
+    SwitchKindForm,
+    UndoForm,
+    UploadForm,
+    mapping_form,
+    parse_rows,
+)
 from mfo.imports.models import ImportBatch
 from mfo.imports.plan import RowResult, ordered_results
 from mfo.imports.tabular import TableError
 from mfo.imports.template_files import template_csv, template_xlsx
-from mfo.imports.undo import UndoRefused, undo
+from mfo.imports.undo import UndoRefused, left_of, undo
 from mfo.issues.codes import ERROR, WARNING, Issue
 from mfo.people.permissions import PEOPLE_READ
 
@@ -141,6 +150,14 @@ def _history(page: int) -> tuple[list[Any], int]:
     return rows, max(1, math.ceil(total / HISTORY_SIZE))
 
 
+def _left(batches: list[ImportBatch]) -> dict[int, tuple[int, int]]:
+    """Return what is left of these batches: records written and still there, by batch id (the pages read the applied ones).
+
+    Every batch is asked about, whatever its status, so a page runs the same queries however many are applied.
+    """
+    return left_of([batch.id for batch in batches])
+
+
 def _page_number() -> int:
     """Return the page asked for (1 when none or nonsense)."""
     return max(1, request.args.get("page", 1, type=int) or 1)
@@ -166,6 +183,7 @@ def index():
         **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
+        left=_left([batch for batch, _email in history]),
     )
 
 
@@ -206,6 +224,7 @@ def upload():
         **_kind_names(),
         max_size=services.human_size(services.max_bytes()),
         working=jobs.working_ids([batch.id for batch, _email in history]),
+        left=_left([batch for batch, _email in history]),
     )
     return response, 400
 
@@ -259,8 +278,11 @@ def mapping(batch_id: int):
                 flash(_("This import is already being worked on; wait for it to finish."), "warning")
             return redirect(url_for("imports.show", batch_id=batch.id))
     match = services.batch_match(batch, table)
+    better = services.better_kind(batch, table, _kinds_allowed())
     return render_template(
         "imports/mapping.html",
+        better=better,
+        switch_form=SwitchKindForm(kind=better[0]) if better else None,
         festival=festival,
         batch=batch,
         form=form,
@@ -351,6 +373,7 @@ def show(batch_id: int):
         ERROR=ERROR,
         WARNING=WARNING,
         open_statuses=services.OPEN_STATUSES,
+        left=_left([batch]),
         **_kind_names(),
     )
 
@@ -426,6 +449,37 @@ def retry(batch_id: int):
     elif not jobs.start(batch, action, user_id=current_user.id):
         flash(_("This import is already being worked on; wait for it to finish."), "warning")
     return redirect(url_for("imports.show", batch_id=batch.id))
+
+
+@bp.route("/<int:batch_id>/kind", methods=["POST"])
+@auth_required()
+@importer_required
+def switch_kind(batch_id: int):
+    """Make a file not yet applied an import of another kind (one the user may import), and go back to its columns."""
+    current_festival()
+    if not current_user.has_permission(FESTIVAL_READ):
+        abort(403)
+    batch = _batch(batch_id)
+    form = SwitchKindForm()
+    if not form.validate_on_submit():
+        abort(400)
+    kind = form.kind.data
+    if kind not in kinds.kinds():
+        abort(400)
+    if not current_user.has_permission(kinds.get(kind).permission):
+        abort(403)
+    if batch.status not in services.OPEN_STATUSES or batch.content is None or jobs.is_working(batch):
+        flash(_("Only an import that was not applied, and is not being worked on, can change what its file holds."), "warning")
+        return redirect(url_for("imports.show", batch_id=batch.id))
+    try:
+        services.switch_kind(batch, kind)
+    except TableError as error:
+        db.session.rollback()
+        flash(str(services.table_error_message(error)), "error")
+        return redirect(url_for("imports.show", batch_id=batch.id))
+    db.session.commit()
+    flash(_("The file is now imported as “%(kind)s”; check its columns.", kind=kinds.get(kind).label), "success")
+    return redirect(url_for("imports.mapping", batch_id=batch.id))
 
 
 @bp.route("/<int:batch_id>/undo", methods=["POST"])

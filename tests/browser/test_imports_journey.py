@@ -95,3 +95,22 @@ def test_an_organizer_imports_sessions_in_french(page, live_server, app):
     page.wait_for_selector("#undo-form", timeout=30_000)
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Session.id))) == 2
+
+
+def test_an_entries_file_uploaded_as_a_syllabus_is_switched_from_its_columns_page(page, live_server, app):
+    """The columns page of an entries file uploaded as a syllabus says so (axe checks it); one click makes it entries."""
+    small_festival()
+    create_user("organizer@example.org", ("organizer",))
+    sign_in_with_code(page, "organizer@example.org")
+
+    page.goto("/festivals/spring-2027/imports/")
+    page.select_option("#kind", "syllabus")
+    page.set_input_files("#file", files=[{"name": "entries.csv", "mimeType": "text/csv", "buffer": entries_csv(ROWS)}])
+    page.click("#upload-form [type=submit]")
+    page.wait_for_url("**/mapping")
+    assert "Entries" in page.inner_text("#better-kind")
+    screenshot(page, "imports-better-kind")
+    page.click("#switch-kind-form [type=submit]")
+    page.wait_for_selector('[data-field="performer_first_name"]')
+    assert page.locator("#better-kind").count() == 0
+    assert page.input_value("#field_performer_first_name") == "performer_first_name"
