@@ -419,7 +419,7 @@ def test_a_family_puts_an_entry_in_the_basket_then_submits_it(family, syllabus):
     assert (draft.status, draft.pieces) == ("draft", [{"title": "Minuet in G", "composer": "Bach", "duration": 90}])
     assert entries() == []
     html = page(client.get(BASKET))
-    assert f'data-basket-entry="{draft.id}"' in html and 'id="basket-total">15.00' in html
+    assert f'data-basket-entry="{draft.id}"' in html and 'id="basket-total">$15.00' in html
 
     response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
     assert response.status_code == 302

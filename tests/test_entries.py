@@ -52,7 +52,7 @@ def test_the_list_shows_each_entry_in_syllabus_order(season, users, staff_client
     html = page(staff_client.get("/festivals/spring-2027/entries/"))
     assert listed(html) == [season["ann"], season["bob"], season["cy"]]
     row = html.split(f'data-entry="{season["cy"]}"')[1].split("</tr>")[0]
-    for shown in ("2001", "Cy Zoë", "Marie Lefèvre", "Paul Keys", "Caro mio ben (Giordani)", "2:40", 'data-status="withdrawn"', "15.00"):
+    for shown in ("2001", "Cy Zoë", "Marie Lefèvre", "Paul Keys", "Caro mio ben (Giordani)", "2:40", 'data-status="withdrawn"', "$15.00"):
         assert shown in row, shown
     assert "Dee Far" not in html
 

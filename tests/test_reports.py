@@ -63,7 +63,7 @@ def test_the_classes_page_has_a_totals_row_over_every_class(season, staff_client
     """The totals row sums every class the filters keep, not only the page shown."""
     html = page(staff_client.get(f"{BASE}/reports/classes?per_page=50"))
     assert 'data-total="entries">4<' in html
-    assert 'data-total="fees">60.00<' in html and 'data-total="paid">35.00<' in html
+    assert 'data-total="fees">$60.00<' in html and 'data-total="paid">$35.00<' in html
     assert 'data-total="time">20:10<' in html  # 700 + 360 + 150 seconds
     assert "Total of 4 rows" in html
 
@@ -153,7 +153,7 @@ def test_large_reports_are_paginated_with_totals_over_every_page(season, staff_c
     html = page(staff_client.get(f"{BASE}/reports/entries?page=3"))
     assert len(table_column(html, "number")) == 25  # 125 entries in all
     assert 'data-count="125"' in html and "Rows 101 to 125 of 125" in html
-    assert 'data-total="fee">1,875.00<' in html  # 120 x 15 added to the season's 75, every status
+    assert 'data-total="fee">$1,875.00<' in html  # 120 x 15 added to the season's 75, every status
     assert len(table_column(page(staff_client.get(f"{BASE}/reports/entries?per_page=100")), "number")) == 100
     assert "Rows 101 to 125 of 125" in page(staff_client.get(f"{BASE}/reports/entries?page=999"))
 

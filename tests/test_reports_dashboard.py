@@ -38,9 +38,9 @@ def test_the_dashboard_shows_the_season_in_numbers(season, staff_client):
     """Active entries and classes, fees expected and paid, what withdrawn entries paid, and the performance time."""
     html = page(staff_client.get(f"{BASE}/dashboard"))
     assert number(html, "entries") == "4" and "in 4 classes" in html
-    assert number(html, "fees-expected") == "60.00" and number(html, "fees-paid") == "35.00"
-    assert "25.00 still owed" in html
-    assert "10.00 paid on withdrawn or scratched entries" in html
+    assert number(html, "fees-expected") == "$60.00" and number(html, "fees-paid") == "$35.00"
+    assert "$25.00 still owed" in html
+    assert "$10.00 paid on withdrawn or scratched entries" in html
     assert number(html, "time") == "0 h 20 min"  # 1,210 seconds, as the classes report adds them up
     assert "of the 72 h 00 min available (9 days of 8 hours)" in html
 

@@ -19,7 +19,7 @@ from mfo.entries.models import Entry, EntryPerformer, EntryPiece
 from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
 from mfo.entries.services import entry_target
 from mfo.feature import Count
-from mfo.festival.admin import FestivalDataView, FestivalFilter
+from mfo.festival.admin import FestivalDataView, FestivalFilter, money_column
 from mfo.festival.forms import DurationField, MoneyField
 from mfo.festival.values import format_duration
 
@@ -86,12 +86,14 @@ class EntryView(FestivalDataView):
         "status": lambda view, context, model, name: entry_status_label(model.status),
         "source": lambda view, context, model, name: SOURCE_LABELS.get(model.source, model.source),
     }
-    column_formatters_detail = column_formatters
     column_formatters_export = {
         **column_formatters,
         "status": lambda view, context, model, name: str(entry_status_label(model.status)),
         "source": lambda view, context, model, name: str(SOURCE_LABELS.get(model.source, model.source)),
     }
+    # Money on the page in the festival's currency; after the export's formatters, which keep plain numbers.
+    column_formatters = {**column_formatters, "fee": money_column, "amount_paid": money_column}
+    column_formatters_detail = column_formatters
     form_choices = {"status": list(STATUS_LABELS.items())}
     form_overrides = {"fee": MoneyField, "amount_paid": MoneyField}
     form_args = {"fee": {"description": _l("Left empty, it is the class's fee.")}}

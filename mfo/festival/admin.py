@@ -17,9 +17,10 @@ from mfo.admin.views.base import SecureModelView
 from mfo.database import db
 from mfo.feature import Count
 from mfo.festival.labels import STATUS_LABELS, festival_status_label
-from mfo.festival.models import Festival
+from mfo.festival.models import DEFAULT_CURRENCY, Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
-from mfo.festival.services import SLUG_MAX, FestivalSettings, check_settings, festival_target, slugify, unique_slug
+from mfo.festival.scoping import format_money
+from mfo.festival.services import SLUG_MAX, FestivalSettings, check_settings, currency_code, festival_target, slugify, unique_slug
 from mfo.festival.slots import RECORD_CHECKS, collect_flat
 
 # Minutes between two venues when an organizer leaves the festival's travel time empty.
@@ -40,10 +41,17 @@ FESTIVAL_LABELS = {
     "status": _l("Status"),
     "is_current": _l("Current"),
     "travel_minutes": _l("Travel time between venues (minutes)"),
+    "currency": _l("Currency"),
     "created_at": _l("Created"),
     "updated_at": _l("Changed"),
     "festival": _l("Festival"),
 }
+
+
+def money_column(view, context, model, name) -> str:
+    """Show an amount of a record in its own festival's currency (the admin's lists mix festivals); exports keep the number."""
+    del view, context
+    return format_money(getattr(model, name), model.festival)
 
 
 class FestivalOptions:
@@ -116,15 +124,15 @@ class FestivalView(FestivalDataView):
     column_list = ["name", "year", "start_date", "end_date", "status", "is_current"]
     column_details_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close",
-        "status", "is_current", "travel_minutes", "created_at", "updated_at",
+        "status", "is_current", "travel_minutes", "currency", "created_at", "updated_at",
     ]
     column_export_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status", "is_current",
-        "travel_minutes",
+        "travel_minutes", "currency",
     ]
     form_columns = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status",
-        "travel_minutes",
+        "travel_minutes", "currency",
     ]
     column_labels = FESTIVAL_LABELS
     column_searchable_list = ["name", "slug"]
@@ -166,6 +174,7 @@ class FestivalView(FestivalDataView):
         """Check the settings as the festival pages do; the first festival becomes the current one."""
         # No autoflush: a taken slug must be refused here, not hit the unique constraint on the way.
         with db.session.no_autoflush:
+            model.currency = currency_code(model.currency) or DEFAULT_CURRENCY
             if not model.slug:
                 model.slug = unique_slug(slugify(model.name or ""), exclude_id=model.id)
             errors = check_settings(FestivalSettings.of(model), None if is_created else model)

@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from mfo.database import db
-from mfo.festival.models import STATUSES
-from mfo.festival.services import FestivalError, FestivalSettings, create_festival
+from mfo.festival.models import DEFAULT_CURRENCY, STATUSES
+from mfo.festival.services import FestivalError, FestivalSettings, create_festival, currency_code
 from mfo.festival.values import parse_date
 
 festival_cli = AppGroup("festival", help="Festivals (seasons): create one; other features add their commands here.")
@@ -44,7 +44,8 @@ DATE = DateParam()
 @click.option("--entries-close", type=DATE, help="Last day entries are taken.")
 @click.option("--status", type=click.Choice(STATUSES), default="draft", show_default=True, help="Where the season stands.")
 @click.option("--slug", help="Its address in links (made from the name when not given).")
-def create(name, year, start_date, end_date, age_cutoff, entries_open, entries_close, status, slug) -> None:
+@click.option("--currency", default=DEFAULT_CURRENCY, show_default=True, help="ISO 4217 code of the money fees are paid in.")
+def create(name, year, start_date, end_date, age_cutoff, entries_open, entries_close, status, slug, currency) -> None:
     """Create a festival and print its slug on the last line (exit status 2 on bad arguments)."""
     settings = FestivalSettings(
         name=name,
@@ -56,6 +57,7 @@ def create(name, year, start_date, end_date, age_cutoff, entries_open, entries_c
         entries_close=entries_close,
         status=status,
         slug=slug,
+        currency=currency_code(currency),
     )
     try:
         festival = create_festival(settings, from_cli=True)

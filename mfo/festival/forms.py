@@ -10,7 +10,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from mfo.festival.labels import STATUS_LABELS
-from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings
+from mfo.festival.models import DEFAULT_CURRENCY
+from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings, currency_code
 from mfo.festival.values import ValueTooLong, ZeroDuration, format_duration, parse_duration, parse_money
 
 
@@ -40,6 +41,14 @@ class FestivalForm(FlaskForm):
     entries_open = DateField(_l("Entries open"), validators=[Optional()])
     entries_close = DateField(_l("Entries close"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="draft")
+    currency = StringField(
+        _l("Currency"),
+        # Left empty: the default currency (a form posted without the field keeps the festival's).
+        validators=[Optional(), Length(max=3)],
+        filters=[currency_code],
+        default=DEFAULT_CURRENCY,
+        description=_l("The three-letter code of the money fees are paid in, e.g. CAD, USD or EUR."),
+    )
     submit = SubmitField(_l("Save"))
 
     def settings(self) -> FestivalSettings:
@@ -54,6 +63,7 @@ class FestivalForm(FlaskForm):
             entries_close=self.entries_close.data,
             status=self.status.data,
             slug=self.slug.data or None,
+            currency=self.currency.data or DEFAULT_CURRENCY,
         )
 
 

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mfo.database import db
 
 # A season's life, in order: set up, taking entries, entries closed, scheduled, schedule published, archived.
+# The money of a new festival's fees (ISO 4217), until an organizer sets another.
+DEFAULT_CURRENCY = "CAD"
+
 STATUSES = ("draft", "entries-open", "entries-closed", "scheduled", "published", "archived")
 
 
@@ -45,6 +48,8 @@ class Festival(Timestamps, db.Model):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Minutes a person needs between two venues, unless the venues feature sets it for the pair.
     travel_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default=text("15"))
+    # The ISO 4217 code of the money the festival's fees are in; pages show amounts in it (mfo.festival.scoping.format_money).
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY, server_default=DEFAULT_CURRENCY)
 
     @property
     def days(self) -> int:

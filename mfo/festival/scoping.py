@@ -8,13 +8,15 @@ who may not see festivals cannot probe which slugs exist.
 
 from __future__ import annotations
 
+from babel import Locale, localedata
+from babel.numbers import format_currency
 from flask import Blueprint, Flask, abort, current_app, g
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, get_locale
 from sqlalchemy import select
 
 from mfo.database import db
 from mfo.festival.labels import festival_status_label
-from mfo.festival.models import Festival
+from mfo.festival.models import DEFAULT_CURRENCY, Festival
 from mfo.festival.values import format_duration
 
 FESTIVAL_ARG = "festival_slug"
@@ -62,9 +64,36 @@ def current_festival() -> Festival:
     return festival
 
 
-def format_money(amount) -> str:
-    """Return an amount with two decimals in the page's language (12.50, 12,50); a dash for none."""
-    return "–" if amount is None else format_decimal(amount, format="#,##0.00")
+def money_locale(currency: str) -> Locale:
+    """Return the visitor's language as spoken where the currency is at home, when Babel knows it there.
+
+    The first two letters of an ISO 4217 code name its country (CAD: CA): in en_CA and fr_CA a
+    Canadian dollar is plainly "$", where plain en or fr would write CA$ or $CA. Elsewhere (EUR has
+    no country) the visitor's language alone.
+    """
+    locale = get_locale() or Locale.parse("en")
+    with_country = f"{locale.language}_{currency[:2]}"
+    return Locale.parse(with_country) if localedata.exists(with_country) else Locale(locale.language)
+
+
+def page_festival() -> Festival | None:
+    """Return the festival of this request's page, if it is one festival's page (no 404 when it is not)."""
+    festival = g.get("festival")
+    if festival is None and g.get("festival_slug"):
+        festival = db.session.scalar(select(Festival).where(Festival.slug == g.festival_slug))
+    return festival
+
+
+def format_money(amount, festival: Festival | None = None) -> str:
+    """Return an amount in the festival's currency and the visitor's language ($12.50, 12,50 $, 12,50 €); a dash for none.
+
+    Without a festival, the one of this request's page; without one either, the default currency.
+    """
+    if amount is None:
+        return "–"
+    festival = festival or page_festival()
+    currency = (festival.currency if festival is not None else None) or DEFAULT_CURRENCY
+    return format_currency(amount, currency, locale=money_locale(currency))
 
 
 def format_seconds(seconds: int | None) -> str:

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date
 
+from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.festival.models import STATUSES, Festival
+from mfo.festival.models import DEFAULT_CURRENCY, STATUSES, Festival
 from mfo.text import normalise_name
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -47,11 +48,17 @@ class FestivalSettings:
     entries_close: date | None = None
     status: str = "draft"
     slug: str | None = None
+    currency: str = DEFAULT_CURRENCY
 
     @classmethod
     def of(cls, festival: Festival) -> FestivalSettings:
         """Return a festival's current settings."""
         return cls(**{f.name: getattr(festival, f.name) for f in fields(cls)})
+
+
+def currency_code(text: str | None) -> str:
+    """Return a typed currency code as ISO 4217 writes it (" cad " -> CAD); check_settings says whether Babel knows it."""
+    return (text or "").strip().upper()
 
 
 def slugify(text: str) -> str:
@@ -95,6 +102,8 @@ def check_settings(settings: FestivalSettings, festival: Festival | None = None)
         errors["entries_close"] = _("Entries cannot close before they open.")
     if settings.status not in STATUSES:
         errors["status"] = _("Choose a status from the list.")
+    if settings.currency not in list_currencies():
+        errors["currency"] = _("Give the currency as its three-letter code, for example CAD, USD or EUR.")
     if settings.slug is not None:
         slug = settings.slug
         if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:

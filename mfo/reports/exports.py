@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from mfo.audit.trail import record
 from mfo.entries.labels import entry_status_label
 from mfo.festival.models import Festival
+from mfo.festival.scoping import format_money
 from mfo.festival.values import format_duration
 from mfo.reports.framework import Column, Report
 from mfo.syllabus.labels import class_type_label
@@ -70,7 +71,8 @@ def display_value(column: Column, value: Any) -> str:
     if value is None or value == "":
         return ""
     if column.kind == "money":
-        return format_decimal(Decimal(value), format="#,##0.00")
+        # In the currency of the report's festival (the page's); files keep the plain number (plain_value).
+        return format_money(Decimal(value))
     if column.kind == "int":
         return format_decimal(value)
     if column.kind == "duration":

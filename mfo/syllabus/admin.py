@@ -16,7 +16,7 @@ from wtforms import SelectField
 from mfo.admin.guards import Refused
 from mfo.database import db
 from mfo.feature import Count
-from mfo.festival.admin import FESTIVAL_LABELS, FestivalDataView, FestivalFilter, FestivalOptions
+from mfo.festival.admin import FESTIVAL_LABELS, FestivalDataView, FestivalFilter, FestivalOptions, money_column
 from mfo.festival.forms import DurationField, MoneyField
 from mfo.festival.models import Festival
 from mfo.festival.values import format_duration
@@ -153,11 +153,13 @@ class FestivalClassView(FestivalDataView):
         "closing_time": _duration,
         "set_pieces": lambda view, context, model, name: "; ".join(str(sp.piece) for sp in model.set_pieces),
     }
-    column_formatters_detail = column_formatters
     column_formatters_export = {
         **column_formatters,
         "class_type": lambda view, context, model, name: str(class_type_label(model.class_type)),
     }
+    # Money on the page in the festival's currency; after the export's formatters, which keep plain numbers.
+    column_formatters = {**column_formatters, "fee": money_column}
+    column_formatters_detail = column_formatters
     form_choices = {"class_type": list(CLASS_TYPE_LABELS.items())}
     form_overrides = {
         "time_limit": DurationField,

@@ -82,7 +82,7 @@ def next_name(name: str, year: int) -> str:
 
 
 def next_season(festival: Festival) -> FestivalSettings:
-    """Return the settings a roll-over of the festival proposes: same name a year on, every date shifted by a year."""
+    """Return the settings a roll-over of the festival proposes: same name a year on, every date shifted by a year, same currency."""
     name = next_name(festival.name, festival.year)
     return FestivalSettings(
         name=name,
@@ -94,6 +94,7 @@ def next_season(festival: Festival) -> FestivalSettings:
         entries_close=shift_year(festival.entries_close),
         status="draft",
         slug=unique_slug(slugify(name)),
+        currency=festival.currency,
     )
 
 
