@@ -104,9 +104,7 @@ def format_seconds(seconds: int | None) -> str:
 def init_scoping(app: Flask) -> None:
     """Fill the festival's slug into URLs built on its pages; give templates dates, durations, money and status labels."""
     app.url_defaults(_fill_slug)
-    app.jinja_env.globals.update(
-        format_date=format_date,
-        format_duration=format_seconds,
-        format_money=format_money,
-        festival_status_label=festival_status_label,
-    )
+    app.add_template_global(format_date)
+    app.add_template_global(format_seconds, name="format_duration")
+    app.add_template_global(format_money)
+    app.add_template_global(festival_status_label)
