@@ -15,9 +15,9 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.features import registry
+from mfo.reports.catalogue import REPORTS
 from mfo.reports.exports import to_xlsx
 from mfo.reports.framework import Column, Report
-from mfo.reports.services import REPORTS
 from mfo.syllabus.models import Discipline
 from tests.admin_helpers import page
 from tests.reports_helpers import (

@@ -10,7 +10,7 @@ from mfo.entries.permissions import ENTRIES_READ
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.people.permissions import PEOPLE_READ
 from mfo.permissions import role_permissions
-from mfo.reports.services import REPORTS
+from mfo.reports.catalogue import REPORTS
 from mfo.syllabus.permissions import SYLLABUS_READ
 from tests.admin_helpers import sign_in, user_with_permissions
 from tests.reports_helpers import SLUG, build_season

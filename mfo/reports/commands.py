@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from mfo.database import db
 from mfo.festival.models import Festival
+from mfo.reports.catalogue import REPORTS
 from mfo.reports.exports import FORMATS, export, record_export
 from mfo.reports.framework import ReportQuery
-from mfo.reports.services import REPORTS
 
 
 @click.command("reports", help="Export a festival's report as CSV or XLSX (personal data included).")

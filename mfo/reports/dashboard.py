@@ -27,7 +27,7 @@ from mfo.issues.cache import Summary, festival_results, summarise
 from mfo.issues.codes import ERROR, WARNING
 from mfo.issues.festival import festival_issues
 from mfo.issues.sources import EXTENSION_KEY as ISSUE_SOURCES
-from mfo.reports.services import class_statistics
+from mfo.reports.queries import class_statistics
 from mfo.syllabus.models import Discipline, FestivalClass
 
 CENTS = Decimal("0.01")

@@ -23,11 +23,11 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.scoping import current_festival, festival_blueprint
 from mfo.festival.values import format_duration
 from mfo.people.permissions import PEOPLE_READ
+from mfo.reports.catalogue import REPORTS
 from mfo.reports.dashboard import dashboard as festival_dashboard
 from mfo.reports.dashboard import format_hours, issue_counts
 from mfo.reports.exports import MIMETYPES, display_value, export, record_export
 from mfo.reports.framework import PER_PAGE_CHOICES, Report, ReportQuery
-from mfo.reports.services import REPORTS
 
 bp = festival_blueprint("reports", __name__, template_folder="templates")
 # The festival blueprint's prefix holds a variable, so the feature's static files have their own.
