@@ -36,6 +36,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 def test_bench_festival_measures_the_pages_and_the_exports_and_writes_its_report(tmp_path):
     """`make bench-festival` at 60 entries, one run per page: every page and export answers, the report has its tables."""
     out, results = tmp_path / "festival.md", tmp_path / "results.json"
@@ -55,6 +56,7 @@ def test_bench_festival_measures_the_pages_and_the_exports_and_writes_its_report
     assert len(same) == 1 and same[0].endswith("| 4 of 4 exports | yes |"), same
 
 
+@pytest.mark.slow
 def test_soak_runs_its_load_and_checks_every_edit_and_the_audit_chain(tmp_path):
     """`make soak` for two seconds with five users: no 5xx, every acknowledged edit kept, the audit chain intact."""
     out = tmp_path / "soak.md"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.schedule import greedy_baseline
 from bench.schedule_instances import make_problem
 from mfo.schedule.conflicts import check
@@ -26,6 +28,7 @@ def test_the_greedy_baseline_places_every_class_in_a_session_of_its_discipline_a
     assert any(conflict.severity == "error" for conflict in check(problem, schedule))
 
 
+@pytest.mark.slow
 def test_the_quick_benchmark_measures_both_methods_on_both_festivals_and_writes_its_report(tmp_path):
     """`python -m bench.schedule --quick` builds the demo in SQLite, solves both festivals, times a move and writes every table."""
     out = tmp_path / "report.md"

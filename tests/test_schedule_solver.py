@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+
 from bench.schedule_instances import make_problem, naive_first_fit
 from mfo.schedule.conflicts import check
 from mfo.schedule.greedy import first_fit
@@ -217,6 +219,7 @@ def test_a_generated_festival_has_no_errors_by_a_brute_force_check():
     assert measures(problem, result.schedule) == (result.idle_seconds, result.performer_days)
 
 
+@pytest.mark.slow
 def test_the_solver_leaves_less_idle_time_than_first_fit():
     """On a festival of 150 entries the solver's performers and accompanists wait less than with first-fit placement."""
     problem = make_problem(entries=150, venues=2, days=1, seed=1)
@@ -258,6 +261,7 @@ def test_a_large_festival_keeps_its_first_sessions_and_improves_the_times(monkey
     assert result.idle_seconds < measures(problem, first)[0]
 
 
+@pytest.mark.slow
 def test_a_large_festival_moves_classes_between_sessions_a_few_sessions_at_a_time(monkeypatch):
     """Past the full model's size, the neighbourhood search brings a performer's two classes onto one day, which retiming cannot.
 
