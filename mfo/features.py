@@ -41,6 +41,7 @@ FEATURES: tuple[str, ...] = (
     "mfo.venues",
     "mfo.adjudicators",
     "mfo.schedule",
+    "mfo.fees",
     "mfo.reports",
     "mfo.demo",
 )

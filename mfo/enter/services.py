@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import BasketEntry, Profile
+from mfo.enter.signals import basket_submitted
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
 from mfo.issues.codes import ERROR, Issue
@@ -354,6 +355,9 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
         item.status, item.entry_id, item.submitted_at = "submitted", entry.id, now
         record("entry-created", target=f"entry #{entry.id}", details={"source": "online", "basket_entry": item.id})
         entries.append(entry)
+    if entries:
+        # Higher features (fees, consent) add to the same transaction: their refusal undoes the submission.
+        basket_submitted.send(festival, user=user, entries=entries, at=now)
     return entries
 
 
