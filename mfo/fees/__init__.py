@@ -18,4 +18,8 @@ feature = Feature(
         FEES_WRITE: _l("Set fee rules, record payments and refunds"),
     },
     grants={"organizer": (FEES_READ, FEES_WRITE)},
+    audit_labels={
+        "payment-recorded": _l("Payment recorded"),
+        "refund-recorded": _l("Refund recorded"),
+    },
 )

@@ -29,6 +29,8 @@ CLASS_PANELS = "class-panels"  # (festival_class) -> Markup: sections of a class
 PERSON_PANELS = "person-panels"  # (festival, person) -> Markup: sections of a person's page
 ENTRY_PANELS = "entry-panels"  # (entry) -> Markup: sections of an entry's page
 RECORD_CHECKS = "record-checks"  # (record) -> [Issue]: the validator's findings after an edit in the admin
+BASKET_PANELS = "basket-panels"  # (festival, user, drafts) -> Markup: sections of an entrant's basket (fees, consents)
+INVOICE_ACTIONS = "invoice-actions"  # (invoice) -> [Action]: buttons on an entrant's invoice (pay by card)
 
 
 @dataclass(frozen=True)
