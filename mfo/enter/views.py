@@ -26,6 +26,7 @@ from mfo.enter.forms import ChildForm, ConfirmForm, EntryForm, ProfileForm, Self
 from mfo.enter.models import Profile
 from mfo.enter.window import entry_window
 from mfo.festival.scoping import current_festival, festival_blueprint
+from mfo.festival.slots import BASKET_PANELS, collect
 from mfo.issues.rules import age_on
 from mfo.syllabus.models import FestivalClass
 
@@ -185,8 +186,10 @@ def basket():
     festival = current_festival()
     drafts = [(item, services.item_check(festival, item, current_user)) for item in services.basket_of(current_user, festival)]
     submitted = services.basket_of(current_user, festival, "submitted")
+    # Higher features show their part of the submission inside its form (the fees due, the consents asked).
+    panels = collect(BASKET_PANELS, festival, current_user, [item for item, _check in drafts]) if drafts else []
     return render_template(
-        "enter/basket.html", festival=festival, drafts=drafts, submitted=submitted, form=ConfirmForm(),
+        "enter/basket.html", festival=festival, drafts=drafts, submitted=submitted, form=ConfirmForm(), panels=panels,
         total=sum((item.festival_class.fee for item, _check in drafts), Decimal("0.00")),
     )
 
@@ -220,7 +223,8 @@ def submit():
     except services.Refused as refused:
         db.session.rollback()
         for reason in refused.reasons:
-            flash(str(reason.message), "error")
+            # The validator's issues carry a message; a higher feature's receiver may refuse with plain text.
+            flash(str(getattr(reason, "message", reason)), "error")
         return redirect(url_for("enter.basket"))
     db.session.commit()
     if entries:
