@@ -86,8 +86,11 @@ class Timing:
     queries: int
 
 
-def build_festival(entries: int, seed: int = 1) -> dict[str, int]:
-    """Write a festival of `entries` entries with bulk inserts (inside an app context); return the row counts."""
+def build_festival(entries: int, seed: int = 1, class_total: int | None = None) -> dict[str, int]:
+    """Write a festival of `entries` entries with bulk inserts (inside an app context); return the row counts.
+
+    `class_total`: how many classes (default: 4 per 50 entries, at most 200, a syllabus this size has).
+    """
     from flask_security.utils import naive_utcnow
     from sqlalchemy import insert
 
@@ -129,7 +132,7 @@ def build_festival(entries: int, seed: int = 1) -> dict[str, int]:
     db.session.execute(
         insert(Level), [{"id": i + 1, "festival_id": festival_id, "name": n, "position": i, **stamps} for i, n in enumerate(LEVELS)]
     )
-    class_count = max(4, min(200, scale * 4))
+    class_count = class_total or max(4, min(200, scale * 4))
     classes = []
     for i in range(class_count):
         class_type = rng.choices(("solo", "duet", "trio", "ensemble"), (80, 10, 5, 5))[0]
@@ -352,7 +355,7 @@ def make_app(database_url: str):
     return create_app()
 
 
-def prepare(app, entries: int, seed: int) -> tuple[dict[str, int], float]:
+def prepare(app, entries: int, seed: int, class_total: int | None = None) -> tuple[dict[str, int], float]:
     """Migrate, sync roles, add the organizer and build the festival; return the counts and the seconds it took."""
     from flask_migrate import upgrade
     from flask_security.utils import hash_password, naive_utcnow
@@ -367,7 +370,7 @@ def prepare(app, entries: int, seed: int) -> tuple[dict[str, int], float]:
         user_datastore.create_user(email=EMAIL, password=hash_password(PASSWORD), roles=["organizer"], confirmed_at=naive_utcnow())
         db.session.commit()
         started = time.perf_counter()
-        counts = build_festival(entries, seed)
+        counts = build_festival(entries, seed, class_total)
         elapsed = time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":
             # What autovacuum does within a minute of an import this size: without statistics on the
@@ -678,7 +681,7 @@ def render_issues(results: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Time the report pages and the imports on each database, write the report; 1 if a target is missed."""
-    from bench import imports
+    from bench import enter, imports
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
@@ -687,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--no-imports", action="store_true", help="leave out the imports benchmark")
     parser.add_argument("--no-issues", action="store_true", help="leave out the Issues page on a scheduled festival")
+    parser.add_argument("--no-picker", action="store_true", help="leave out the class picker of online entries (600 classes)")
     parser.add_argument("--out", default=str(OUT), help="the report written (- for none)")
     parser.add_argument("--results", default=str(RESULTS), help="raw results written here")
     parser.add_argument("--render", metavar="RESULTS", help="only write the report again from a results file of an earlier run")
@@ -694,7 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         results = json.loads(Path(args.render).read_text())
         return write(results, args.out)
-    defaults = (args.entries, args.runs, args.seed, args.database, args.no_imports, args.no_issues) == (10_000, 15, 1, "both", False, False)
+    defaults = (args.entries, args.runs, args.seed, args.database, args.no_imports, args.no_issues, args.no_picker) == (
+        10_000, 15, 1, "both", False, False, False
+    )
     command = "make bench-festival" if defaults else "python -m bench.festival " + " ".join(argv if argv is not None else sys.argv[1:])
     # A stop from outside (timeout, Ctrl-C) unwinds like an error, so the throw-away databases are dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -721,6 +727,8 @@ def main(argv: list[str] | None = None) -> int:
             measured = measure_issue_pages(kind, args.entries, args.runs, args.seed)
             if measured:
                 results["issues"][kind] = measured
+    if not args.no_picker:
+        results["picker"] = {kind: measured for kind in kinds if (measured := enter.measure(kind, args.entries, args.runs, args.seed))}
     if not args.no_imports:
         print()
         results["imports"] = [asdict(run) for run in imports.measure(args.database)]
@@ -775,7 +783,7 @@ FINDINGS = [
 
 def report_targets(results: dict) -> list[tuple[str, str, str, bool]]:
     """Return (database, target, measured, met) for the reports and every list page, then the imports' targets."""
-    from bench import imports
+    from bench import enter, imports
 
     found = []
     for kind, measured in results["reports"].items():
@@ -806,12 +814,12 @@ def report_targets(results: dict) -> list[tuple[str, str, str, bool]]:
             found.append((kind, "every page answers 200", ", ".join(failed), False))
         found += export_targets(kind, measured)
     runs = [imports.from_data(run) for run in results["imports"]]
-    return found + issue_targets(results) + imports.targets(runs)
+    return found + issue_targets(results) + enter.targets(results.get("picker", {}), results["entries"]) + imports.targets(runs)
 
 
 def render(results: dict) -> str:
     """Render docs/festival-performance.md from the results: the machine, each measure on each database, the targets."""
-    from bench import imports
+    from bench import enter, imports
 
     runs = [imports.from_data(run) for run in results["imports"]]
     labels = " and ".join(DATABASE_LABELS[k] for k in dict.fromkeys([*results["reports"], *(r.database for r in runs)]))
@@ -889,6 +897,8 @@ def render(results: dict) -> str:
                     f"{growth:.1f} MB more per 1,000 more rows."
                 )
     lines += render_issues(results)
+    if results.get("picker"):
+        lines += ["", *enter.render(results["picker"], results["entries"])]
     lines += ["", "## Where the time goes", "", *FINDINGS]
     lines += [
         "",

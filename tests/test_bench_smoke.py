@@ -52,6 +52,10 @@ def test_bench_festival_measures_the_pages_and_the_exports_and_writes_its_report
     assert f"## Pages, {label}" in report and "## Exports" in report
     for export in ("performers.csv", "performers.xlsx", "entries.csv", "entries.xlsx"):
         assert f"| {label} | `/reports/{export}` | 200 |" in report, export
+    # The class picker of online entries: judged over 600 classes, some of them offered to the bench's child.
+    assert "## The class picker of online entries" in report
+    picker = [line for line in report.splitlines() if line.startswith(f"| {kind} | (every class) |")]
+    assert len(picker) == 1 and int(picker[0].split("|")[-2]) > 0, picker
     same = [line for line in report.splitlines() if "every export runs as many SQL statements" in line]
     assert len(same) == 1 and same[0].endswith("| 4 of 4 exports | yes |"), same
 
