@@ -12,6 +12,7 @@ from sqlalchemy import select
 from mfo.audit.models import AuditEvent
 from mfo.database import db
 from mfo.festival.models import Festival
+from mfo.jobs.runner import wait_for_threads
 from mfo.people.models import Person
 from mfo.schedule import problem as plain
 from mfo.schedule import publishing
@@ -260,8 +261,12 @@ def test_emails_go_to_the_people_concerned_only_with_their_own_performances(app,
     publish(fest)
     place(fest["festival"], {fest["baroque"]: (fest["morning"], at(9)), fest["song"]: (fest["afternoon"], at(14))})
     publish(fest)
-    response = post_form(organizer_client, f"{BASE}/versions/2/notify", token_from=f"{BASE}/versions/2", follow_redirects=True)
-    text = response.get_data(as_text=True)
+    response = post_form(organizer_client, f"{BASE}/versions/2/notify", token_from=f"{BASE}/versions/2")
+    assert response.status_code == 302
+    # The emails go in a background job; the version's page then says it started, and what it did.
+    wait_for_threads()
+    text = organizer_client.get(f"{BASE}/versions/2").get_data(as_text=True)
+    assert "The emails of version 2 are being sent" in text
     assert [m.to for m in outbox] == [["paul@example.org"]]
     body = outbox[0].body
     assert "Cal Nomail" in body and "301 Art song" in body and "14:00" in body and "10:00" in body
@@ -276,6 +281,7 @@ def test_a_minors_email_goes_to_the_guardian_and_each_person_gets_one(app, fest,
     """Version 1's emails: Ana's to her mother (never to Ana), one each to Ben, the teacher and the pianist, each with their own."""
     response = post_form(organizer_client, f"{BASE}/publish", {"note": "", "notify": "y"}, token_from=f"{BASE}/versions")
     assert response.status_code == 302
+    wait_for_threads()
     by_address = {m.to[0]: m.body for m in outbox}
     assert sorted(by_address) == ["ben@example.org", "maria@example.org", "paul@example.org", "teacher@example.org"]
     assert "Ana Pupil" in by_address["maria@example.org"] and "Ben" not in by_address["maria@example.org"]
@@ -293,8 +299,26 @@ def test_the_html_email_escapes_names(app, fest, organizer_client, outbox):
     db.session.get(Person, fest["cal"]).set_name("<b>Cal</b>", "Nomail")
     db.session.commit()
     post_form(organizer_client, f"{BASE}/publish", {"notify": "y"}, token_from=f"{BASE}/versions")
+    wait_for_threads()
     html = next(m for m in outbox if m.to == ["paul@example.org"]).alternatives[0][0]
     assert "&lt;b&gt;Cal&lt;/b&gt;" in html and "<b>Cal</b>" not in html
+
+
+def test_the_emails_go_in_the_organizers_language_and_a_failed_sending_can_be_retried(app, fest, organizer_client, outbox, monkeypatch):
+    """Asked from a French page, the job writes in French; when the mail server fails, the page says so and offers Send again."""
+    publish(fest)
+    post_form(organizer_client, f"{BASE}/versions/1/notify", token_from=f"{BASE}/versions/1", headers={"Accept-Language": "fr"})
+    wait_for_threads()
+    assert outbox and all("version 1" in m.subject and "horaire" in m.subject.lower() for m in outbox), [m.subject for m in outbox]
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(publishing, "send_mail", refuse)
+    post_form(organizer_client, f"{BASE}/versions/1/notify", token_from=f"{BASE}/versions/1")
+    wait_for_threads()
+    text = organizer_client.get(f"{BASE}/versions/1").get_data(as_text=True)
+    assert 'id="notify-status"' in text and "could not all be sent" in text and 'id="notify-submit"' in text
 
 
 # --- the command line

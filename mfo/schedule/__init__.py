@@ -9,6 +9,7 @@ from mfo.feature import Feature, NavItem
 from mfo.imports.commands import import_command as kind_import_command
 from mfo.schedule import jobs as solver_jobs
 from mfo.schedule import (
+    notify_job,
     solving,  # noqa: F401 (its views join the schedule's blueprint)
     views_draws,  # noqa: F401  (its routes join the schedule's blueprint)
     views_io,  # noqa: F401  (its routes join the schedule's blueprint)
@@ -85,6 +86,6 @@ feature = Feature(
         "schedule-split": _l("Class split into sections"),
         "schedule-joined": _l("Sections joined back into their class"),
     },
-    jobs={solver_jobs.KIND: solver_jobs.run_solve},
+    jobs={solver_jobs.KIND: solver_jobs.run_solve, notify_job.KIND: notify_job.run_notify},
     issue_sources=(SCHEDULE_CONFLICTS,),
 )

@@ -8,7 +8,7 @@ with a CSRF token, go through mfo.schedule.publishing and are recorded in the au
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import auth_required, current_user, permissions_accepted
@@ -19,7 +19,7 @@ from wtforms.validators import Length
 from mfo.database import db
 from mfo.festival.scoping import current_festival
 from mfo.people.permissions import PEOPLE_READ
-from mfo.schedule import publishing
+from mfo.schedule import notify_job, publishing
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
 from mfo.schedule.views import bp
 
@@ -91,7 +91,8 @@ def _changes_page(number: int, since: int | None):
     # The emails are about a version's own changes (from the one before it): the button is not offered on a comparison.
     sends = _may_publish() and earlier is None
     return render_template("schedule/changes.html", festival=festival, changelog=publishing.changes_of(festival, published, earlier),
-                           notify_form=NotifyForm() if sends else None, format_datetime=format_datetime)
+                           notify_form=NotifyForm() if sends else None, sending=_sending(published) if sends else None,
+                           format_datetime=format_datetime)
 
 
 @bp.route("/versions/<int:number>")
@@ -150,16 +151,28 @@ def publish():
 
 
 def _send(festival, published) -> None:
-    """Email the people concerned by a version's changes, commit, and say how many went and who has no email."""
-    notice = publishing.notify(festival, published, actor=current_user)
-    db.session.commit()
-    flash(ngettext("%(num)d email sent.", "%(num)d emails sent.", notice.sent), "success")
-    if notice.without_email:
-        names = ", ".join(notice.without_email[:NAMES_SHOWN])
-        more = len(notice.without_email) - NAMES_SHOWN
-        if more > 0:
-            names += " " + ngettext("and %(num)d other", "and %(num)d others", more)
-        flash(_("No email on file for: %(names)s.", names=names), "warning")
+    """Start emailing the people concerned by a version's changes in the background (the version's page follows it)."""
+    job = notify_job.start(festival, published, current_user.id, str(get_locale() or ""))
+    if job is None:
+        flash(_("The emails of version %(number)d are being sent already.", number=published.number), "warning")
+    else:
+        flash(_("The emails of version %(number)d are being sent: its page says when they have gone.", number=published.number), "info")
+
+
+def _sending(published) -> dict | None:
+    """Return what the latest job sending a version's emails did or is doing, for its page (None: never asked)."""
+    job = notify_job.latest(published)
+    if job is None:
+        return None
+    progress = job.progress or {}
+    names = list(progress.get("without_email") or [])[:NAMES_SHOWN]
+    more = int(progress.get("without_email_count") or 0) - len(names)
+    return {
+        "live": job.status in ("queued", "running"),
+        "failed": job.status == "failed",
+        "sent": progress.get("sent") if job.status == "done" else None,
+        "without_email": ", ".join(names) + (" " + ngettext("and %(num)d other", "and %(num)d others", more) if more > 0 else ""),
+    }
 
 
 @bp.route("/versions/<int:number>/notify", methods=["POST"])
