@@ -15,10 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import format_date, format_decimal
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from mfo.audit.trail import record
 from mfo.entries.labels import entry_status_label
@@ -28,6 +24,7 @@ from mfo.festival.values import format_duration
 from mfo.reports.framework import Column, Report
 from mfo.syllabus.labels import class_type_label
 from mfo.text import csv_writer
+from mfo.xlsx import Formatted, Workbook
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {
@@ -96,65 +93,32 @@ def to_csv(columns: Sequence[Column], rows: Iterable[dict[str, Any]], *, bom: bo
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_writer(sheet, column: Column) -> Callable[[Any], Any]:
-    """Return what turns a column's values into cells: a plain value where the type is plain, a typed cell otherwise.
+def _xlsx_cell(column: Column) -> Callable[[Any], Any]:
+    """Return what turns a column's values into cells (chosen once per column, not per cell).
 
-    Chosen once per column, not per cell: at 10,000 rows of 16 columns the workbook is most of an
-    export's time. openpyxl makes a cell for each plain value anyway; a cell of our own is only
-    worth its cost where a number format is set or a text's type must be forced.
+    Money, durations and dates are typed cells with a number format a spreadsheet adds up and shows
+    as such; ids and counts plain numbers; everything else text (mfo.xlsx never writes a formula).
     """
     if column.kind == "money":
-        return lambda value: _formatted(sheet, Decimal(value), "#,##0.00")
+        return lambda value: Formatted(Decimal(value), "#,##0.00")
     if column.kind in ("id", "int"):
         return int
     if column.kind == "duration":
-        return lambda value: _formatted(sheet, int(value) / SECONDS_PER_DAY, "[h]:mm:ss")
+        return lambda value: Formatted(int(value) / SECONDS_PER_DAY, "[h]:mm:ss")
     if column.kind == "date":
-        return lambda value: _formatted(sheet, value, "yyyy-mm-dd") if isinstance(value, date) else safe_text(sheet, str(value))
-    return lambda value: safe_text(sheet, str(plain_value(column, value)))
-
-
-def _formatted(sheet, value: Any, number_format: str) -> WriteOnlyCell:
-    """Return a cell holding a number or date shown in the given format."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
-
-
-def safe_text(sheet, text: str) -> str | WriteOnlyCell:
-    """Return text as a value openpyxl stores as a string: itself, or a string cell when it would read as something else."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    # openpyxl stores text starting with = as a formula and #N/A, #REF! and the like as error cells (+ - @ stay text):
-    # only those are forced.
-    return text_cell(sheet, text) if text.startswith(("=", "#")) else text
-
-
-def text_cell(sheet, text: str) -> WriteOnlyCell:
-    """Return a string cell; openpyxl would store text starting with = as a formula, so the type is forced."""
-    # Control characters cannot be stored in a workbook at all: they are dropped rather than failing the export.
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
-    cell.data_type = "s"
-    return cell
+        return lambda value: Formatted(value, "yyyy-mm-dd") if isinstance(value, date) else str(value)
+    return lambda value: str(plain_value(column, value))
 
 
 def to_xlsx(columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str) -> bytes:
-    """Return the rows as an XLSX workbook of one sheet (openpyxl's write-only mode), headings in bold."""
-    workbook = Workbook(write_only=True)
-    # Sheet names may not hold []:*?/\ and are at most 31 characters.
-    sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31] or "Report")
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = text_cell(sheet, str(column.label))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    writers = [(column.key, _xlsx_writer(sheet, column)) for column in columns]
+    """Return the rows as an XLSX workbook of one sheet, headings in bold."""
+    workbook = Workbook()
+    sheet = workbook.sheet(title or "Report")
+    sheet.header(column.label for column in columns)
+    cells = [(column.key, _xlsx_cell(column)) for column in columns]
     for row in rows:
-        sheet.append([None if (value := row.get(key)) is None else write(value) for key, write in writers])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.row(None if (value := row.get(key)) is None else cell(value) for key, cell in cells)
+    return workbook.close()
 
 
 def export(columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, title: str, *, bom: bool = True) -> bytes:

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from mfo.festival.models import Festival
 from mfo.schedule import problem as plain
 from mfo.schedule.loading import load_problem, load_schedule
 from mfo.text import csv_writer
+from mfo.xlsx import Workbook
 
 FORMATS = ("csv", "xlsx", "ics")
 MIMETYPES = {
@@ -125,32 +122,14 @@ def to_csv(rows: Iterable[Row], *, bom: bool = True) -> bytes:
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
 
 
-def _cell(sheet, value: object) -> WriteOnlyCell:
-    """Return a number cell for an int, and a string cell (never a formula) for anything else."""
-    if isinstance(value, int):
-        return WriteOnlyCell(sheet, value=value)
-    # openpyxl stores text starting with "=" as a formula unless the type is forced; control characters cannot be stored.
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"
-    return cell
-
-
 def to_xlsx(rows: Iterable[Row]) -> bytes:
-    """Return the rows as a one-sheet workbook, headings in bold, the same cells as the CSV."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Schedule")
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = _cell(sheet, name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    """Return the rows as a one-sheet workbook, headings in bold, the same cells as the CSV (numbers as numbers, the rest text)."""
+    workbook = Workbook()
+    sheet = workbook.sheet("Schedule")
+    sheet.header(COLUMNS)
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row.cells()])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.row(value if isinstance(value, int) else str(value) for value in row.cells())
+    return workbook.close()
 
 
 def to_ics(festival: Festival, rows: Iterable[Row], name: str | None = None) -> bytes:
