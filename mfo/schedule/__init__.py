@@ -12,6 +12,7 @@ from mfo.schedule import (
     notify_job,
     solving,  # noqa: F401 (its views join the schedule's blueprint)
     views_draws,  # noqa: F401  (its routes join the schedule's blueprint)
+    views_import,  # noqa: F401  (its routes join the schedule's blueprint)
     views_io,  # noqa: F401  (its routes join the schedule's blueprint)
     views_print,  # noqa: F401  (its routes join the schedule's blueprint)
     views_publish,  # noqa: F401  (its routes join the schedule's blueprint)

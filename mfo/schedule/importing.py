@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from mfo.audit.trail import record
@@ -33,15 +34,16 @@ from mfo.text import normalise_name
 
 REQUIRED = ("session", "start", "class", "entry_id")
 # The stable codes of a refused row, and what each means (the command prints the text; scripts read the code).
+# Messages in the reader's language (lazy: English on the command line, the visitor's on the page).
 ERRORS = {
-    "schedule-column-missing": "the file has no column {column!r}",
-    "schedule-session-unknown": "no session of this festival is named {value!r}",
-    "schedule-session-ambiguous": "several sessions of this festival are named {value!r}",
-    "schedule-session-mixed": "class {value!r} is given more than one session",
-    "schedule-class-unknown": "no class or section of this festival has the code {value!r}",
-    "schedule-entry-unknown": "entry {value!r} is not an active entry of class {unit!r}",
-    "schedule-entry-repeated": "entry {value!r} is listed twice",
-    "schedule-start-invalid": "{value!r} is not a date and time (YYYY-MM-DDTHH:MM)",
+    "schedule-column-missing": _l("the file has no column “{column}”"),
+    "schedule-session-unknown": _l("no session of this festival is named “{value}”"),
+    "schedule-session-ambiguous": _l("several sessions of this festival are named “{value}”"),
+    "schedule-session-mixed": _l("class “{value}” is given more than one session"),
+    "schedule-class-unknown": _l("no class or section of this festival has the code “{value}”"),
+    "schedule-entry-unknown": _l("entry “{value}” is not an active entry of class “{unit}”"),
+    "schedule-entry-repeated": _l("entry “{value}” is listed twice"),
+    "schedule-start-invalid": _l("“{value}” is not a date and time (YYYY-MM-DDTHH:MM)"),
 }
 
 
@@ -56,8 +58,8 @@ class RowError:
 
     @property
     def message(self) -> str:
-        """Return the error in English, for the command line."""
-        return ERRORS[self.code].format(value=self.value, unit=self.unit, column=self.value)
+        """Return the error in the reader's language (English on the command line)."""
+        return str(ERRORS[self.code]).format(value=self.value, unit=self.unit, column=self.value)
 
     def as_dict(self) -> dict[str, object]:
         """Return the error as JSON data."""
