@@ -17,11 +17,14 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.imports import jobs
 from mfo.imports.models import ImportBatch
 from mfo.imports.undo import UndoRefused, blockers, undo
+from mfo.schedule import problem as plain
+from mfo.schedule.loading import class_key, save_schedule
 from mfo.schedule.models import Placement, Session, SessionBreak
 from mfo.schedule.permissions import SCHEDULE_WRITE
+from mfo.syllabus.models import FestivalClass
 from mfo.venues.models import Venue, VenueOpening
 from tests.admin_helpers import flashed, page, sign_in, user_with_permissions
-from tests.festival_helpers import make_class, make_festival, make_person
+from tests.festival_helpers import make_class, make_entry, make_festival, make_person, make_piece
 from tests.helpers import csrf_token, post_form
 from tests.import_helpers import (
     SLUG,
@@ -42,7 +45,10 @@ MORNING = {"name": "Saturday morning", "date": "2027-04-10", "venue": "main hall
 STUDIO = {"name": "Strings", "date": "2027-04-10", "venue": "Studio B", "start": "09:00", "end": "12:00",
           "adjudicator_email": "pablo@example.org", "discipline": "Strings", "breaks": ""}
 # The codes a sessions file is tested with here (tests/test_imports_entries.py checks every code is tested somewhere).
-SESSION_CODES = {"missing-field", "bad-date", "bad-value", "not-on-file", "duplicate-row", "session-overlap", "outside-hours"}
+SESSION_CODES = {
+    "missing-field", "bad-date", "bad-value", "not-on-file", "duplicate-row", "session-overlap", "outside-hours",
+    "discipline-not-judged", "session-shortened",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -255,6 +261,42 @@ def test_a_session_outside_its_venues_or_adjudicators_hours_is_a_warning(app):
     assert plan.can_apply
     # Studio B has no opening hours and Pablo no availability given: nothing to say.
     assert plan_file(festival, "sessions", sessions_csv([{**STUDIO, "start": "20:00", "end": "22:00"}])).issues == []
+
+
+def test_a_session_for_a_discipline_its_adjudicator_does_not_judge_is_a_warning(app):
+    """Clara judges piano only: a strings session of hers is a warning; Pablo, with no disciplines recorded, judges any."""
+    festival = festival_on_file()
+    clara = db.session.scalar(select(Adjudicator).where(Adjudicator.person.has(email="clara@example.org")))
+    clara.disciplines.append(make_class(festival, "102", discipline="Piano").discipline)
+    db.session.commit()
+    plan = plan_file(festival, "sessions", sessions_csv([{**MORNING, "discipline": "Strings"}]))
+    assert [(issue.row, issue.code, str(issue.message)) for issue in plan.issues] == [
+        (2, "discipline-not-judged", "“Saturday morning” (2027-04-10 09:00–12:30) is for Strings, which Clara Wieck does not judge.")
+    ]
+    assert plan.can_apply
+    assert plan_file(festival, "sessions", sessions_csv([MORNING])).issues == []
+    assert plan_file(festival, "sessions", sessions_csv([{**STUDIO, "discipline": "Piano"}])).issues == []
+
+
+def test_shortening_a_session_its_placed_classes_no_longer_fit_is_a_warning(app):
+    """Class 101 plays 10:15 to 10:25 in the session on file: an end at 10:20 leaves it out, at 10:30 it still fits."""
+    festival = festival_on_file()
+    session = on_file(festival)
+    piano = db.session.scalar(select(FestivalClass).where(FestivalClass.number == "101"))
+    make_entry(piano, [make_person("Ann", "Lee", date(2016, 3, 1))], [(make_piece("Minuet", "Bach", 600), 600)])
+    key = class_key(piano.id)
+    save_schedule(festival, plain.Schedule({key: plain.Placement(key, session.id, datetime(2027, 4, 10, 10, 15))}))
+    db.session.commit()
+    row = {"date": "2027-04-10", "venue": "Main Hall", "start": "09:00", "end": "10:20", "name": "", "adjudicator_email": "",
+           "discipline": "", "breaks": ""}
+    plan = plan_file(festival, "sessions", sessions_csv([row]))
+    assert [(issue.row, issue.code) for issue in plan.issues] == [(2, "session-shortened")]
+    assert "101" in str(plan.issues[0].message) and plan.can_apply
+    assert plan_file(festival, "sessions", sessions_csv([{**row, "end": "10:59"}])).issues == []
+    # A break over the class's time is a shortening too.
+    assert [i.code for i in plan_file(festival, "sessions", sessions_csv([{**row, "end": "11:00", "breaks": "10:20-10:30"}])).issues] == [
+        "session-shortened"
+    ]
 
 
 # --- Undo -----------------------------------------------------------------------------------------------------------

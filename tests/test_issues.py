@@ -18,11 +18,11 @@ from tests.festival_helpers import make_class, make_entry, make_festival, make_p
 from tests.test_database import recorded_queries
 
 # Codes only an import's rows can have (a cell that cannot be read, a class listed twice, a name not on file, a
-# session file's overlaps and hours; the schedule's own checker finds those on the board):
+# session file's overlaps, hours, disciplines and shortenings; the schedule's own checker finds those on the board):
 # the database holds no such data, so the page is tested with them given directly.
 IMPORT_ONLY = {
     "missing-field", "bad-date", "bad-duration", "bad-value", "duplicate-class", "duplicate-row", "not-on-file",
-    "session-overlap", "outside-hours",
+    "session-overlap", "outside-hours", "discipline-not-judged", "session-shortened",
 }
 
 

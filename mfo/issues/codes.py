@@ -131,6 +131,14 @@ CODES: dict[str, Code] = dict(
             lambda **p: _l("“%(name)s” (%(when)s) is outside the %(hours)s of %(whom)s.", **p),
         ),
         _code(
+            "discipline-not-judged", WARNING, _l("Discipline not judged"),
+            lambda **p: _l("“%(name)s” (%(when)s) is for %(discipline)s, which %(whom)s does not judge.", **p),
+        ),
+        _code(
+            "session-shortened", WARNING, _l("Placed classes no longer fit"),
+            lambda **p: _l("“%(name)s” (%(when)s) would no longer hold the classes placed in it: %(classes)s.", **p),
+        ),
+        _code(
             "duration-mismatch", WARNING, _l("Unusual duration"),
             lambda **p: _l("“%(piece)s” is given as %(given)s; it usually lasts %(known)s.", **p),
         ),

@@ -10,15 +10,17 @@ discipline by name in the festival's syllabus: each must be on file (`not-on-fil
 of the festival in one venue, or judged by one adjudicator, at the same time are an error
 (`session-overlap`) whether both come from the file or one is on file; a session outside its
 venue's opening hours or its adjudicator's availability is a warning (`outside-hours`), as the
-schedule's checker would say once classes are placed there.
+schedule's checker would say once classes are placed there; so is a session for a discipline its
+adjudicator does not judge (`discipline-not-judged`), and a change that shortens a session (an
+earlier end, other breaks) so that the classes placed in it no longer fit (`session-shortened`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import date, time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -37,8 +39,11 @@ from mfo.imports.plan import BLOCKED, CHANGED, CREATED, EXCLUDED, MATCHED, PROGR
 from mfo.imports.tabular import Column, ColumnMatch, Table
 from mfo.issues.codes import Issue
 from mfo.people.models import Person
+from mfo.schedule.conflicts import check
+from mfo.schedule.loading import load_problem, load_schedule
 from mfo.schedule.models import Placement, Session, SessionBreak
 from mfo.schedule.permissions import SCHEDULE_WRITE
+from mfo.schedule.problem import Window
 from mfo.syllabus.models import Discipline
 from mfo.text import normalise_name
 from mfo.venues.models import Venue
@@ -128,7 +133,7 @@ def _load(festival: Festival) -> OnFile:
         select(Adjudicator)
         .join(Person, Adjudicator.person_id == Person.id)
         .where(Adjudicator.festival_id == festival.id, Person.email.is_not(None))
-        .options(selectinload(Adjudicator.person), selectinload(Adjudicator.availability))
+        .options(selectinload(Adjudicator.person), selectinload(Adjudicator.availability), selectinload(Adjudicator.disciplines))
         .order_by(Adjudicator.id.desc())
     )
     disciplines = db.session.scalars(select(Discipline).where(Discipline.festival_id == festival.id))
@@ -259,8 +264,9 @@ def _overlaps(rows: list[tuple[RowResult, SessionRow]], on_file: OnFile) -> None
         by_day[row.day].append(booked)
 
 
-def _hours_warnings(result: RowResult, row: SessionRow, session: Session | None) -> None:
-    """Warn when the session is outside its venue's opening hours or its adjudicator's availability (when they have any)."""
+def _session_warnings(result: RowResult, row: SessionRow, session: Session | None) -> None:
+    """Warn when the session is outside its venue's opening hours or its adjudicator's availability (when they have any),
+    or is for a discipline its adjudicator does not judge (one with no disciplines recorded judges any, as on the board)."""
     booked = _booked_from_row(row, session)
     span = (row.start, row.end)
     venue_hours = [(w.start, w.end) for w in row.venue.opening]
@@ -273,6 +279,49 @@ def _hours_warnings(result: RowResult, row: SessionRow, session: Session | None)
     ):
         result.issues.append(Issue("outside-hours", {
             "name": booked.label, "when": row.when, "hours": _l("availability"), "whom": str(adjudicator)}, row=row.row))
+    discipline = row.discipline or (session.discipline if session is not None else None)
+    if adjudicator is not None and discipline is not None and adjudicator.disciplines and discipline not in adjudicator.disciplines:
+        result.issues.append(Issue("discipline-not-judged", {
+            "name": booked.label, "when": row.when, "discipline": discipline.name, "whom": str(adjudicator)}, row=row.row))
+
+
+def _shortened_warnings(festival: Festival, changed: list[tuple[RowResult, SessionRow, Session]]) -> None:
+    """Warn on each row that shortens a session (an earlier end, other breaks) so that classes placed in it no longer fit.
+
+    The schedule's own checker decides, on the schedule as it is with the sessions as the file makes
+    them: a session-overrun it finds then that it did not find before is the file's doing. Only
+    sessions with placements are looked at, so a file of new sessions costs no schedule loading.
+    """
+    changed = [
+        (result, row, session) for result, row, session in changed
+        if row.end < session.end or (row.breaks is not None and row.breaks != _breaks(session))
+    ]
+    if not changed:
+        return
+    with_classes = set(db.session.scalars(select(Placement.session_id).where(Placement.session_id.in_([s.id for _r, _w, s in changed]))))
+    changed = [item for item in changed if item[2].id in with_classes]
+    if not changed:
+        return
+    problem = load_problem(festival)
+    schedule = load_schedule(festival, problem)
+    ids = [session.id for _result, _row, session in changed]
+    before = {c.key for c in check(problem, schedule, sessions=ids) if c.code == "session-overrun"}
+    for _result, row, session in changed:
+        planned = problem.sessions[session.id]
+        breaks = planned.breaks if row.breaks is None else tuple(
+            Window(datetime.combine(row.day, start), datetime.combine(row.day, end)) for start, end in row.breaks
+        )
+        problem.sessions[session.id] = replace(planned, end=datetime.combine(row.day, row.end), breaks=breaks)
+    overruns: dict[int, list[str]] = defaultdict(list)
+    for conflict in check(problem, schedule, sessions=ids):
+        if conflict.code == "session-overrun" and conflict.key not in before:
+            for session_id in conflict.sessions:
+                overruns[session_id] += [problem.units[key].label for key in conflict.units if key in problem.units]
+    for result, row, session in changed:
+        if overruns.get(session.id):
+            labels = sorted(set(overruns[session.id]))
+            result.issues.append(Issue("session-shortened", {
+                "name": row.name or session.name or row.venue.name, "when": row.when, "classes": ", ".join(labels)}, row=row.row))
 
 
 def plan_sessions(
@@ -309,6 +358,7 @@ def plan_sessions(
     _overlaps(readable, on_file)
     rows = {result.row: session_row for result, session_row in readable}
     session_plans: list[SessionPlan] = []
+    changed: list[tuple[RowResult, SessionRow, Session]] = []
     for result in plan.results:
         if result.row in excluded:
             result.outcome = EXCLUDED
@@ -317,8 +367,11 @@ def plan_sessions(
         else:
             session_row = rows[result.row]
             session = on_file.sessions.get(session_row.key)
-            _hours_warnings(result, session_row, session)
+            _session_warnings(result, session_row, session)
             session_plans.append(_plan_row(plan, result, session_row, session))
+            if session_plans[-1].outcome == CHANGED:
+                changed.append((result, session_row, session))
+    _shortened_warnings(festival, changed)
     plan.writer = lambda batch, changes: _write(festival, session_plans, changes)
     progress(len(plan.results))
     return plan
