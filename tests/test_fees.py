@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from mfo.audit.models import AuditEvent
@@ -229,6 +230,15 @@ def spring(app):
     return festival
 
 
+def forget_signed_in_user() -> None:
+    """Drop the user Flask-Login cached in g while these helpers ran outside a request (the anonymous one).
+
+    pytest-flask's pushed context shares g with the test clients' requests: left there, the cached
+    anonymous user would sign every client out of its next request (DESIGN.md, trap 4).
+    """
+    g.pop("_login_user", None)
+
+
 def a_family(email: str, *children: str):
     """An account with these children (born 2018) as its profiles; returns the user and the profiles."""
     user = create_user(email, ("end-user",))
@@ -236,6 +246,7 @@ def a_family(email: str, *children: str):
         services.add_child(user, PersonValues(name, "Ngô", date(2018, 1, 1)), PersonValues("Ana", "Ngô", None)) for name in children
     ]
     db.session.commit()
+    forget_signed_in_user()
     return user, profiles
 
 
@@ -255,6 +266,7 @@ def submit(festival, user, *items) -> list[Entry]:
         put_in_basket(festival, user, profile, number)
     entries = services.submit_basket(festival, user)
     db.session.commit()
+    forget_signed_in_user()
     return entries
 
 

@@ -81,24 +81,24 @@ class RulesForm(FlaskForm):
     )
     submit = SubmitField(_l("Save the rules"))
 
-    def validate_family_discount_percent(self, field) -> None:
-        """A discount needs both the performer number and a percentage above zero."""
-        if self.family_discount_from.data is not None and not field.data:
-            raise ValidationError(_("Give the discount's percentage, or leave the performer number empty."))
-        if field.data and self.family_discount_from.data is None:
-            raise ValidationError(_("Give the performer number the discount starts from, or leave the percentage empty."))
-
-    def validate_late_fee(self, field) -> None:
-        """A late fee needs its date, and a date its fee."""
-        if self.late_after.data is not None and not field.data:
-            raise ValidationError(_("Give the late fee, or leave the date empty."))
-        if field.data and self.late_after.data is None:
-            raise ValidationError(_("Give the date after which entries are late, or leave the fee empty."))
-
-    def validate_refund_percent(self, field) -> None:
-        """The percentage policy needs its percentage."""
-        if self.refund_policy.data == "percent" and field.data is None:
-            raise ValidationError(_("Give the percentage of the entry fee given back."))
+    def validate(self, extra_validators=None) -> bool:
+        """Check each field, then the rules that need two of them (a blank field skips its own inline validators)."""
+        valid = super().validate(extra_validators)
+        discount_from, discount = self.family_discount_from, self.family_discount_percent
+        if not discount_from.errors and not discount.errors:
+            if discount_from.data is not None and not discount.data:
+                discount.errors.append(_("Give the discount's percentage, or leave the performer number empty."))
+            elif discount.data and discount_from.data is None:
+                discount_from.errors.append(_("Give the performer number the discount starts from, or leave the percentage empty."))
+        late_after, late_fee = self.late_after, self.late_fee
+        if not late_after.errors and not late_fee.errors:
+            if late_after.data is not None and not late_fee.data:
+                late_fee.errors.append(_("Give the late fee, or leave the date empty."))
+            elif late_fee.data and late_after.data is None:
+                late_after.errors.append(_("Give the date after which entries are late, or leave the fee empty."))
+        if self.refund_policy.data == "percent" and self.refund_percent.data is None and not self.refund_percent.errors:
+            self.refund_percent.errors.append(_("Give the percentage of the entry fee given back."))
+        return valid and not any(field.errors for field in self)
 
     def values(self) -> dict:
         """Return the rules as the FeeRules columns hold them (blanks as zero or None)."""
