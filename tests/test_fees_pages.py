@@ -281,3 +281,10 @@ def test_staff_see_whether_an_entry_is_paid_not_who_pays(app, client_for, billed
     db.session.commit()
     forget_signed_in_user()
     assert 'data-paid="true"' in page(staff.get(url))
+
+
+def test_the_entrants_page_in_french(app, billed):
+    """In French: the page's words and the amounts in the visitor's locale (15,00 $)."""
+    family = sign_in(app, "family@example.org")
+    html = page(family.get(f"{FEES}/mine", headers={"Accept-Language": "fr"}))
+    assert "Vos frais" in html and "Frais d’inscription" in html and "15,00\xa0$" in html and "Solde dû" in html

@@ -121,7 +121,7 @@ class PaymentForm(FlaskForm):
     """Money received on an invoice (a payment) or paid back (a refund), as an organizer records it."""
 
     kind = SelectField(_l("Kind"), choices=list(PAYMENT_KIND_LABELS.items()), default="payment")
-    method = SelectField(_l("Method"), choices=[(key, label) for key, label in METHOD_LABELS.items() if key != "card-online"])
+    method = SelectField(_l("Payment method"), choices=[(key, label) for key, label in METHOD_LABELS.items() if key != "card-online"])
     amount = MoneyField(_l("Amount"), validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=PAYMENT_MAX)])
     received_on = DateField(_l("Date"), validators=[InputRequired()], default=date.today)
     reference = StringField(
