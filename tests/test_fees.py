@@ -250,14 +250,14 @@ def a_family(email: str, *children: str):
     return user, profiles
 
 
-def put_in_basket(festival, user, profile, number: str) -> None:
-    """Put the profile's entry in class `number` in the account's basket."""
+def put_in_basket(festival, user, profile, number: str, pieces: list[dict] = PIECES) -> None:
+    """Put the profile's entry in class `number` (playing `pieces`) in the account's basket."""
     from mfo.syllabus.models import FestivalClass
 
     festival_class = db.session.scalar(
         select(FestivalClass).where(FestivalClass.festival_id == festival.id, FestivalClass.number == number)
     )
-    services.add_to_basket(festival, profile, festival_class, PIECES, ("", ""), user=user)
+    services.add_to_basket(festival, profile, festival_class, pieces, ("", ""), user=user)
 
 
 def submit(festival, user, *items) -> list[Entry]:
@@ -451,3 +451,50 @@ def test_an_entry_no_invoice_charged_gets_no_refund(spring):
     withdraw(spring, None, [entry], datetime(2027, 3, 1))
     assert db.session.scalar(select(func.count(InvoiceLine.id))) == 0
     assert invoices.invoice_of_entry(entry) is None
+
+
+def test_two_accounts_submitting_at_once_get_two_numbers(app, spring, database_url):
+    """Two first submissions at the same moment, from two workers: 2027-0001 and 2027-0002, neither refused.
+
+    The second waits for the first's commit (the festival's write lock, taken before the highest
+    number is read; the audit trail's head serializes the writers too) and then reads its number.
+    """
+    import threading
+
+    from tests.conftest import make_app
+
+    first, (zoe,) = a_family("family@example.org", "Zoë")
+    second, (leo,) = a_family("other@example.org", "Léo")
+    # Pieces new to the repertoire, a different one each: two submissions adding the same new piece at
+    # once is the enter feature's race, not this one.
+    put_in_basket(spring, first, zoe, "101", [{"title": "Arabesque", "composer": "Debussy", "duration": 200}])
+    put_in_basket(spring, second, leo, "101", [{"title": "Clair de lune", "composer": "Debussy", "duration": 300}])
+    db.session.commit()
+    festival_id = spring.id
+    start = threading.Barrier(2, timeout=60)
+    failures = []
+
+    def submit_elsewhere(user_id: int) -> None:
+        from mfo.database.models import User
+        from mfo.festival.models import Festival
+
+        other = make_app(database_url, shares_context=False)
+        with other.app_context():
+            festival, user = db.session.get(Festival, festival_id), db.session.get(User, user_id)
+            start.wait()
+            try:
+                services.submit_basket(festival, user)
+                db.session.commit()
+            except Exception as error:  # reported by the assertion below
+                failures.append(repr(error))
+                db.session.rollback()
+
+    threads = [threading.Thread(target=submit_elsewhere, args=(user.id,)) for user in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(Invoice.number))) == ["2027-0001", "2027-0002"]
+    assert db.session.scalar(select(func.count(InvoiceLine.id))) == 2
