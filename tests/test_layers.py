@@ -23,6 +23,7 @@ PACKAGE = ROOT / "mfo"
 CORE_ALLOWED = {
     "mfo.feature": set(),
     "mfo.text": set(),
+    "mfo.xlsx": set(),
     "mfo.config": set(),
     "mfo.extensions": set(),
     # The SQLite collation compares with mfo.text's reading key, so SQL and Python sort text alike.
