@@ -6,10 +6,18 @@ record payments and refunds and set the rules. Staff see whether an entry is pai
 
 from __future__ import annotations
 
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature
+from mfo.fees.importing import PAYMENTS
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
+from mfo.imports.commands import import_command
+
+payments_cli = AppGroup("payments", help="A festival's payments.")
+payments_cli.add_command(
+    import_command("payments", "Import a bank statement (CSV or XLSX: date, amount, reference, payer) into a festival.")
+)
 
 feature = Feature(
     name="fees",
@@ -22,4 +30,6 @@ feature = Feature(
         "payment-recorded": _l("Payment recorded"),
         "refund-recorded": _l("Refund recorded"),
     },
+    import_kinds=(PAYMENTS,),
+    commands=(payments_cli,),
 )
