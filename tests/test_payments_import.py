@@ -320,3 +320,25 @@ def test_the_kinds_own_codes_are_kept_on_the_batch_and_read_back():
         row = RowResult.from_data({"row": 2, "label": "", "outcome": "created", "records": [],
                                    "issues": [{"code": code, "row": 2, "params": {}, "class_code": None}]})
         assert row.issues[0].code == code and row.issues[0].definition is CODES[code]
+
+
+# --- The benchmark --------------------------------------------------------------------------------------------------
+
+
+def test_the_benchmark_previews_a_small_statement_and_writes_its_section(app, tmp_path):
+    """bench.payments at 60 lines: the preview would record most lines, flags the planted ones; checked again, all are seen."""
+    from bench import payments as bench
+
+    result = bench.measure_here(60, runs=1)
+    first, again = result["first"], result["again"]
+    assert first["rows"] == 60 and first["created"]["payment"] == result["confirm"]["created"]["payment"] >= 50
+    assert {"payment-over", "payment-unmatched", "payment-duplicate"} <= set(first["codes"])
+    # Every line recorded is now on file, and the line twice in the file is matched as before.
+    assert again["created"] == {} and again["matched"]["payment"] == first["created"]["payment"] + first["matched"]["payment"]
+    assert db.session.scalar(select(func.count(Payment.id))) == first["created"]["payment"]
+    doc = tmp_path / "payments.md"
+    doc.write_text("# Payments\n\n" + bench.MARKER_START + "\nold\n" + bench.MARKER_END + "\n\nAfter.\n")
+    results = {"measured_at": "2027-01-01 00:00", "cores": 2, "load_before": 0.5, "load_after": 0.5, "databases": {"sqlite": result}}
+    bench.write_section(doc, bench.render(results, "make bench-payments"))
+    text = doc.read_text()
+    assert "old" not in text and "| SQLite | 60 |" in text and text.endswith("After.\n")
