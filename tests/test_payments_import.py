@@ -197,6 +197,14 @@ def test_a_line_twice_in_one_file_is_recorded_once(app):
     assert len(payments_of(first)) == 1
 
 
+def test_a_line_left_out_does_not_make_its_copy_a_duplicate(app):
+    """The organizer leaves out the first copy: the second is then the one recorded."""
+    festival, first, _second = festival_with_invoices()
+    line = ("2027-03-02", "20.00", "INV-2027-0001", "J SMITH")
+    plan = plan_file(festival, "payments", statement(line, line), excluded=[2])
+    assert plan.issues == [] and plan.created == {"payment": 1} and plan.results[1].outcome == "created"
+
+
 def test_a_payment_recorded_by_hand_is_not_a_duplicate(app):
     """Only the same bank line is a duplicate: a cheque of the same amount typed in by an organizer is another payment."""
     festival, first, _second = festival_with_invoices()

@@ -72,6 +72,7 @@ PAYER_LENGTH = 200
 MAX_NUMBER_PARTS = 6
 _PARTS = re.compile(r"[^\W\d_]+|\d+")
 DIGEST_PREFIX = "bank:"
+CENT = Decimal("0.01")
 
 
 def _amount_message(**p):
@@ -164,6 +165,11 @@ class PaymentLine:
     digest: str
 
 
+def _issue(result: RowResult, code: str, **params) -> None:
+    """Add one of the payments import's issues to a row."""
+    result.issues.append(Issue(code, params, row=result.row, kind=CODES[code]))
+
+
 def read_amount(cells: Cells) -> Decimal | None:
     """Return the line's amount above zero, or None (blank: missing-field; unreadable, zero or negative: payment-amount)."""
     text = cells.required("amount")
@@ -181,19 +187,12 @@ def read_amount(cells: Cells) -> Decimal | None:
                 problem = "negative"
             except ValueError:
                 pass
-        cells.result.issues.append(Issue("payment-amount", {"value": text[:50], "problem": problem}, row=cells.row.number,
-                                         kind=CODES["payment-amount"]))
+        _issue(cells.result, "payment-amount", value=text[:50], problem=problem)
         return None
     if amount is not None and amount <= ZERO:
-        cells.result.issues.append(Issue("payment-amount", {"value": text[:50], "problem": "zero"}, row=cells.row.number,
-                                         kind=CODES["payment-amount"]))
+        _issue(cells.result, "payment-amount", value=text[:50], problem="zero")
         return None
     return amount
-
-
-def _issue(result: RowResult, code: str, **params) -> None:
-    """Add one of the payments import's issues to a row."""
-    result.issues.append(Issue(code, params, row=result.row, kind=CODES[code]))
 
 
 def _balances(festival: Festival) -> tuple[dict[int, Decimal], set[tuple[int, str]]]:
@@ -204,12 +203,12 @@ def _balances(festival: Festival) -> tuple[dict[int, Decimal], set[tuple[int, st
         select(InvoiceLine.invoice_id, func.sum(InvoiceLine.amount)).where(InvoiceLine.invoice_id.in_(of_festival))
         .group_by(InvoiceLine.invoice_id)
     ):
-        owed[invoice_id] = Decimal(total or 0)
+        owed[invoice_id] = Decimal(total or 0).quantize(CENT)
     for invoice_id, kind, total in db.session.execute(
         select(Payment.invoice_id, Payment.kind, func.sum(Payment.amount)).where(Payment.invoice_id.in_(of_festival))
         .group_by(Payment.invoice_id, Payment.kind)
     ):
-        paid = Decimal(total or 0)
+        paid = Decimal(total or 0).quantize(CENT)
         owed[invoice_id] = owed.get(invoice_id, ZERO) + (-paid if kind == "payment" else paid)
     recorded = {
         (invoice_id, external_id)
@@ -245,7 +244,7 @@ def plan_payments(
         plan.results.append(result)
         left_out = row.number in excluded
         line = _read_line(Cells(match, row, result), invoices, owed, recorded, {} if left_out else first_row)
-        if row.number in excluded:
+        if left_out:
             result.outcome = EXCLUDED
         elif result.errors:
             result.outcome = BLOCKED
