@@ -350,3 +350,22 @@ def test_the_benchmark_previews_a_small_statement_and_writes_its_section(app, tm
     bench.write_section(doc, bench.render(results, "make bench-payments"))
     text = doc.read_text()
     assert "old" not in text and "| SQLite | 60 |" in text and text.endswith("After.\n")
+
+
+def test_a_kind_may_not_declare_a_validator_code_or_one_another_kind_declares():
+    """kinds.collect stops the app at start-up: a code of the validator's, or the same code in two kinds."""
+    from dataclasses import replace
+
+    from mfo.feature import Feature
+    from mfo.features import FeatureError
+    from mfo.fees.importing import PAYMENTS
+    from mfo.imports import kinds
+    from mfo.issues.codes import CODES as VALIDATOR_CODES
+
+    taken = replace(PAYMENTS, name="statements", codes={"bad-value": VALIDATOR_CODES["bad-value"]})
+    with pytest.raises(FeatureError, match="bad-value"):
+        kinds.collect([Feature(name="a", import_kinds=(taken,))])
+    twice = replace(PAYMENTS, name="statements")
+    with pytest.raises(FeatureError, match="payment-"):
+        kinds.collect([Feature(name="a", import_kinds=(PAYMENTS, twice))])
+    assert set(kinds.collect([Feature(name="a", import_kinds=(PAYMENTS,))])) == {"payments"}
