@@ -13,7 +13,7 @@ FESTIVAL_BENCH_TIMEOUT ?= 2700
 # The schedule benchmark takes about 5 minutes (two solves of 60 s and 120 s, the demo built twice); stopped past this.
 SCHEDULE_BENCH_TIMEOUT ?= 1200
 
-.PHONY: install install-dev lock lint translations messages upgrade run serve bench bench-festival bench-schedule soak test test-postgres clean
+.PHONY: install install-dev lock lint translations messages upgrade run serve bench bench-festival bench-schedule bench-payments soak test test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,9 @@ bench-festival: install  ## the festival only: report pages and exports at 10,00
 
 bench-schedule: install  ## the schedule's solver against the greedy method: the demo festival (SQLite, PostgreSQL) and 3,000 entries; writes docs/scheduling-benchmark.md
 	timeout $(SCHEDULE_BENCH_TIMEOUT) $(BIN)/python -m bench.schedule $(SCHEDULE_BENCH_ARGS)
+
+bench-payments: install  ## a 2,000-line bank statement previewed (read and checked) on SQLite and PostgreSQL, under 10 s; writes its section of docs/payments.md
+	timeout $(FESTIVAL_BENCH_TIMEOUT) $(BIN)/python -m bench.payments $(PAYMENTS_BENCH_ARGS)
 
 soak: install  ## 60 s each on SQLite and PostgreSQL of concurrent sign-ins, views and admin edits, then a PostgreSQL restart; writes docs/soak.md
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

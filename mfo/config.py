@@ -171,6 +171,11 @@ class DefaultConfig:
     MFO_RQ_REDIS_URL: str | None = None
     MFO_JOB_QUEUE = "mfo-jobs"
     MFO_JOB_EXPIRY_SECONDS = 120
+    # --- Card payments online (the cardpay feature, Stripe Checkout): off unless both are set. The secret key
+    # makes the payment sessions (sk_live_... or sk_test_...); the webhook secret (whsec_...) verifies that an
+    # event saying "paid" comes from Stripe. Keep both out of the database and of the repository.
+    MFO_STRIPE_SECRET_KEY: str | None = None
+    MFO_STRIPE_WEBHOOK_SECRET: str | None = None
 
 
 # FLASK_ variables that configure the `flask` command itself, not the app.

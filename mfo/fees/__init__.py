@@ -7,12 +7,20 @@ The rules are in mfo.fees.rules (pure functions) and told in words in docs/fees.
 
 from __future__ import annotations
 
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
+from mfo.fees.importing import PAYMENTS
 from mfo.fees.panels import init_app
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
 from mfo.fees.views import bp
+from mfo.imports.commands import import_command
+
+payments_cli = AppGroup("payments", help="A festival's payments.")
+payments_cli.add_command(
+    import_command("payments", "Import a bank statement (CSV or XLSX: date, amount, reference, payer) into a festival.")
+)
 
 feature = Feature(
     name="fees",
@@ -36,4 +44,6 @@ feature = Feature(
         "fee_rules-updated": _l("Fee rules changed"),
     },
     init_app=init_app,
+    import_kinds=(PAYMENTS,),
+    commands=(payments_cli,),
 )

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_security.utils import naive_utcnow
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from mfo.database import db
 from mfo.festival.models import Timestamps
@@ -149,5 +149,8 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=naive_utcnow)
+    # A payment is never edited (a mistake is put right by a refund): when the imports' undo asks whether a
+    # payment a bank statement recorded was changed since, its last change is its creation.
+    updated_at: Mapped[datetime] = synonym("created_at")
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")

@@ -31,6 +31,9 @@ What a kind declares (see docs/extending.md for a worked example):
   whoever does not hold people-read.
 - `sheet_title`, `example_rows`: the XLSX template's first sheet's title, and example rows shown on
   a sheet of their own (never on the sheet that is imported).
+- `codes`: issue codes of the kind's own (`mfo.issues.codes.Code`), besides the validator's `CODES`:
+  a planner gives them to its issues as `kind`, and a preview kept on a batch finds them again by
+  code (a code declared twice, or one of the validator's, stops the app at start-up).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from flask import Flask, current_app, has_app_context
 from mfo.feature import Feature, Label
 from mfo.features import FEATURES, FeatureError, load
 from mfo.imports.tabular import Column
+from mfo.issues.codes import CODES, Code
 
 EXTENSION_KEY = "mfo.imports.kinds"
 KIND_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -87,6 +91,7 @@ class ImportKind:
     personal_fields: tuple[str, ...] = ()
     sheet_title: str = ""
     example_rows: Sequence[Sequence[str]] = ()
+    codes: Mapping[str, Code] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
@@ -108,6 +113,7 @@ def collect(features: Sequence[Feature]) -> dict[str, ImportKind]:
     kinds: dict[str, ImportKind] = {}
     owners: dict[str, str] = {}
     tables: dict[str, Record] = {}
+    code_owner: dict[str, str] = {}
     for feature in features:
         for kind in feature.import_kinds:
             if not isinstance(kind, ImportKind):
@@ -123,6 +129,10 @@ def collect(features: Sequence[Feature]) -> dict[str, ImportKind]:
                 known = tables.setdefault(record.table, record)
                 if (known.model, known.name) != (record.model, record.name):
                     raise FeatureError(f"{feature.name}: import kind {kind.name!r} names table {record.table!r} differently")
+            for code, definition in kind.codes.items():
+                if definition.code != code or code in CODES or code in code_owner:
+                    raise FeatureError(f"{feature.name}: import kind {kind.name!r} declares issue code {code!r} wrongly or twice")
+                code_owner[code] = kind.name
             kinds[kind.name] = kind
             owners[kind.name] = feature.name
     return kinds
@@ -151,6 +161,11 @@ def kinds() -> dict[str, ImportKind]:
 def get(name: str) -> ImportKind:
     """Return an import kind by name (KeyError when no installed feature declares it)."""
     return kinds()[name]
+
+
+def code(name: str) -> Code | None:
+    """Return the issue code an installed kind declares under that name (None: no kind declares it)."""
+    return next((kind.codes[name] for kind in kinds().values() if name in kind.codes), None)
 
 
 def records() -> dict[str, Record]:

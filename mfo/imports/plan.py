@@ -184,12 +184,16 @@ def issue_data(issue: Issue) -> dict[str, Any]:
 
 def issue_from_data(data: dict[str, Any]) -> Issue:
     """Rebuild an issue kept by issue_data (an unknown code, from an older version, reads as a bad value)."""
-    code = data["code"] if data["code"] in CODES else "bad-value"
+    from mfo.imports import kinds  # the kinds' own codes; kinds is read when a preview is, not when this module is
+
+    own = None if data["code"] in CODES else kinds.code(data["code"])
+    code = data["code"] if data["code"] in CODES or own is not None else "bad-value"
     return Issue(
         code,
         {key: _value_from_data(value) for key, value in data["params"].items()},
         row=data.get("row"),
         class_code=data.get("class_code"),
+        kind=own,
     )
 
 

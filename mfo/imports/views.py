@@ -304,7 +304,7 @@ def _masked(issue: Issue, personal_headers: set[str]) -> Issue:
         params["value"] = HIDDEN
     else:
         return issue
-    return Issue(issue.code, params, row=issue.row, records=issue.records, class_code=issue.class_code)
+    return Issue(issue.code, params, row=issue.row, records=issue.records, class_code=issue.class_code, kind=issue.kind)
 
 
 def _preview_rows(batch: ImportBatch) -> list[RowResult]:
