@@ -261,3 +261,15 @@ def test_teacher_pages_are_refused_after_the_close(accounts, syllabus):
     for url in (PUPILS, TEACHER, FAMILY_ENTRIES):
         assert teacher.get(url).status_code == 403
     assert db.session.scalar(select(func.count(Entry.id))) == 0
+
+
+def test_the_teacher_pages_speak_french(accounts, syllabus):
+    """A French browser gets the teacher's pages in French, with the no-break space before a colon."""
+    teacher = accounts["teacher"]
+    teacher.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-CA,fr;q=0.9"
+    assert "Je suis professeur" in page(teacher.get(START))
+    assert "inscrivez-les dans leurs classes\u00a0: vous" in page(teacher.get(TEACHER))
+    become_teacher(teacher)
+    html = page(teacher.get(PUPILS))
+    assert "Vos élèves" in html and "Ajouter un élève" in html
+    assert "Adresse e-mail du parent ou tuteur (facultatif)" in page(teacher.get(NEW_PUPIL))
