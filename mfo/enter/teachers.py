@@ -195,7 +195,7 @@ def family_entries(festival: Festival, user) -> list[EntryRow]:
     entries = _entries(Entry.id.in_(performing), festival)
     submitters = _submitters([entry.id for entry in entries])
     teacher_users = set(
-        db.session.scalars(select(TeacherAccount.user_id).where(TeacherAccount.user_id.in_(set(submitters.values()))))
+        db.session.scalars(select(TeacherAccount.user_id).where(TeacherAccount.user_id.in_(sorted(set(submitters.values())))))
     ) if submitters else set()
     rows = []
     for entry in entries:
