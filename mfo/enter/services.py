@@ -368,7 +368,7 @@ def _make_entry(festival: Festival, item: BasketEntry) -> Entry:
     """Write a draft as an entry: its performer, pieces (found in the repertoire or added to it) and teacher."""
     if item.profile.relation == "pupil":
         # The teacher's own record, never one matched by name: the entry shows on that teacher's pupils' page.
-        account = _teacher_account(item.user_id)
+        account = teacher_account_of(item.user_id)
         teacher = account.person if account is not None else None
     else:
         teacher = _teacher(item.teacher_first_name, item.teacher_last_name)
@@ -395,14 +395,14 @@ def _piece(typed: dict) -> Piece:
     return piece
 
 
-def _teacher_account(user_id: int) -> TeacherAccount | None:
-    """Return the account's teacher record, when it enters as a teacher."""
+def teacher_account_of(user_id: int) -> TeacherAccount | None:
+    """Return the account's teacher record (with its person), when it enters as a teacher (mfo.enter.teachers)."""
     return db.session.scalar(select(TeacherAccount).where(TeacherAccount.user_id == user_id).options(joinedload(TeacherAccount.person)))
 
 
 def _pupils_teacher_name(user_id: int) -> tuple[str, str]:
     """Return the name of the teacher whose account enters a pupil (empty when the account is no teacher)."""
-    account = _teacher_account(user_id)
+    account = teacher_account_of(user_id)
     return (account.person.first_name, account.person.last_name) if account is not None else ("", "")
 
 

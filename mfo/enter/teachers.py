@@ -38,17 +38,16 @@ from mfo.audit.trail import record
 from mfo.database import db
 from mfo.database.models import User
 from mfo.enter.models import BasketEntry, Profile, PupilGuardian, TeacherAccount
-from mfo.enter.services import PersonValues, _add_profile, _new_person, _target, profiles_of, self_profile
+from mfo.enter.services import PersonValues, _add_profile, _new_person, _target, profiles_of, self_profile, teacher_account_of
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
-from mfo.people.models import Person
 
 EMAIL_MAX = 255  # PupilGuardian.email, User.email
 
 
 def teacher_of(user) -> TeacherAccount | None:
     """Return the account's teacher record, when it enters as a teacher."""
-    return db.session.scalar(select(TeacherAccount).where(TeacherAccount.user_id == user.id).options(joinedload(TeacherAccount.person)))
+    return teacher_account_of(user.id)
 
 
 def become_teacher(user, values: PersonValues | None) -> TeacherAccount:
@@ -82,6 +81,8 @@ def add_pupil(user, values: PersonValues, guardian_email: str | None = None) -> 
     """Add a pupil to a teacher's account; with a guardian's email, show the pupil to that account when it is confirmed."""
     if teacher_of(user) is None:
         raise ValueError("only a teacher's account has pupils")
+    if len(normal_email(guardian_email)) > EMAIL_MAX:
+        raise ValueError("the guardian's email is longer than an email may be")
     profile = _add_profile(user, _new_person(values), "pupil")
     email = normal_email(guardian_email)
     if email:
@@ -206,8 +207,3 @@ def family_entries(festival: Festival, user) -> list[EntryRow]:
         rows.append(EntryRow(entry, made_by, entry.teacher.full_name if entry.teacher else ""))
     return rows
 
-
-def teacher_person(user) -> Person | None:
-    """Return the person the account's pupils' entries name as teacher."""
-    account = teacher_of(user)
-    return account.person if account is not None else None
