@@ -273,3 +273,18 @@ def test_the_teacher_pages_speak_french(accounts, syllabus):
     html = page(teacher.get(PUPILS))
     assert "Vos élèves" in html and "Ajouter un élève" in html
     assert "Adresse e-mail du parent ou tuteur (facultatif)" in page(teacher.get(NEW_PUPIL))
+
+
+def test_a_teacher_does_not_see_their_pupils_entries_naming_another_teacher(accounts, syllabus):
+    """The family enters the linked child with another teacher: that entry is the family's and the other teacher's, not hers."""
+    teacher, family = accounts["teacher"], accounts["family"]
+    become_teacher(teacher)
+    add_pupil(teacher, "Léa", date(2017, 2, 2), guardian_email="family@example.org")
+    enter_and_submit(teacher, profiles("teacher@example.org", "pupil")[0].id, "101")
+    (child,) = profiles("family@example.org", "child")
+    enter_and_submit(family, child.id, "201", teacher_first_name="Paul", teacher_last_name="Roy")
+    hers, theirs = entries()
+    assert theirs.teacher.full_name == "Paul Roy" and theirs.teacher_id != hers.teacher_id
+    assert rows(page(teacher.get(PUPILS)), "pupils-entries") == {str(hers.id): "you"}
+    # The family's own entry is in its basket, not on the page of entries others made.
+    assert rows(page(family.get(FAMILY_ENTRIES)), "family-entries") == {str(hers.id): "teacher"}
