@@ -33,6 +33,11 @@ def demo(entries: int, seed: int, if_empty: bool) -> None:
         created = f"created {', '.join(counts)}" if counts else "created nothing new"
         left_out = f"; rows left out with a planted error: {', '.join(map(str, plan.excluded))}" if plan.excluded else ""
         click.echo(f"  {name}: {format_number(plan.rows)} rows read, {created}{left_out}")
+    if loaded.online is not None:
+        online = loaded.online
+        click.echo(f"  online: entries: {format_number(online.entries)}, from these accounts (password: {online.password}, shown once):")
+        for email, kind in online.accounts:
+            click.echo(f"    {email} ({kind})")
     if loaded.sessions:
         click.echo(f"  schedule: {loaded.sessions} sessions with their venues and adjudicators")
     click.echo(festival.slug)

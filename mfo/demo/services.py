@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.demo.generator import ENTRY_HEADERS, SYLLABUS_HEADERS, DemoFestival, generate, rows_to_csv
+from mfo.demo.online import OnlineDemo, add_online_entrants
 from mfo.demo.schedule import add_schedule_data
 from mfo.festival.models import Festival
 from mfo.festival.services import FestivalSettings, create_festival, festival_target
@@ -25,6 +26,7 @@ class DemoLoad:
     syllabus: Plan
     entries: Plan
     sessions: int = 0
+    online: OnlineDemo | None = None
 
 
 def any_festival() -> bool:
@@ -37,7 +39,8 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
 
     Venues, adjudicators and sessions sized to the classes come with a new festival
     (mfo.demo.schedule). The same seed gives the same festival: loading it again matches every class and entry and
-    changes nothing. Rows with a planted error (an unknown class, an unreadable date or duration)
+    changes nothing. Family and teacher accounts enter online through the basket (mfo.demo.online).
+    Rows with a planted error (an unknown class, an unreadable date or duration)
     are left out, as an organizer would leave them out of a real file; the planted warnings stay
     for the Issues page.
     """
@@ -47,6 +50,8 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     entry_file = rows_to_csv(ENTRY_HEADERS, demo.entry_rows)
     _batch, syllabus_plan = import_file(festival, "syllabus", "demo-syllabus.csv", syllabus, leave_out_errors=True, from_cli=True)
     _batch, entries_plan = import_file(festival, "entries", "demo-entries.csv", entry_file, leave_out_errors=True, from_cli=True)
+    # Families and a teacher entering online, through the basket (none when their accounts exist already).
+    online = add_online_entrants(festival, seed)
     sessions = add_schedule_data(festival=festival)
     record(
         "demo-loaded",
@@ -54,7 +59,7 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
         details={"entries": entries, "seed": seed, "new_festival": created},
         from_cli=True,
     )
-    return DemoLoad(festival, created, syllabus_plan, entries_plan, sessions)
+    return DemoLoad(festival, created, syllabus_plan, entries_plan, sessions, online)
 
 
 def demo_festival(demo: DemoFestival) -> tuple[Festival, bool]:

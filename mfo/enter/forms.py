@@ -7,12 +7,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from mfo.enter.services import PersonValues
 from mfo.festival.forms import DurationField
 
 NAME_MAX = 100  # Person.first_name and last_name
+EMAIL_MAX = 255  # PupilGuardian.email
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -133,3 +134,34 @@ class ConfirmForm(FlaskForm):
     """A button that changes the basket (remove, submit): a CSRF-protected POST."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class TeacherForm(FlaskForm):
+    """Entering as a teacher: the teacher's name, asked only when the account has no record of its own yet."""
+
+    first_name = StringField(_l("Your first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    last_name = StringField(_l("Your last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    submit = SubmitField(_l("I am a teacher"))
+
+    def __init__(self, *args, needs_name: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_name = needs_name
+        if needs_name:
+            for field in (self.first_name, self.last_name):
+                field.validators = [InputRequired(), Length(max=NAME_MAX)]
+                field.flags.required = True
+
+    def values(self) -> PersonValues | None:
+        """Return the teacher's name as typed, when the form asked for it."""
+        return PersonValues(self.first_name.data, self.last_name.data, None) if self.needs_name else None
+
+
+class PupilForm(ProfileForm):
+    """A pupil a teacher enters: name, birth date, and the guardian's email when the teacher has it."""
+
+    guardian_email = StringField(
+        _l("Guardian's email (optional)"),
+        validators=[Optional(), Length(max=EMAIL_MAX), Email()],
+        filters=[_strip],
+        description=_l("The family's account with this email, once confirmed, sees the pupil and the entries you make."),
+    )

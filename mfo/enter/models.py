@@ -13,8 +13,9 @@ from mfo.people.models import Person
 from mfo.syllabus.models import FestivalClass
 
 # "self": the account holder's own person record (a performer, or only the guardian of the children);
-# "child": a child the holder enters for, whose person record names the holder's as guardian.
-RELATIONS = ("self", "child")
+# "child": a child the holder enters for, whose person record names the holder's as guardian;
+# "pupil": a pupil a teacher's account enters for (mfo.enter.teachers), the teacher named on its entries.
+RELATIONS = ("self", "child", "pupil")
 
 
 class Profile(Timestamps, db.Model):
@@ -70,4 +71,35 @@ class BasketEntry(Timestamps, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     festival_class: Mapped[FestivalClass] = relationship()
+    profile: Mapped[Profile] = relationship()
+
+
+class TeacherAccount(Timestamps, db.Model):
+    """An account that enters as a teacher: the person record its pupils' entries name as teacher (mfo.enter.teachers).
+
+    The person is the account holder's own ("self") record, never a record found by name: claiming a
+    name does not open the entries of someone else of that name.
+    """
+
+    __tablename__ = "teacher_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+
+    person: Mapped[Person] = relationship()
+
+
+class PupilGuardian(Timestamps, db.Model):
+    """The guardian's email a teacher gave for a pupil: the confirmed account of that email sees the pupil as its child.
+
+    `linked_user_id` is the account the pupil was shown to (once linked, the email is not matched again).
+    """
+
+    __tablename__ = "pupil_guardian"
+
+    profile_id: Mapped[int] = mapped_column(ForeignKey("performer_profile.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), index=True)
+    linked_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
     profile: Mapped[Profile] = relationship()

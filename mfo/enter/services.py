@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.enter.models import BasketEntry, Profile
+from mfo.enter.models import BasketEntry, Profile, TeacherAccount
 from mfo.enter.signals import basket_submitted
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
@@ -260,6 +260,9 @@ def add_to_basket(
     reasons = eligibility(festival, profile.person, festival_class)
     if reasons:
         raise Refused(reasons)
+    if profile.relation == "pupil":
+        # A pupil's teacher is the account's own teacher record, whatever was typed (mfo.enter.teachers).
+        teacher = _pupils_teacher_name(user.id)
     issues = basket_issues(festival, festival_class, profile.person, pieces, teacher, user=user)
     errors = [issue for issue in issues if issue.severity == ERROR]
     if errors:
@@ -363,9 +366,15 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
 
 def _make_entry(festival: Festival, item: BasketEntry) -> Entry:
     """Write a draft as an entry: its performer, pieces (found in the repertoire or added to it) and teacher."""
+    if item.profile.relation == "pupil":
+        # The teacher's own record, never one matched by name: the entry shows on that teacher's pupils' page.
+        account = teacher_account_of(item.user_id)
+        teacher = account.person if account is not None else None
+    else:
+        teacher = _teacher(item.teacher_first_name, item.teacher_last_name)
     entry = Entry(
         festival_id=festival.id, class_id=item.class_id, status="submitted", source="online", fee=item.festival_class.fee,
-        teacher=_teacher(item.teacher_first_name, item.teacher_last_name), given_contacts={},
+        teacher=teacher, given_contacts={},
     )
     entry.performers.append(EntryPerformer(person_id=item.profile.person_id, position=0))
     for position, typed in enumerate(item.pieces):
@@ -384,6 +393,17 @@ def _piece(typed: dict) -> Piece:
         db.session.add(piece)
         db.session.flush()
     return piece
+
+
+def teacher_account_of(user_id: int) -> TeacherAccount | None:
+    """Return the account's teacher record (with its person), when it enters as a teacher (mfo.enter.teachers)."""
+    return db.session.scalar(select(TeacherAccount).where(TeacherAccount.user_id == user_id).options(joinedload(TeacherAccount.person)))
+
+
+def _pupils_teacher_name(user_id: int) -> tuple[str, str]:
+    """Return the name of the teacher whose account enters a pupil (empty when the account is no teacher)."""
+    account = teacher_account_of(user_id)
+    return (account.person.first_name, account.person.last_name) if account is not None else ("", "")
 
 
 def _teacher(first_name: str, last_name: str) -> Person | None:

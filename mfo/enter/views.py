@@ -113,7 +113,7 @@ def edit_profile(profile_id: int):
     """Change a profile's name and birth date."""
     festival = current_festival()
     profile = own_profile(profile_id)
-    form = ProfileForm(obj=profile.person, birth_date_required=profile.relation == "child")
+    form = ProfileForm(obj=profile.person, birth_date_required=profile.relation != "self")
     if form.validate_on_submit():
         services.update_profile(profile, form.values())
         db.session.commit()
