@@ -352,6 +352,7 @@ def test_an_ensemble_with_named_members_becomes_a_group_of_new_people(family, fe
     assert [m.person_id for m in ensemble.members] == [toms[0].id, first.performers[2].person_id]
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-created").order_by(AuditEvent.id)).first()
     assert f'"group": {group.id}' in event.details and "Chanteurs" not in event.details
+    assert f'"performers": {[p.person_id for p in first.performers]}' in event.details and "Tom" not in event.details
 
 
 def test_a_group_is_found_by_name_and_members_never_by_name_alone(family, festival):

@@ -425,6 +425,9 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
         entry = _make_entry(festival, item, named)
         item.status, item.entry_id, item.submitted_at = "submitted", entry.id, now
         details = {"source": "online", "basket_entry": item.id}
+        if len(entry.performers) > 1:
+            # A group's people by id: named members' records are made here, and the trail says which.
+            details["performers"] = [performer.person_id for performer in entry.performers]
         if entry.group_id is not None:
             details["group"] = entry.group_id
         record("entry-created", target=f"entry #{entry.id}", details=details)
