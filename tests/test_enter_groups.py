@@ -285,6 +285,19 @@ def test_another_accounts_profile_in_the_group_is_a_404(family, festival):
     assert drafts() == []
 
 
+def test_the_service_never_puts_another_accounts_profile_in_a_basket(family, festival):
+    """Behind the views' 404: add_to_basket refuses a member (or first performer) of another account."""
+    zoe = child(FAMILY, "Zoë", date(2018, 1, 1))
+    theirs = child(OTHER, "Max", date(2018, 5, 5))
+    spring, duet = db.session.get(Festival, festival), db.session.get(FestivalClass, class_id("301"))
+    pieces = [{"title": "Le Cygne", "composer": "", "duration": 180}]
+    mine, other = db.session.get(Profile, zoe), db.session.get(Profile, theirs)
+    for first, member in ((mine, other), (other, mine)):
+        with pytest.raises(ValueError, match="own profiles"):
+            services.add_to_basket(spring, first, duet, pieces, ("", ""), user=account(FAMILY), members=[member])
+    assert drafts() == []
+
+
 def test_a_profile_without_a_birth_date_cannot_be_ticked(family, festival):
     """The holder's record made as a guardian has no birth date: it is not offered, and ticking it anyway is a 404."""
     client, _other = family

@@ -296,10 +296,13 @@ def add_to_basket(
 ):
     """Put an entry in the account's basket, unless its performers may not enter the class or the validator finds an error.
 
-    `profile` is the first performer; a group's others are `members` (the caller checks that a
-    member profile is the account's own). Returns the basket entry and the validator's warnings
-    (shown, not blocking).
+    `profile` is the first performer; a group's others are `members`: more of the account's
+    profiles (another account's is a ValueError), or people named. Returns the basket entry and
+    the validator's warnings (shown, not blocking).
     """
+    if any(p.user_id != user.id for p in (profile, *members) if isinstance(p, Profile)):
+        # The views answer 404 first; this keeps any other caller from entering someone else's performers.
+        raise ValueError("a basket holds only the account's own profiles")
     reasons = eligibility(festival, profile.person, festival_class, members)
     if reasons:
         raise Refused(reasons)
