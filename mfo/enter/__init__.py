@@ -3,7 +3,8 @@
 This part holds the entry window (when a festival takes entries online), the account's performer
 profiles (the holder and their children, each a person record with the holder as guardian) and the
 class picker (the classes a performer's age and the class's type allow, by the validator's rules),
-the solo entry form and the basket of drafts an account submits as the festival's entries. Teachers
+the solo and group entry forms (mfo.enter.groups: duets to ensembles of the account's performers and
+people it names) and the basket of drafts an account submits as the festival's entries. Teachers
 enter their pupils the same way, and families see what their teacher entered (mfo.enter.teachers).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from mfo.enter import group_views as group_views  # the group pages' routes, on the feature's blueprint
 from mfo.enter import teacher_views  # noqa: F401  (the teachers' pages, registered on the same blueprint)
 from mfo.enter.panels import init_panels
 from mfo.enter.teachers import init_teachers

@@ -1,4 +1,4 @@
-"""The online entry forms: a performer profile (the account holder, or a child with the holder as guardian), a solo entry."""
+"""The online entry forms: a performer profile (the account holder, or a child with the holder as guardian), an entry."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, StringField, SubmitField
+from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from mfo.enter.services import PersonValues
@@ -80,6 +80,7 @@ class ChildForm(ProfileForm):
 PIECE_ROWS = 3
 TITLE_MAX = 300  # Piece.title
 COMPOSER_MAX = 200  # Piece.composer
+SCHOOL_MAX = 200  # School.name
 
 
 class PieceForm(Form):
@@ -102,32 +103,93 @@ class PieceForm(Form):
 
 
 class EntryForm(FlaskForm):
-    """A solo entry: the pieces in performance order (one at least) and the teacher, if any."""
+    """An entry: the pieces in performance order (one at least), the teacher, accompanist and school, if any.
 
+    A class with set pieces offers them as a choice, played first; the rows below are free text (a
+    class may ask for a set piece and one of the performer's own choice). Only this class's set
+    pieces are valid choices: any other id is refused. A free title that is no set piece is the
+    validator's not-a-set-piece, shown with the draft.
+    """
+
+    set_piece = SelectField(_l("Set piece"), choices=[])
+    set_piece_duration = DurationField(_l("Duration of the set piece"), description=_l("Minutes and seconds, e.g. 3:30."))
     pieces = FieldList(FormField(PieceForm), min_entries=PIECE_ROWS, max_entries=PIECE_ROWS)
     teacher_first_name = StringField(_l("Teacher's first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
     teacher_last_name = StringField(_l("Teacher's last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip])
+    accompanist_first_name = StringField(
+        _l("Accompanist's first name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip]
+    )
+    accompanist_last_name = StringField(
+        _l("Accompanist's last name"), validators=[Optional(), Length(max=NAME_MAX)], filters=[_strip]
+    )
+    school = StringField(
+        _l("School"), validators=[Optional(), Length(max=SCHOOL_MAX)], filters=[_strip],
+        description=_l("The school, conservatory or studio the entry comes from, if any."),
+    )
     submit = SubmitField(_l("Add to the basket"))
 
+    def __init__(self, *args, festival_class=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The class's set pieces by their id as the form posts it.
+        self.set_pieces = {str(sp.id): sp.piece for sp in festival_class.set_pieces} if festival_class is not None else {}
+        self.accompanist_required = bool(festival_class is not None and festival_class.accompanist_required)
+        if self.set_pieces:
+            self.set_piece.choices = [
+                ("", _l("Choose a set piece")),
+                *((key, f"{piece.title} ({piece.composer})" if piece.composer else piece.title) for key, piece in self.set_pieces.items()),
+            ]
+        else:
+            del self.set_piece
+            del self.set_piece_duration
+
     def validate(self, extra_validators=None) -> bool:
-        """At least one piece; a teacher's last name needs a first name."""
+        """At least one piece; a set piece needs its duration; a teacher's or accompanist's last name needs a first name."""
         valid = super().validate(extra_validators)
+        chosen = self.set_piece is not None and bool(self.set_piece.data)
+        if self.set_piece is not None:
+            duration = self.set_piece_duration
+            if chosen and duration.data is None and not duration.errors:
+                duration.errors = [*duration.errors, _l("Give the piece's duration.")]
+                valid = False
+            if duration.data is not None and not chosen:
+                self.set_piece.errors = [*self.set_piece.errors, _l("Choose the set piece this duration is for.")]
+                valid = False
         first = self.pieces.entries[0].form
-        if not any(row.form.title.data for row in self.pieces.entries) and not first.title.errors:
-            first.title.errors.append(_l("Give at least one piece."))
+        if not chosen and not any(row.form.title.data for row in self.pieces.entries) and not first.title.errors:
+            if self.set_piece is not None and not self.set_piece.errors:
+                self.set_piece.errors = [*self.set_piece.errors, _l("Give at least one piece.")]
+            else:
+                first.title.errors.append(_l("Give at least one piece."))
             valid = False
-        if self.teacher_last_name.data and not self.teacher_first_name.data:
-            self.teacher_first_name.errors = [*self.teacher_first_name.errors, _l("Give the teacher's first name.")]
-            valid = False
+        for first_name, last_name, message in (
+            (self.teacher_first_name, self.teacher_last_name, _l("Give the teacher's first name.")),
+            (self.accompanist_first_name, self.accompanist_last_name, _l("Give the accompanist's first name.")),
+        ):
+            if last_name.data and not first_name.data:
+                first_name.errors = [*first_name.errors, message]
+                valid = False
         return valid
 
     def typed_pieces(self) -> list[dict]:
-        """Return the pieces typed, in order, as the basket keeps them."""
-        return [
+        """Return the pieces typed, in order (the set piece chosen first), as the basket keeps them."""
+        pieces = []
+        if self.set_piece is not None and self.set_piece.data:
+            piece = self.set_pieces[self.set_piece.data]
+            pieces.append({"title": piece.title, "composer": piece.composer or "", "duration": self.set_piece_duration.data})
+        pieces.extend(
             {"title": row.form.title.data, "composer": row.form.composer.data or "", "duration": row.form.duration.data}
             for row in self.pieces.entries
             if row.form.title.data
-        ]
+        )
+        return pieces
+
+    def teacher(self) -> tuple[str, str]:
+        """Return the teacher's name as typed ("" for none)."""
+        return (self.teacher_first_name.data or "", self.teacher_last_name.data or "")
+
+    def accompanist(self) -> tuple[str, str]:
+        """Return the accompanist's name as typed ("" for none)."""
+        return (self.accompanist_first_name.data or "", self.accompanist_last_name.data or "")
 
 
 class ConfirmForm(FlaskForm):

@@ -1,10 +1,14 @@
-"""Performer profiles (the people an account enters for: its holder, and the holder's children) and the basket of draft entries."""
+"""Performer profiles (the people an account enters for: its holder, and the holder's children) and the basket of draft entries.
+
+A draft names its first performer by profile; a group's draft lists its other performers as members
+(more of the account's profiles, or people named by the entrant).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mfo.database import db
@@ -47,7 +51,7 @@ BASKET_STATUSES = ("draft", "submitted")
 
 
 class BasketEntry(Timestamps, db.Model):
-    """An entry an account is preparing online: one profile in one class, with the pieces and teacher as typed.
+    """An entry an account is preparing online: one profile (and a group's other members) in one class, as typed.
 
     Drafts stay out of the festival's entries (organizers' lists, the Issues page, the schedule)
     until the account submits them; submitting makes the entry and keeps its id here, with when and
@@ -69,9 +73,23 @@ class BasketEntry(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id", ondelete="SET NULL"), index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A group's name as typed ("" for none: a duet may go by its performers' names); made a group on submission.
+    group_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    accompanist_first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    accompanist_last_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    school_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     festival_class: Mapped[FestivalClass] = relationship()
     profile: Mapped[Profile] = relationship()
+    # A group's performers after the first (`profile`), in order; empty for a solo entry.
+    members: Mapped[list[BasketEntryMember]] = relationship(
+        back_populates="basket_entry", order_by="BasketEntryMember.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def performer_names(self) -> list[str]:
+        """Return the names of every performer, the first one (the profile) first."""
+        return [self.profile.person.full_name, *(member.full_name for member in self.members)]
 
 
 class TeacherAccount(Timestamps, db.Model):
@@ -103,3 +121,37 @@ class PupilGuardian(Timestamps, db.Model):
     linked_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     profile: Mapped[Profile] = relationship()
+
+
+class BasketEntryMember(db.Model):
+    """Another performer of a group's draft: one of the account's profiles, or someone the entrant names.
+
+    A named member's details are kept as typed until the basket is submitted; submitting makes their
+    person record (its id kept here). The names and birth date are personal data, like a profile's.
+    """
+
+    __tablename__ = "basket_entry_member"
+    __table_args__ = (
+        UniqueConstraint("basket_entry_id", "position"),
+        CheckConstraint("profile_id IS NOT NULL OR first_name <> ''", name="profile_or_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    basket_entry_id: Mapped[int] = mapped_column(ForeignKey("basket_entry.id", ondelete="CASCADE"), index=True)
+    # 1, 2, ...: the entry's performer positions after the first (the draft's profile, position 0).
+    position: Mapped[int] = mapped_column(Integer)
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("performer_profile.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+
+    basket_entry: Mapped[BasketEntry] = relationship(back_populates="members")
+    profile: Mapped[Profile | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        """Return the member's name: the profile's person's, or the one typed."""
+        if self.profile is not None:
+            return self.profile.person.full_name
+        return f"{self.first_name} {self.last_name}".strip()

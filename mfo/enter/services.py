@@ -7,17 +7,18 @@ children stay out of the trail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_security.utils import naive_utcnow
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.enter.models import BasketEntry, Profile, TeacherAccount
+from mfo.enter.models import BasketEntry, BasketEntryMember, Profile, TeacherAccount
 from mfo.enter.signals import basket_submitted
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
@@ -33,7 +34,7 @@ from mfo.issues.rules import (
     check_entry,
     piece_key,
 )
-from mfo.people.models import Person
+from mfo.people.models import Group, Person, School
 from mfo.syllabus.models import Discipline, FestivalClass, Level, Piece
 from mfo.text import normalise_name
 
@@ -208,81 +209,150 @@ def _performer_ref(person: Person) -> PersonRef:
     return PersonRef(person.first_name, person.last_name, birth_date=person.birth_date, person_id=person.id)
 
 
-def _draft(festival_class: FestivalClass, person: Person, pieces: list[dict], teacher: tuple[str, str]) -> EntryDraft:
-    """Return an entry being prepared as the validator's draft."""
+# A group's other performers as an entrant chooses them: more of the account's profiles, or people named and born.
+Member = Profile | PersonValues
+
+
+def _member_refs(members: Sequence[Member]) -> list[PersonRef]:
+    """Return a group's other performers as the validator reads them (a named member is not on file yet)."""
+    return [
+        _performer_ref(member.person) if isinstance(member, Profile)
+        else PersonRef(member.first_name, member.last_name, birth_date=member.birth_date)
+        for member in members
+    ]
+
+
+def _draft(
+    festival_class: FestivalClass, person: Person, pieces: list[dict], teacher: tuple[str, str],
+    *, members: Sequence[Member] = (), accompanist: tuple[str, str] = ("", ""), group_name: str = "",
+) -> EntryDraft:
+    """Return an entry being prepared as the validator's draft: the profile's person first, then the group's other members."""
     first, last = teacher
     return EntryDraft(
         festival_class.code,
         class_info(festival_class),
-        performers=[_performer_ref(person)],
+        performers=[_performer_ref(person), *_member_refs(members)],
+        group_name=group_name or None,
         teacher=PersonRef(first, last) if first else None,
+        accompanist=PersonRef(*accompanist) if accompanist[0] else None,
         pieces=_piece_refs(pieces),
+    )
+
+
+def item_members(item: BasketEntry) -> list[Member]:
+    """Return a draft's members after its profile, as an entrant chose them."""
+    return [
+        member.profile if member.profile is not None else PersonValues(member.first_name, member.last_name, member.birth_date)
+        for member in item.members
+    ]
+
+
+def _item_draft(item: BasketEntry) -> EntryDraft:
+    """Return a draft of the basket as the validator's draft."""
+    return _draft(
+        item.festival_class, item.profile.person, item.pieces, (item.teacher_first_name, item.teacher_last_name),
+        members=item_members(item), accompanist=(item.accompanist_first_name, item.accompanist_last_name),
+        group_name=item.group_name,
     )
 
 
 def basket_issues(
     festival: Festival, festival_class: FestivalClass, person: Person, pieces: list[dict], teacher: tuple[str, str],
-    *, user, basket_entry_id: int | None = None,
+    *, user, basket_entry_id: int | None = None, members: Sequence[Member] = (), accompanist: tuple[str, str] = ("", ""),
+    group_name: str = "",
 ) -> list[Issue]:
     """Return what the validator finds in an entry being prepared: its own problems, and a duplicate of an entry
-    already made (by anyone) or of another draft in the account's basket for the same performer and class."""
-    draft = _draft(festival_class, person, pieces, teacher)
+    already made (by anyone) or of another draft in the account's basket with the same performers in the same class."""
+    draft = _draft(festival_class, person, pieces, teacher, members=members, accompanist=accompanist, group_name=group_name)
     found = check_entry(draft, festival.age_cutoff)
+    on_file = [ref.person_id for ref in draft.performers if ref.person_id is not None]
     entered = db.session.scalars(
         select(Entry.id).join(EntryPerformer, EntryPerformer.entry_id == Entry.id).where(
-            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id == person.id
-        )
+            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id.in_(on_file)
+        ).distinct()
     ).all()
     others = entry_drafts(festival.id, {festival_class.id: draft.festival_class}, entered) if entered else []
     others += [
-        _draft(festival_class, person, [], ("", ""))
-        for _id in db.session.scalars(
-            select(BasketEntry.id).where(
+        _item_draft(item)
+        for item in db.session.scalars(
+            select(BasketEntry).where(
                 BasketEntry.user_id == user.id, BasketEntry.status == "draft", BasketEntry.class_id == festival_class.id,
-                BasketEntry.profile_id.in_(select(Profile.id).where(Profile.person_id == person.id)),
                 BasketEntry.id != (basket_entry_id or 0),
-            )
+            ).options(_MEMBERS)
         )
     ]
-    if others:
-        # Every other draft has the same class and performer: the first one is enough for the rule to see the duplicate.
-        found += check_duplicate_entries([others[0], draft])
+    for other in others:
+        # The rule compares the sets of performers; one duplicate is enough to say so.
+        duplicates = check_duplicate_entries([other, draft])
+        if duplicates:
+            found += duplicates
+            break
     return found
 
 
 def add_to_basket(
-    festival: Festival, profile: Profile, festival_class: FestivalClass, pieces: list[dict], teacher: tuple[str, str], *, user
+    festival: Festival, profile: Profile, festival_class: FestivalClass, pieces: list[dict], teacher: tuple[str, str], *, user,
+    members: Sequence[Member] = (), accompanist: tuple[str, str] = ("", ""), school: str = "", group_name: str = "",
 ):
-    """Put a solo entry in the account's basket, unless the performer may not enter the class or the validator finds an error.
+    """Put an entry in the account's basket, unless its performers may not enter the class or the validator finds an error.
 
-    Returns the basket entry and the validator's warnings (shown, not blocking).
+    `profile` is the first performer; a group's others are `members`: more of the account's
+    profiles (another account's is a ValueError), or people named. Returns the basket entry and
+    the validator's warnings (shown, not blocking).
     """
-    reasons = eligibility(festival, profile.person, festival_class)
+    if any(p.user_id != user.id for p in (profile, *members) if isinstance(p, Profile)):
+        # The views answer 404 first; this keeps any other caller from entering someone else's performers.
+        raise ValueError("a basket holds only the account's own profiles")
+    reasons = eligibility(festival, profile.person, festival_class, members)
     if reasons:
         raise Refused(reasons)
     if profile.relation == "pupil":
         # A pupil's teacher is the account's own teacher record, whatever was typed (mfo.enter.teachers).
         teacher = _pupils_teacher_name(user.id)
-    issues = basket_issues(festival, festival_class, profile.person, pieces, teacher, user=user)
+    issues = basket_issues(
+        festival, festival_class, profile.person, pieces, teacher, user=user, members=members, accompanist=accompanist,
+        group_name=group_name,
+    )
     errors = [issue for issue in issues if issue.severity == ERROR]
     if errors:
         raise Refused(errors)
     item = BasketEntry(
         user_id=user.id, festival_id=festival.id, class_id=festival_class.id, profile_id=profile.id,
         teacher_first_name=teacher[0] or "", teacher_last_name=teacher[1] or "", pieces=pieces, status="draft",
+        accompanist_first_name=accompanist[0] or "", accompanist_last_name=accompanist[1] or "", school_name=school or "",
+        group_name=group_name or "",
     )
+    for position, member in enumerate(members, start=1):
+        if isinstance(member, Profile):
+            item.members.append(BasketEntryMember(position=position, profile=member))
+        else:
+            item.members.append(
+                BasketEntryMember(
+                    position=position, first_name=member.first_name, last_name=member.last_name, birth_date=member.birth_date
+                )
+            )
     db.session.add(item)
     db.session.flush()
-    record("basket_entry-created", target=f"basket entry #{item.id}", details={"class": festival_class.code, "profile": profile.id})
+    details = {"class": festival_class.code, "profile": profile.id}
+    if members:
+        # Member profiles by id; named members only counted (their names are personal).
+        details["members"] = [m.id if isinstance(m, Profile) else "named" for m in members]
+    record("basket_entry-created", target=f"basket entry #{item.id}", details=details)
     return item, issues
 
 
-def eligibility(festival: Festival, person: Person, festival_class: FestivalClass) -> list[Issue]:
-    """Return why the person may not enter the class alone (nothing when they may): the picker's rule."""
-    if person.birth_date is None:
+def eligibility(festival: Festival, person: Person, festival_class: FestivalClass, members: Sequence[Member] = ()) -> list[Issue]:
+    """Return why these performers (the person, and a group's other members) may not enter the class: the picker's rule."""
+    refs = [_performer_ref(person), *_member_refs(members)]
+    missing = [ref for ref in refs if ref.birth_date is None]
+    if missing:
         return [Issue("missing-field", {"field": _l("Birth date")}, class_code=festival_class.code)]
-    draft = EntryDraft(festival_class.code, class_info(festival_class), performers=[_performer_ref(person)])
+    draft = EntryDraft(festival_class.code, class_info(festival_class), performers=refs)
     return check_eligibility(draft, festival.age_cutoff)
+
+
+# A draft's members with their profiles' people: one more query for a whole basket.
+_MEMBERS = selectinload(BasketEntry.members).joinedload(BasketEntryMember.profile).joinedload(Profile.person)
 
 
 def basket_of(user, festival: Festival, status: str = "draft") -> list[BasketEntry]:
@@ -291,7 +361,7 @@ def basket_of(user, festival: Festival, status: str = "draft") -> list[BasketEnt
         db.session.scalars(
             select(BasketEntry)
             .where(BasketEntry.user_id == user.id, BasketEntry.festival_id == festival.id, BasketEntry.status == status)
-            .options(joinedload(BasketEntry.festival_class), joinedload(BasketEntry.profile).joinedload(Profile.person))
+            .options(joinedload(BasketEntry.festival_class), joinedload(BasketEntry.profile).joinedload(Profile.person), _MEMBERS)
             .order_by(BasketEntry.id)
         )
     )
@@ -327,9 +397,12 @@ def item_check(festival: Festival, item: BasketEntry, user) -> ItemCheck:
     longer offer stops the submission, though the Issues page only warns about the same age.
     """
     teacher = (item.teacher_first_name, item.teacher_last_name)
-    person = item.profile.person
-    issues = basket_issues(festival, item.festival_class, person, item.pieces, teacher, user=user, basket_entry_id=item.id)
-    blocking = eligibility(festival, person, item.festival_class) + [issue for issue in issues if issue.severity == ERROR]
+    person, members = item.profile.person, item_members(item)
+    issues = basket_issues(
+        festival, item.festival_class, person, item.pieces, teacher, user=user, basket_entry_id=item.id, members=members,
+        accompanist=(item.accompanist_first_name, item.accompanist_last_name), group_name=item.group_name,
+    )
+    blocking = eligibility(festival, person, item.festival_class, members) + [issue for issue in issues if issue.severity == ERROR]
     codes = {issue.code for issue in issues}
     # A missing birth date is no finding of check_entry (it skips the age rules): list the reason all the same.
     return ItemCheck([*issues, *(issue for issue in blocking if issue.code not in codes)], blocking)
@@ -353,10 +426,17 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
         raise Refused(blocking)
     entries = []
     now = naive_utcnow()
+    named: dict[tuple, Person] = {}
     for item in items:
-        entry = _make_entry(festival, item)
+        entry = _make_entry(festival, item, named)
         item.status, item.entry_id, item.submitted_at = "submitted", entry.id, now
-        record("entry-created", target=f"entry #{entry.id}", details={"source": "online", "basket_entry": item.id})
+        details = {"source": "online", "basket_entry": item.id}
+        if len(entry.performers) > 1:
+            # A group's people by id: named members' records are made here, and the trail says which.
+            details["performers"] = [performer.person_id for performer in entry.performers]
+        if entry.group_id is not None:
+            details["group"] = entry.group_id
+        record("entry-created", target=f"entry #{entry.id}", details=details)
         entries.append(entry)
     if entries:
         # Higher features (fees, consent) add to the same transaction: their refusal undoes the submission.
@@ -364,8 +444,21 @@ def submit_basket(festival: Festival, user) -> list[Entry]:
     return entries
 
 
-def _make_entry(festival: Festival, item: BasketEntry) -> Entry:
-    """Write a draft as an entry: its performer, pieces (found in the repertoire or added to it) and teacher."""
+def _make_entry(festival: Festival, item: BasketEntry, named: dict[tuple, Person] | None = None) -> Entry:
+    """Write a draft as an entry: its performers in order (a named member becomes a person record), its group,
+    pieces (found in the repertoire or added to it), teacher, accompanist and school.
+
+    `named` holds the people made for named members during one submission, by name and birth date:
+    the same friend in two of the basket's duets is one person.
+    """
+    named = {} if named is None else named
+    performers = [item.profile.person]
+    for member in item.members:
+        person = member.profile.person if member.profile is not None else _named_member(member, named)
+        # The form refuses a performer listed twice; a person is an entry's performer once whatever reaches here.
+        if person not in performers:
+            performers.append(person)
+    school = _school(item.school_name)
     if item.profile.relation == "pupil":
         # The teacher's own record, never one matched by name: the entry shows on that teacher's pupils' page.
         account = teacher_account_of(item.user_id)
@@ -374,9 +467,12 @@ def _make_entry(festival: Festival, item: BasketEntry) -> Entry:
         teacher = _teacher(item.teacher_first_name, item.teacher_last_name)
     entry = Entry(
         festival_id=festival.id, class_id=item.class_id, status="submitted", source="online", fee=item.festival_class.fee,
-        teacher=teacher, given_contacts={},
+        teacher=teacher,
+        accompanist=_accompanist(item.accompanist_first_name, item.accompanist_last_name),
+        school=school, group=_group(item.group_name, performers, school), given_contacts={},
     )
-    entry.performers.append(EntryPerformer(person_id=item.profile.person_id, position=0))
+    for position, person in enumerate(performers):
+        entry.performers.append(EntryPerformer(person_id=person.id, position=position))
     for position, typed in enumerate(item.pieces):
         entry.pieces.append(EntryPiece(piece=_piece(typed), position=position, duration=typed.get("duration")))
     db.session.add(entry)
@@ -408,12 +504,68 @@ def _pupils_teacher_name(user_id: int) -> tuple[str, str]:
 
 def _teacher(first_name: str, last_name: str) -> Person | None:
     """Return the teacher named: the one person of that name already a teacher of some entry, else a new record."""
+    return _helper(first_name, last_name, Entry.teacher_id)
+
+
+def _accompanist(first_name: str, last_name: str) -> Person | None:
+    """Return the accompanist named: the one person of that name already an accompanist of some entry, else a new record."""
+    return _helper(first_name, last_name, Entry.accompanist_id)
+
+
+def _helper(first_name: str, last_name: str, column) -> Person | None:
+    """Return the person named in an entry's part (`column`: the teacher's or the accompanist's): the one person of that
+    name already in that part of some entry, else a new record. Two of that name: a new record, never a guess."""
     if not first_name:
         return None
     key = normalise_name(f"{first_name} {last_name}")
-    teachers = db.session.scalars(
-        select(Person).where(Person.name_key == key, Person.id.in_(select(Entry.teacher_id).where(Entry.teacher_id.is_not(None)))).limit(2)
+    found = db.session.scalars(
+        select(Person).where(Person.name_key == key, Person.id.in_(select(column).where(column.is_not(None)))).limit(2)
     ).all()
-    if len(teachers) == 1:
-        return teachers[0]
+    if len(found) == 1:
+        return found[0]
     return _new_person(PersonValues(first_name, last_name, None))
+
+
+def _named_member(member: BasketEntryMember, named: dict[tuple, Person]) -> Person:
+    """Return the person record of a member named in a draft: made on submission (once per name and birth date)."""
+    key = (normalise_name(f"{member.first_name} {member.last_name}"), member.birth_date)
+    person = named.get(key)
+    if person is None:
+        person = named[key] = _new_person(PersonValues(member.first_name, member.last_name, member.birth_date))
+        db.session.flush()
+    member.person_id = person.id
+    return person
+
+
+def _school(name: str) -> School | None:
+    """Return the school of this name (accents, case and punctuation aside), adding it when new; None for none."""
+    key = normalise_name(name or "")
+    if not key:
+        return None
+    school = db.session.scalar(select(School).where(School.key == key))
+    if school is None:
+        school = School(name=name.strip(), key=key)
+        db.session.add(school)
+        db.session.flush()
+    return school
+
+
+def _group(name: str, performers: list[Person], school: School | None) -> Group | None:
+    """Return the group of this name with exactly these members, adding it when there is none; None without a name.
+
+    A group is found by name and members together: another group of the same name (someone else's
+    quartet) is never joined, and the same quartet entered in two classes is one group.
+    """
+    key = normalise_name(name or "")
+    if not key:
+        return None
+    wanted = {person.id for person in performers}
+    for group in db.session.scalars(select(Group).where(Group.name_key == key).options(selectinload(Group.members))):
+        if {member.id for member in group.members} == wanted:
+            return group
+    # The first performer's guardian (the account holder, for a child) or the performer is the group's contact.
+    lead = performers[0]
+    group = Group(name=name.strip(), name_key=key, school=school, contact=lead.guardian or lead, members=list(performers))
+    db.session.add(group)
+    db.session.flush()
+    return group

@@ -149,7 +149,8 @@ def festival_class_or_404(class_id: int) -> FestivalClass:
 @auth_required()
 @while_entries_open
 def new_entry(profile_id: int, class_id: int):
-    """The entry form of a solo class for one profile: pieces and teacher, checked by the validator, put in the basket."""
+    """The entry form of a solo class for one profile: pieces, teacher, accompanist and school, checked by the validator, put in
+    the basket."""
     festival = current_festival()
     profile = own_profile(profile_id)
     festival_class = festival_class_or_404(class_id)
@@ -159,23 +160,30 @@ def new_entry(profile_id: int, class_id: int):
         return render_template(
             "enter/entry_form.html", festival=festival, profile=profile, festival_class=festival_class, form=None, issues=reasons
         ), 403
-    form = EntryForm()
+    form = EntryForm(festival_class=festival_class)
     issues = []
     if form.validate_on_submit():
-        teacher = (form.teacher_first_name.data or "", form.teacher_last_name.data or "")
         try:
-            _item, warnings = services.add_to_basket(festival, profile, festival_class, form.typed_pieces(), teacher, user=current_user)
+            _item, warnings = services.add_to_basket(
+                festival, profile, festival_class, form.typed_pieces(), form.teacher(), user=current_user,
+                accompanist=form.accompanist(), school=form.school.data or "",
+            )
         except services.Refused as refused:
             issues = refused.reasons
         else:
-            db.session.commit()
-            flash(_("The entry is in your basket. Submit the basket to send it to the festival."), "success")
-            if warnings:
-                flash(_("Please look at the warnings in your basket before you submit it."), "warning")
-            return redirect(url_for("enter.basket"))
+            return added_to_basket(warnings)
     return render_template(
         "enter/entry_form.html", festival=festival, profile=profile, festival_class=festival_class, form=form, issues=issues
     )
+
+
+def added_to_basket(warnings: list):
+    """Commit a draft just put in the basket, say so (and that it has warnings), and show the basket."""
+    db.session.commit()
+    flash(_("The entry is in your basket. Submit the basket to send it to the festival."), "success")
+    if warnings:
+        flash(_("Please look at the warnings in your basket before you submit it."), "warning")
+    return redirect(url_for("enter.basket"))
 
 
 @bp.route("/basket")
