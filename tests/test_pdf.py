@@ -219,3 +219,160 @@ def test_the_base_template_is_shared(probe):
     """Every document extends pdf/base.html, which the PDF feature lends to every feature."""
     with probe.test_request_context():
         assert "document-footer" in render_template("pdf/base.html")
+
+
+# --- Invoices and receipts (mfo.fees.documents)
+
+
+@pytest.fixture
+def billing(app):
+    """The reports' season with three invoices and their payments (tests.invoice_helpers)."""
+    from tests.invoice_helpers import build_billing
+
+    return build_billing()
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """Keep every document the PDF service lays out in this test, to read its pages' text."""
+    documents = []
+    original = service.render_document
+
+    def keep(template_name, **context):
+        document = original(template_name, **context)
+        documents.append(document)
+        return document
+
+    monkeypatch.setattr(service, "render_document", keep)
+    return documents
+
+
+def entrant(app, email: str):
+    """Return a client signed in as an entrant's account."""
+    from tests.admin_helpers import sign_in
+
+    return sign_in(app, email)
+
+
+INVOICE_URL = "/festivals/{slug}/fees/invoices/{id}.pdf"
+RECEIPT_URL = "/festivals/{slug}/fees/payments/{id}/receipt.pdf"
+
+
+def test_an_entrant_downloads_their_invoice_as_pdf(billing, app, rendered):
+    """The family's invoice: a PDF whose pages hold its number, lines, performers, payments and balance."""
+    from tests.invoice_helpers import FAMILY
+
+    response = entrant(app, FAMILY).get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"]))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert 'filename="spring-2027-invoice-SPR-0001.pdf"' in response.headers["Content-Disposition"]
+    assert "no-store" in response.headers["Cache-Control"]
+    (document,) = rendered
+    text = document_text(document)
+    expected_texts = (
+        "Invoice", "SPR-0001", "Pat Lee", "family@example.org", "1203A Baroque", "Ann Lee, Bob Zed",
+        "Invoice SPR-0001 · Spring Festival 2027", "$15.00", "$20.00", "$35.00", "Bank transfer", "Virement SPR-0001",
+        "-$1.00", "$14.00", "Balance due: $21.00", "Spring Festival 2027",
+    )
+    for expected in expected_texts:
+        assert expected in text, expected
+
+
+def test_an_invoice_in_french(billing, app, rendered):
+    """Asked in French: the labels, dates and amounts read in French."""
+    from tests.invoice_helpers import FAMILY
+
+    response = entrant(app, FAMILY).get(
+        INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"]), headers={"Accept-Language": "fr"}
+    )
+    assert response.status_code == 200
+    text = document_text(rendered[0])
+    expected_texts = (
+        "Facture", "SPR-0001", "Virement bancaire", "35,00\xa0$", "Solde dû\xa0: 21,00\xa0$", "1 mars 2027", "Date de la facture",
+    )
+    for expected in expected_texts:
+        assert expected in text, expected
+
+
+def test_credit_and_settled_invoices_say_so(billing, organizer_client, rendered):
+    """A settled invoice says it is paid in full; one where the festival owes money says how much."""
+    organizer_client.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0002"]))
+    organizer_client.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0003"]))
+    settled, credit = (document_text(document) for document in rendered)
+    assert "Paid in full" in settled and "Chloé Émond" in settled and "Registration fee" in settled
+    assert "Owed to you: $10.00" in credit and "Refund credit" in credit
+
+
+def test_a_receipt_for_a_payment_and_for_a_refund(billing, app, rendered):
+    """A receipt names the invoice, the amount, method and reference, and the balance left."""
+    from tests.invoice_helpers import FAMILY
+
+    client = entrant(app, FAMILY)
+    response = client.get(RECEIPT_URL.format(slug="spring-2027", id=billing.payments["family-transfer"]))
+    assert response.status_code == 200 and response.mimetype == "application/pdf" and response.data.startswith(b"%PDF-")
+    assert client.get(RECEIPT_URL.format(slug="spring-2027", id=billing.payments["family-refund"])).status_code == 200
+    receipt, refund = (document_text(document) for document in rendered)
+    for expected in ("Receipt", "SPR-0001", "$10.00", "Bank transfer", "Virement SPR-0001", "$21.00", "March 1, 2027", "Receipt SPR-0001-"):
+        assert expected in receipt, expected
+    assert "Refund receipt" in refund and "Amount refunded" in refund and "$1.00" in refund
+
+
+def test_another_accounts_invoice_or_payment_is_not_found(billing, app):
+    """An entrant asking for another account's invoice or receipt, or one of another festival, gets 404."""
+    from tests.invoice_helpers import FAMILY, STRANGER
+
+    family = entrant(app, FAMILY)
+    for url in (
+        INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0002"]),
+        RECEIPT_URL.format(slug="spring-2027", id=billing.payments["other-card"]),
+        INVOICE_URL.format(slug="spring-2027", id=999999),
+        # Its own invoice under another festival's address is not found either.
+        INVOICE_URL.format(slug="autumn-2027", id=billing.invoices["SPR-0001"]),
+        RECEIPT_URL.format(slug="autumn-2027", id=billing.payments["family-transfer"]),
+    ):
+        assert family.get(url).status_code == 404, url
+    stranger = entrant(app, STRANGER)
+    assert stranger.get(INVOICE_URL.format(slug="autumn-2027", id=billing.invoices["AUT-0001"])).status_code == 200
+    assert stranger.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["AUT-0001"])).status_code == 404
+
+
+def test_organizers_download_any_invoice_of_their_festival_and_staff_none(billing, client_for, anon_client):
+    """fees-read opens every invoice and receipt of the festival; staff (no fees-read) get 404; visitors sign in first."""
+    organizer, staff = client_for("organizer"), client_for("staff")
+    for number in ("SPR-0001", "SPR-0002", "SPR-0003"):
+        assert organizer.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices[number])).status_code == 200
+    assert organizer.get(RECEIPT_URL.format(slug="spring-2027", id=billing.payments["other-card"])).status_code == 200
+    assert organizer.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["AUT-0001"])).status_code == 404
+    assert staff.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"])).status_code == 404
+    response = anon_client.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"]))
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_values_typed_by_entrants_stay_text_in_an_invoice(billing, app, listener, rendered):
+    """A payment reference holding markup and an address is printed as text; nothing is fetched."""
+    from mfo.database import db
+    from mfo.fees.models import Payment
+    from tests.invoice_helpers import FAMILY
+
+    address, hits = listener
+    payment = db.session.get(Payment, billing.payments["family-transfer"])
+    payment.reference = f'<img src="{address}/ref.png"><link rel="stylesheet" href="{address}/x.css">'
+    db.session.commit()
+    response = entrant(app, FAMILY).get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"]))
+    assert response.status_code == 200 and hits == []
+    assert '<img src="' in document_text(rendered[0])  # shown as the text it is
+
+
+def test_an_invoice_pdf_is_a_503_where_weasyprint_is_missing(billing, app, monkeypatch):
+    """Without WeasyPrint the invoice answers 503 with the clear message, in the visitor's language."""
+    from tests.invoice_helpers import FAMILY
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    client = entrant(app, FAMILY)
+    url = INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"])
+    response = client.get(url)
+    assert response.status_code == 503 and "cannot make PDF documents" in page(response)
+    assert client.get(RECEIPT_URL.format(slug="spring-2027", id=billing.payments["family-transfer"])).status_code == 503
+    assert "Documents PDF indisponibles" in page(client.get(url, headers={"Accept-Language": "fr"}))
+    # The checks come first: another account's invoice is still a 404, not a 503 that says it exists.
+    assert client.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0002"])).status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature
+from mfo.fees.documents import bp as documents_bp
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
 
 feature = Feature(
@@ -18,6 +19,7 @@ feature = Feature(
         FEES_WRITE: _l("Set fee rules, record payments and refunds"),
     },
     grants={"organizer": (FEES_READ, FEES_WRITE)},
+    blueprints=(documents_bp,),
     audit_labels={
         "payment-recorded": _l("Payment recorded"),
         "refund-recorded": _l("Refund recorded"),
