@@ -349,18 +349,20 @@ def test_organizers_download_any_invoice_of_their_festival_and_staff_none(billin
 
 
 def test_values_typed_by_entrants_stay_text_in_an_invoice(billing, app, listener, rendered):
-    """A payment reference holding markup and an address is printed as text; nothing is fetched."""
+    """A payment reference and a line holding markup and an address are printed as text; nothing is fetched."""
     from mfo.database import db
     from mfo.fees.models import Payment
     from tests.invoice_helpers import FAMILY
 
     address, hits = listener
     payment = db.session.get(Payment, billing.payments["family-transfer"])
-    payment.reference = f'<img src="{address}/ref.png"><link rel="stylesheet" href="{address}/x.css">'
+    payment.reference = f'<img src="{address}/ref.png">'
+    payment.invoice.lines[0].description = f'<link rel="stylesheet" href="{address}/x.css">'
     db.session.commit()
     response = entrant(app, FAMILY).get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0001"]))
     assert response.status_code == 200 and hits == []
-    assert '<img src="' in document_text(rendered[0])  # shown as the text it is
+    text = document_text(rendered[0])
+    assert '<img src="' in text and '<link rel="stylesheet"' in text  # shown as the text they are
 
 
 def test_an_invoice_pdf_is_a_503_where_weasyprint_is_missing(billing, app, monkeypatch):
