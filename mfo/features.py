@@ -32,6 +32,7 @@ FEATURES: tuple[str, ...] = (
     "mfo.admin",
     "mfo.health",
     "mfo.festival",
+    "mfo.pdf",
     "mfo.syllabus",
     "mfo.people",
     "mfo.entries",

@@ -41,8 +41,8 @@ def season(app):
 
 
 def test_every_report_of_the_issue_is_declared():
-    """Entries, classes, repertoire, teachers, accompanists, performers, groups and schools, in that order."""
-    assert tuple(REPORTS) == REPORT_NAMES
+    """Entries, classes, repertoire, teachers, accompanists, performers, groups and schools, in that order, then the fees'."""
+    assert tuple(REPORTS) == (*REPORT_NAMES, "invoices", "payments", "outstanding")
 
 
 # --- Classes: entries, fees and estimated time

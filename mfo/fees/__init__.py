@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature, NavItem
+from mfo.fees.documents import bp as documents_bp
 from mfo.fees.importing import PAYMENTS
 from mfo.fees.panels import init_app
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
@@ -30,6 +31,7 @@ feature = Feature(
         FEES_WRITE: _l("Set fee rules, record payments and refunds"),
     },
     grants={"organizer": (FEES_READ, FEES_WRITE)},
+    blueprints=(documents_bp,),
     nav=(
         NavItem(_l("Fees"), "fees.index", (FEES_READ,), section="festival"),
         # Any signed-in account has its own invoice page (empty until it submits entries).

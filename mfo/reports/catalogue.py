@@ -1,4 +1,4 @@
-"""The festival's reports: entries, classes, repertoire, teachers, accompanists, performers, groups and schools.
+"""The festival's reports: entries, classes, repertoire, teachers, accompanists, performers, groups, schools and the fees'.
 
 Each report is one statement over the festival's data (see mfo.reports.framework for paging,
 sorting and totals). Counts, fees and times are taken over the active entries (submitted or
@@ -20,6 +20,7 @@ from mfo.festival.models import Festival
 from mfo.festival.values import age_on
 from mfo.people.models import Group, Person, School, group_member
 from mfo.reports.framework import ChoiceFilter, Column, IdSource, Report, ReportQuery, among
+from mfo.reports.invoices import FEES_REPORTS
 from mfo.reports.queries import (
     CLASS_SORT,
     Row,
@@ -611,5 +612,6 @@ REPORTS: dict[str, Report] = {
         PerformersReport(),
         GroupsReport(),
         SchoolsReport(),
+        *FEES_REPORTS,
     )
 }

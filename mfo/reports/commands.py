@@ -32,7 +32,7 @@ from mfo.reports.framework import ReportQuery
 @click.option("--language", default="", help="Language of headings and labels (en, fr; default: the site's).")
 @with_appcontext
 def reports_command(name: str, slug: str, fmt: str, output: str | None, sort: str, descending: bool, language: str) -> None:
-    """Write the report NAME of the festival SLUG (entries, classes, repertoire, teachers, accompanists, performers, groups, schools).
+    """Write the report NAME of the festival SLUG (any report of mfo.reports.catalogue, the fees' invoices, payments and outstanding too).
 
     CSV goes to standard output without -o (UTF-8, no byte-order mark); a file gets a byte-order
     mark so spreadsheets read accents right. XLSX is binary: give -o, or redirect standard output

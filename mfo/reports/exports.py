@@ -48,6 +48,8 @@ def plain_value(column: Column, value: Any) -> Any:
     """Return a cell as exported to CSV: numbers as numbers, lists joined, labels in the current language."""
     if value is None:
         return ""
+    if column.labels is not None:
+        return str(column.labels.get(value, value))
     if column.kind == "list":
         return LIST_SEPARATOR.join(str(item) for item in value)
     if column.kind == "money":
@@ -76,7 +78,7 @@ def display_value(column: Column, value: Any) -> str:
         return format_duration(value)
     if column.kind == "date":
         return format_date(value) if isinstance(value, date) else str(value)
-    if column.kind in ("status", "type"):
+    if column.kind in ("status", "type") or column.labels is not None:
         return str(plain_value(column, value))
     if column.kind == "list":
         return LIST_SEPARATOR.join(str(item) for item in value)

@@ -14,7 +14,7 @@ only hidden when the page is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,8 @@ class Column:
 
     `sort_by` names the statement's columns that order it (default: the column itself; text is
     compared without case); `sortable=False` for list cells, which are filled after the query.
-    `total`: summed in the totals row. `personal`: only for holders of people-read.
+    `total`: summed in the totals row. `personal`: only for holders of people-read. `labels`: the
+    words a stored code reads as (a payment method), on pages and in files alike.
     """
 
     key: str
@@ -50,6 +51,7 @@ class Column:
     sortable: bool = True
     total: bool = False
     sort_by: tuple[str, ...] = ()
+    labels: Mapping[str, Label] | None = field(default=None, compare=False)
 
     @property
     def numeric(self) -> bool:

@@ -14,7 +14,8 @@ from tests.browser.conftest import AccessibilityChecks, axe_source_or_skip
 from tests.browser.test_journeys import sign_in_with_code
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
-from tests.reports_helpers import BASE, REPORT_NAMES, build_season
+from tests.invoice_helpers import build_billing
+from tests.reports_helpers import BASE, REPORT_NAMES
 
 ANONYMOUS_PAGES = ("/", "/login", "/register", "/reset", "/confirm")
 ACCOUNT_PAGES = ("/", "/account/", "/account/security", "/change", "/tf-setup", "/mf-recovery-codes", "/wan-register")
@@ -34,6 +35,7 @@ FESTIVAL_PAGES = (
     f"{BASE}/dashboard",
     f"{BASE}/reports/",
     *(f"{BASE}/reports/{name}" for name in REPORT_NAMES),
+    *(f"{BASE}/reports/{name}" for name in ("invoices", "payments", "outstanding")),
     f"{BASE}/schedule/",
 )
 
@@ -54,7 +56,7 @@ def visit(page, path: str, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_main_pages_pass_axe_in_english_and_french(page, live_server, app, lang):
     """Anonymous pages, sign-in with a second factor, account, every festival page, every admin list, form and record."""
-    season = build_season()
+    season = build_billing().season  # the reports' season, with invoices and payments for the fees reports
     create_user("curator@example.org", ("admin",))
 
     page.goto("/")
