@@ -300,7 +300,7 @@ def test_credit_and_settled_invoices_say_so(billing, organizer_client, rendered)
     organizer_client.get(INVOICE_URL.format(slug="spring-2027", id=billing.invoices["SPR-0003"]))
     settled, credit = (document_text(document) for document in rendered)
     assert "Paid in full" in settled and "Chloé Émond" in settled and "Registration fee" in settled
-    assert "Owed to you: $10.00" in credit and "Refund credit" in credit
+    assert "Owed to you: $10.00" in credit and "Refund on withdrawal" in credit
 
 
 def test_a_receipt_for_a_payment_and_for_a_refund(billing, app, rendered):
