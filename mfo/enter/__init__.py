@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from mfo.enter import change_views  # noqa: F401  (its routes join the blueprint)
 from mfo.enter.panels import init_panels
 from mfo.enter.views import bp
 from mfo.feature import Feature, NavItem

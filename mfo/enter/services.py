@@ -22,7 +22,7 @@ from mfo.enter.signals import basket_submitted
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
 from mfo.issues.codes import ERROR, Issue
-from mfo.issues.festival import class_info, class_infos, entry_drafts
+from mfo.issues.festival import class_info, class_infos, entry_drafts, stage_cap_seconds
 from mfo.issues.rules import (
     EntryDraft,
     PersonRef,
@@ -31,6 +31,7 @@ from mfo.issues.rules import (
     check_duplicate_entries,
     check_eligibility,
     check_entry,
+    check_stage_time,
     piece_key,
 )
 from mfo.people.models import Person
@@ -222,15 +223,20 @@ def _draft(festival_class: FestivalClass, person: Person, pieces: list[dict], te
 
 def basket_issues(
     festival: Festival, festival_class: FestivalClass, person: Person, pieces: list[dict], teacher: tuple[str, str],
-    *, user, basket_entry_id: int | None = None,
+    *, user, basket_entry_id: int | None = None, entry_id: int | None = None,
 ) -> list[Issue]:
-    """Return what the validator finds in an entry being prepared: its own problems, and a duplicate of an entry
-    already made (by anyone) or of another draft in the account's basket for the same performer and class."""
+    """Return what the validator finds in an entry being prepared: its own problems, a duplicate of an entry
+    already made (by anyone) or of another draft in the account's basket for the same performer and class,
+    and the performer's stage time over the festival's cap.
+
+    `entry_id`: the submitted entry this one is a change of (left out of the entries it is compared with).
+    """
     draft = _draft(festival_class, person, pieces, teacher)
     found = check_entry(draft, festival.age_cutoff)
     entered = db.session.scalars(
         select(Entry.id).join(EntryPerformer, EntryPerformer.entry_id == Entry.id).where(
-            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id == person.id
+            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id == person.id,
+            Entry.id != (entry_id or 0),
         )
     ).all()
     others = entry_drafts(festival.id, {festival_class.id: draft.festival_class}, entered) if entered else []
@@ -247,7 +253,35 @@ def basket_issues(
     if others:
         # Every other draft has the same class and performer: the first one is enough for the rule to see the duplicate.
         found += check_duplicate_entries([others[0], draft])
-    return found
+    return found + stage_time_issues(festival, person, draft, user=user, basket_entry_id=basket_entry_id, entry_id=entry_id)
+
+
+def stage_time_issues(
+    festival: Festival, person: Person, draft: EntryDraft, *, user, basket_entry_id: int | None = None, entry_id: int | None = None
+) -> list[Issue]:
+    """Return a stage-time-over when the performer's active entries, the account's other drafts for them and this
+    one last longer on stage than the festival allows (the Issues page's rule, `check_stage_time`)."""
+    cap = stage_cap_seconds(festival)
+    if cap is None:
+        return []
+    infos = class_infos(festival.id)
+    entered = db.session.scalars(
+        select(Entry.id).join(EntryPerformer, EntryPerformer.entry_id == Entry.id).where(
+            Entry.festival_id == festival.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id == person.id,
+            Entry.id != (entry_id or 0),
+        )
+    ).all()
+    drafts = entry_drafts(festival.id, infos, entered) if entered else []
+    for item in db.session.scalars(
+        select(BasketEntry).where(
+            BasketEntry.user_id == user.id, BasketEntry.festival_id == festival.id, BasketEntry.status == "draft",
+            BasketEntry.profile_id.in_(select(Profile.id).where(Profile.person_id == person.id)),
+            BasketEntry.id != (basket_entry_id or 0),
+        )
+    ):
+        info = infos.get(item.class_id)
+        drafts.append(EntryDraft(info.code if info else "?", info, [_performer_ref(person)], pieces=_piece_refs(item.pieces)))
+    return [issue for issue in check_stage_time([*drafts, draft], cap) if any(pid == person.id for pid, _name in issue.people)]
 
 
 def add_to_basket(

@@ -119,6 +119,10 @@ CODES: dict[str, Code] = dict(
             lambda **p: _l("%(name)s entered class %(code)s more than once.", **p),
         ),
         _code(
+            "stage-time-over", ERROR, _l("Over the stage-time cap"),
+            lambda **p: _l("%(name)s's entries last %(total)s on stage; the festival allows %(cap)s per performer.", **p),
+        ),
+        _code(
             "possible-duplicate-person", WARNING, _l("Possibly the same person twice"),
             lambda **p: _l("“%(name)s” and “%(other)s” may be the same person (%(reason)s).", **p),
         ),
