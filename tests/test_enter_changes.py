@@ -235,7 +235,7 @@ def test_the_confirmation_is_in_the_accounts_language(family, syllabus, outbox):
     submitted(client)
     (message,) = outbox
     assert "Frais des classes\u00a0: 15,00\u00a0$" in message.body and "Class fees" not in message.body
-    assert "a bien reçu" in message.subject
+    assert message.subject == "Spring Festival 2027\u00a0: vos inscriptions sont bien reçues"
 
 
 def test_a_mail_server_down_keeps_the_entries(family, syllabus, outbox, monkeypatch):
