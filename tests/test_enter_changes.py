@@ -171,8 +171,9 @@ def test_another_account_never_reaches_someone_elses_entries(family, syllabus):
     assert draft.status == "draft" and client.get(f"{ENTRIES}/{draft.id}/change").status_code == 404
 
 
-def test_a_change_or_withdrawal_sent_after_the_close_is_refused(family, syllabus):
-    """Forms loaded while open, sent after the close: the window's message with a 403, the entry unchanged."""
+def test_a_change_or_withdrawal_sent_after_the_close_is_refused(family, syllabus, users, organizer_client):
+    """Forms loaded while open, sent after the close: the window's message with a 403, the entry unchanged; organizers
+    still change it."""
     client, _other = family
     item_id = submitted(client)
     token = csrf_token(client, f"{ENTRIES}/{item_id}/change")
@@ -182,6 +183,9 @@ def test_a_change_or_withdrawal_sent_after_the_close_is_refused(family, syllabus
         assert response.status_code == 403 and "Entries closed on" in page(response)
     (entry,) = entries()
     assert entry.status == "submitted" and [p.piece.title for p in entry.pieces] == ["Minuet in G"]
+    url = f"/festivals/spring-2027/entries/{entry.id}"
+    assert post_form(organizer_client, f"{url}/update", {"status": "withdrawn", "amount_paid": "0"}, token_from=url).status_code == 303
+    assert entries()[0].status == "withdrawn"
 
 
 def test_the_issues_page_sees_a_change_at_once(family, syllabus, users, organizer_client):

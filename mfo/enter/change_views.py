@@ -71,6 +71,11 @@ def change_entry(item_id: int):
         typed = (form.teacher_first_name.data or "", form.teacher_last_name.data or "")
         try:
             changed, warnings = changes.change_entry(festival, item, form.typed_pieces(), typed, user=current_user)
+        except changes.NotActive:
+            # Withdrawn or scratched since the page was loaded.
+            db.session.rollback()
+            flash(_("This entry was withdrawn or scratched: it can no longer be changed."), "error")
+            return redirect(url_for("enter.my_entries"), code=303)
         except Refused as refused:
             db.session.rollback()
             issues = refused.reasons
@@ -104,6 +109,9 @@ def withdraw_entry(item_id: int):
     if form.validate_on_submit():
         try:
             changes.withdraw_entry(festival, item, user=current_user)
+        except changes.NotActive:
+            db.session.rollback()
+            flash(_("This entry is already withdrawn or scratched."), "info")
         except Refused as refused:
             # A higher feature (fees: a refund line) refused: nothing is withdrawn.
             db.session.rollback()

@@ -5,7 +5,8 @@ up by account and id together). An entry still active (submitted or accepted) ma
 teacher changed, checked by the same validator as the entry form (errors refuse the change, warnings
 are returned), or be withdrawn. A scratched or withdrawn entry is left as it is. Each change is
 recorded (which fields changed, not their values) and announced to the features above
-(`entries_changed`, `entries_withdrawn`) inside the caller's transaction; the caller commits. The
+(`entries_changed`, `entries_withdrawn`) inside the caller's transaction, under the festival's write
+lock (as the organizers' bulk accept is); the caller commits. The
 entry window is the views' to check (`while_entries_open`); organizers change entries in the admin.
 """
 
@@ -21,6 +22,7 @@ from mfo.enter.models import BasketEntry, Profile
 from mfo.enter.services import Refused, _piece, _teacher, basket_issues
 from mfo.enter.signals import entries_changed, entries_withdrawn
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPiece
+from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
 from mfo.issues.codes import ERROR, Issue
 
@@ -44,6 +46,16 @@ def submitted_entry_of(user, festival: Festival, item_id: int) -> BasketEntry | 
 def entry_of(item: BasketEntry) -> Entry:
     """Return the festival's entry a submitted basket entry became."""
     return db.session.get(Entry, item.entry_id)
+
+
+def _locked_entry(festival: Festival, item: BasketEntry) -> Entry | None:
+    """Take the festival's write lock, then read the entry afresh: an organizer's bulk accept or an import
+    at the same moment is either done before (and seen here) or waits for this change's commit."""
+    lock_for_writing(festival)
+    entry = entry_of(item)
+    if entry is not None:
+        db.session.refresh(entry)
+    return entry
 
 
 def is_active(item: BasketEntry) -> bool:
@@ -82,7 +94,7 @@ def change_entry(
     Raises NotActive for a withdrawn or scratched entry, Refused with the validator's errors. Nothing
     changed: nothing is recorded or announced.
     """
-    entry = entry_of(item)
+    entry = _locked_entry(festival, item)
     if entry is None or entry.status not in ACTIVE_STATUSES:
         raise NotActive
     issues = change_issues(festival, item, pieces, teacher, user=user)
@@ -114,7 +126,7 @@ def change_entry(
 
 def withdraw_entry(festival: Festival, item: BasketEntry, *, user) -> Entry:
     """Withdraw a submitted entry (status "withdrawn"), recorded and announced; NotActive when it is not active."""
-    entry = entry_of(item)
+    entry = _locked_entry(festival, item)
     if entry is None or entry.status not in ACTIVE_STATUSES:
         raise NotActive
     before = entry.status
