@@ -18,7 +18,7 @@ from mfo.database import db
 from mfo.enter import changes
 from mfo.enter.forms import ConfirmForm, EntryForm
 from mfo.enter.models import BasketEntry
-from mfo.enter.services import Refused, basket_of
+from mfo.enter.services import Refused, basket_of, blocks
 from mfo.enter.views import bp, while_entries_open
 from mfo.entries.models import Entry, EntryPiece
 from mfo.festival.scoping import current_festival
@@ -90,7 +90,8 @@ def change_entry(item_id: int):
                     flash(str(warning.message), "warning")
             return redirect(url_for("enter.my_entries"), code=303)
     return render_template(
-        "enter/entry_change.html", festival=festival, item=item, entry=entry, form=form, issues=issues
+        "enter/entry_change.html", festival=festival, item=item, entry=entry, form=form, issues=issues,
+        blocking=[issue.code for issue in issues if blocks(issue)],
     )
 
 

@@ -19,12 +19,12 @@ from sqlalchemy.orm import joinedload
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import BasketEntry, Profile
-from mfo.enter.services import Refused, _piece, _teacher, basket_issues
+from mfo.enter.services import Refused, _piece, _teacher, basket_issues, blocks
 from mfo.enter.signals import entries_changed, entries_withdrawn
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPiece
 from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival
-from mfo.issues.codes import ERROR, Issue
+from mfo.issues.codes import Issue
 
 
 class NotActive(Exception):
@@ -98,7 +98,7 @@ def change_entry(
     if entry is None or entry.status not in ACTIVE_STATUSES:
         raise NotActive
     issues = change_issues(festival, item, pieces, teacher, user=user)
-    errors = [issue for issue in issues if issue.severity == ERROR]
+    errors = [issue for issue in issues if blocks(issue)]
     if errors:
         raise Refused(errors)
     teacher = (teacher[0] or "", teacher[1] or "")

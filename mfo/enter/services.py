@@ -186,6 +186,16 @@ def class_choice(festival: Festival, person: Person, q: str = "") -> ClassChoice
 # The basket
 
 
+# Warnings to organizers that an entrant may not override: the festival's cap on a performer's stage time
+# (organizers may allow more in the admin; online, the cap holds).
+BLOCKING_ONLINE = frozenset({"stage-time-over"})
+
+
+def blocks(issue: Issue) -> bool:
+    """Tell whether an issue stops an online entry: an error, or a warning the festival's own rules make binding online."""
+    return issue.severity == ERROR or issue.code in BLOCKING_ONLINE
+
+
 class Refused(Exception):
     """A basket change the rules do not allow; `reasons` are the validator's issues (or a message) saying why."""
 
@@ -295,7 +305,7 @@ def add_to_basket(
     if reasons:
         raise Refused(reasons)
     issues = basket_issues(festival, festival_class, profile.person, pieces, teacher, user=user)
-    errors = [issue for issue in issues if issue.severity == ERROR]
+    errors = [issue for issue in issues if blocks(issue)]
     if errors:
         raise Refused(errors)
     item = BasketEntry(
@@ -360,7 +370,7 @@ def item_check(festival: Festival, item: BasketEntry, user) -> ItemCheck:
     teacher = (item.teacher_first_name, item.teacher_last_name)
     person = item.profile.person
     issues = basket_issues(festival, item.festival_class, person, item.pieces, teacher, user=user, basket_entry_id=item.id)
-    blocking = eligibility(festival, person, item.festival_class) + [issue for issue in issues if issue.severity == ERROR]
+    blocking = eligibility(festival, person, item.festival_class) + [issue for issue in issues if blocks(issue)]
     codes = {issue.code for issue in issues}
     # A missing birth date is no finding of check_entry (it skips the age rules): list the reason all the same.
     return ItemCheck([*issues, *(issue for issue in blocking if issue.code not in codes)], blocking)
