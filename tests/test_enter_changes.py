@@ -228,6 +228,19 @@ def test_submitting_sends_a_confirmation_with_the_entries_and_fees(family, sylla
     assert len(outbox) == 1
 
 
+def test_the_confirmation_links_the_fees_page_when_a_feature_provides_it(family, syllabus, outbox, monkeypatch):
+    """With the fees feature's page installed, the email sends the entrant there to see what they owe and pay it."""
+    import mfo.enter.mail
+
+    # Any endpoint of the festival's pages stands for the fees feature's (enter does not import it).
+    monkeypatch.setattr(mfo.enter.mail, "FEES_PAGE", "enter.basket")
+    client, _other = family
+    submitted(client)
+    (message,) = outbox
+    assert "is on your fees page: http://localhost/festivals/spring-2027/enter/basket" in message.body
+    assert "The festival will tell you how to pay" not in message.body
+
+
 def test_the_confirmation_is_in_the_accounts_language(family, syllabus, outbox):
     """An account that chose French gets the email in French, amounts written the French way."""
     client, _other = family
@@ -354,3 +367,10 @@ def test_the_cap_is_set_in_the_admin_and_must_be_plausible(app, users, admin_cli
     assert (festival is not None) == saved, page(response)[:2000]
     if saved:
         assert festival.stage_minutes_cap == (int(typed) if typed else None)
+
+
+def test_the_festival_page_says_the_cap(app, syllabus, users, organizer_client):
+    """The festival's page shows its cap, or that there is none."""
+    assert 'id="stage-cap">no cap<' in page(organizer_client.get("/festivals/spring-2027/"))
+    cap(syllabus, 45)
+    assert 'id="stage-cap">at most 45 min<' in page(organizer_client.get("/festivals/spring-2027/"))
