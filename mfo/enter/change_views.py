@@ -18,7 +18,8 @@ from mfo.database import db
 from mfo.enter import changes
 from mfo.enter.forms import ConfirmForm, EntryForm
 from mfo.enter.models import BasketEntry
-from mfo.enter.services import Refused, basket_of, blocks
+from mfo.enter.services import Refused, basket_of
+from mfo.enter.stage import blocks
 from mfo.enter.views import bp, while_entries_open
 from mfo.entries.models import Entry, EntryPiece
 from mfo.festival.scoping import current_festival

@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import BasketEntry, Profile
-from mfo.enter.services import Refused, _piece, _teacher, basket_issues, blocks
+from mfo.enter.services import Refused, _piece, _teacher, basket_issues
 from mfo.enter.signals import entries_changed, entries_withdrawn
+from mfo.enter.stage import blocks
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPiece
 from mfo.festival.locks import lock_for_writing
 from mfo.festival.models import Festival

@@ -19,10 +19,11 @@ from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import BasketEntry, Profile
 from mfo.enter.signals import basket_submitted
+from mfo.enter.stage import blocks, stage_time_issues
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
-from mfo.issues.codes import ERROR, Issue
-from mfo.issues.festival import class_info, class_infos, entry_drafts, stage_cap_seconds
+from mfo.issues.codes import Issue
+from mfo.issues.festival import class_info, class_infos, entry_drafts
 from mfo.issues.rules import (
     EntryDraft,
     PersonRef,
@@ -31,7 +32,6 @@ from mfo.issues.rules import (
     check_duplicate_entries,
     check_eligibility,
     check_entry,
-    check_stage_time,
     piece_key,
 )
 from mfo.people.models import Person
@@ -186,16 +186,6 @@ def class_choice(festival: Festival, person: Person, q: str = "") -> ClassChoice
 # The basket
 
 
-# Warnings to organizers that an entrant may not override: the festival's cap on a performer's stage time
-# (organizers may allow more in the admin; online, the cap holds).
-BLOCKING_ONLINE = frozenset({"stage-time-over"})
-
-
-def blocks(issue: Issue) -> bool:
-    """Tell whether an issue stops an online entry: an error, or a warning the festival's own rules make binding online."""
-    return issue.severity == ERROR or issue.code in BLOCKING_ONLINE
-
-
 class Refused(Exception):
     """A basket change the rules do not allow; `reasons` are the validator's issues (or a message) saying why."""
 
@@ -263,35 +253,7 @@ def basket_issues(
     if others:
         # Every other draft has the same class and performer: the first one is enough for the rule to see the duplicate.
         found += check_duplicate_entries([others[0], draft])
-    return found + stage_time_issues(festival, person, draft, user=user, basket_entry_id=basket_entry_id, entry_id=entry_id)
-
-
-def stage_time_issues(
-    festival: Festival, person: Person, draft: EntryDraft, *, user, basket_entry_id: int | None = None, entry_id: int | None = None
-) -> list[Issue]:
-    """Return a stage-time-over when the performer's active entries, the account's other drafts for them and this
-    one last longer on stage than the festival allows (the Issues page's rule, `check_stage_time`)."""
-    cap = stage_cap_seconds(festival)
-    if cap is None:
-        return []
-    infos = class_infos(festival.id)
-    entered = db.session.scalars(
-        select(Entry.id).join(EntryPerformer, EntryPerformer.entry_id == Entry.id).where(
-            Entry.festival_id == festival.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id == person.id,
-            Entry.id != (entry_id or 0),
-        )
-    ).all()
-    drafts = entry_drafts(festival.id, infos, entered) if entered else []
-    for item in db.session.scalars(
-        select(BasketEntry).where(
-            BasketEntry.user_id == user.id, BasketEntry.festival_id == festival.id, BasketEntry.status == "draft",
-            BasketEntry.profile_id.in_(select(Profile.id).where(Profile.person_id == person.id)),
-            BasketEntry.id != (basket_entry_id or 0),
-        )
-    ):
-        info = infos.get(item.class_id)
-        drafts.append(EntryDraft(info.code if info else "?", info, [_performer_ref(person)], pieces=_piece_refs(item.pieces)))
-    return [issue for issue in check_stage_time([*drafts, draft], cap) if any(pid == person.id for pid, _name in issue.people)]
+    return found + stage_time_issues(festival, draft, user=user, basket_entry_id=basket_entry_id, entry_id=entry_id)
 
 
 def add_to_basket(
