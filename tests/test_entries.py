@@ -295,3 +295,47 @@ def test_an_entry_created_in_the_admin_joins_its_class_festival(season, users, o
     assert (created.festival.slug, created.fee, created.amount_paid, created.source) == ("spring-2027", Decimal("15.00"), 0, "online")
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-created")).one()
     assert event.target.startswith(f"entry #{created.id} 2001")
+
+
+# Accepting in bulk
+
+LIST = "/festivals/spring-2027/entries/"
+
+
+def statuses(*ids: int) -> list[str]:
+    """Return the entries' statuses, in the order of the ids given."""
+    db.session.expire_all()
+    found = dict(db.session.execute(select(Entry.id, Entry.status).where(Entry.id.in_(ids))).all())
+    return [found[i] for i in ids]
+
+
+def test_organizers_tick_submitted_entries_and_accept_them_together(season, users, organizer_client):
+    """Only submitted entries get a box; the ticked ones become accepted, each recorded; the list keeps its filters."""
+    html = page(organizer_client.get(LIST + "?status=submitted"))
+    assert f'id="accept-{season["ann"]}"' in html and f'id="accept-{season["bob"]}"' in html
+    assert f'id="accept-{season["cy"]}"' not in page(organizer_client.get(LIST))  # withdrawn: no box
+    response = post_form(organizer_client, LIST + "accept", {"entry": [str(season["ann"]), str(season["bob"])], "status": "submitted"},
+                         token_from=LIST)
+    assert response.status_code == 303 and response.location.endswith("/entries/?status=submitted")
+    assert statuses(season["ann"], season["bob"], season["cy"]) == ["accepted", "accepted", "withdrawn"]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-updated").order_by(AuditEvent.id)).all()
+    assert [e.target for e in events] == [f"entry #{season['ann']}", f"entry #{season['bob']}"]
+    assert all(json.loads(e.details)["changes"] == {"status": ["submitted", "accepted"]} for e in events)
+    assert "2 entries accepted." in flashed(organizer_client.get(LIST))
+
+
+def test_bulk_accept_passes_over_what_it_may_not_change(season, users, organizer_client):
+    """A withdrawn entry, another festival's, and ids that are not numbers are left alone."""
+    data = {"entry": [str(season["cy"]), str(season["foreign"]), "x", "-1", "9" * 30]}
+    response = post_form(organizer_client, LIST + "accept", data, token_from=LIST)
+    assert response.status_code == 303
+    assert statuses(season["cy"], season["foreign"]) == ["withdrawn", "submitted"]
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-updated")).all() == []
+
+
+def test_bulk_accept_needs_entries_write_and_its_token(season, users, staff_client, organizer_client):
+    """Staff (entries-read) get 403 and no boxes; a POST without the CSRF token is a 400; nothing changes."""
+    assert 'id="accept-form"' not in page(staff_client.get(LIST))
+    assert post_form(staff_client, LIST + "accept", {"entry": [str(season["ann"])]}, token_from=LIST).status_code == 403
+    assert organizer_client.post(LIST + "accept", data={"entry": [str(season["ann"])]}).status_code == 400
+    assert statuses(season["ann"]) == ["submitted"]

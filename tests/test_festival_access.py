@@ -51,6 +51,7 @@ NEEDS: dict[str, set[str]] = {
     "entries.index": {ENTRIES_READ},
     "entries.entry_page": {ENTRIES_READ},
     "entries.update": {ENTRIES_WRITE},
+    "entries.accept": {ENTRIES_WRITE},
     "issues.index": {ENTRIES_READ},
     "schedule.index": {SCHEDULE_READ},
     # Building the schedule: the page, its progress and every action need schedule-write.
@@ -88,6 +89,7 @@ NEEDS: dict[str, set[str]] = {
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
     "festival.new", "festival.edit", "festival.make_current", "festival.status_from_dates", "syllabus.roll_over", "entries.update",
+    "entries.accept",
     "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.publish", "schedule.notify",
     "schedule.draws", "schedule.make_draw", "schedule.split", "schedule.join",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}

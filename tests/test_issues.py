@@ -108,6 +108,14 @@ def duration_mismatch(festival: Festival) -> None:
     make_entry(make_class(festival, "411"), [make_person("Slow", "Coach")], [(make_piece("Short piece", "Anon", 120), 400)])
 
 
+def stage_time_over(festival: Festival) -> None:
+    """A festival capping stage time at 6:00, and a performer in two classes of 3:20 each (the others stay under)."""
+    festival.stage_minutes_cap = 6
+    busy = make_person("Busy", "Bee")
+    make_entry(make_class(festival, "412"), [busy], [(make_piece("Étude"), 200)])
+    make_entry(make_class(festival, "413"), [busy], [(make_piece("Nocturne"), 200)])
+
+
 TRIGGERS = {
     "unknown-class": (unknown_class, "There is no class 999 in this festival's syllabus."),
     "age-too-young": (too_young, "Tiny Tot is 6 on the cut-off date; class 401 is for ages 10 and over."),
@@ -120,6 +128,7 @@ TRIGGERS = {
     "possible-duplicate-person": (duplicate_person, "“Zoë Ngô” and “zoe NGO” may be the same person"),
     "contact-mismatch": (contact_mismatch, "Kim Known's email is given as kim.other@example.org; the one on file is kim@example.org."),
     "duration-mismatch": (duration_mismatch, "“Short piece” is given as 6:40; it usually lasts 2:00."),
+    "stage-time-over": (stage_time_over, "Busy Bee's entries last 6:40 on stage; the festival allows 6:00 per performer."),
 }
 
 

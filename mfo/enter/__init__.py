@@ -13,8 +13,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from mfo.enter import (
+    change_views,  # noqa: F401  (its routes join the blueprint)
+    teacher_views,  # noqa: F401  (the teachers' pages, registered on the same blueprint)
+)
 from mfo.enter import group_views as group_views  # the group pages' routes, on the feature's blueprint
-from mfo.enter import teacher_views  # noqa: F401  (the teachers' pages, registered on the same blueprint)
 from mfo.enter.panels import init_panels
 from mfo.enter.teachers import init_teachers
 from mfo.enter.views import bp

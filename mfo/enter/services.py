@@ -20,9 +20,10 @@ from mfo.audit.trail import record
 from mfo.database import db
 from mfo.enter.models import BasketEntry, BasketEntryMember, Profile, TeacherAccount
 from mfo.enter.signals import basket_submitted
+from mfo.enter.stage import blocks, stage_time_issues
 from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer, EntryPiece
 from mfo.festival.models import Festival
-from mfo.issues.codes import ERROR, Issue
+from mfo.issues.codes import Issue
 from mfo.issues.festival import class_info, class_infos, entry_drafts
 from mfo.issues.rules import (
     EntryDraft,
@@ -258,17 +259,22 @@ def _item_draft(item: BasketEntry) -> EntryDraft:
 
 def basket_issues(
     festival: Festival, festival_class: FestivalClass, person: Person, pieces: list[dict], teacher: tuple[str, str],
-    *, user, basket_entry_id: int | None = None, members: Sequence[Member] = (), accompanist: tuple[str, str] = ("", ""),
-    group_name: str = "",
+    *, user, basket_entry_id: int | None = None, entry_id: int | None = None, members: Sequence[Member] = (),
+    accompanist: tuple[str, str] = ("", ""), group_name: str = "",
 ) -> list[Issue]:
-    """Return what the validator finds in an entry being prepared: its own problems, and a duplicate of an entry
-    already made (by anyone) or of another draft in the account's basket with the same performers in the same class."""
+    """Return what the validator finds in an entry being prepared: its own problems, a duplicate of an entry
+    already made (by anyone) or of another draft in the account's basket with the same performers in the same class,
+    and the performers' stage time over the festival's cap.
+
+    `entry_id`: the submitted entry this one is a change of (left out of the entries it is compared with).
+    """
     draft = _draft(festival_class, person, pieces, teacher, members=members, accompanist=accompanist, group_name=group_name)
     found = check_entry(draft, festival.age_cutoff)
     on_file = [ref.person_id for ref in draft.performers if ref.person_id is not None]
     entered = db.session.scalars(
         select(Entry.id).join(EntryPerformer, EntryPerformer.entry_id == Entry.id).where(
-            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id.in_(on_file)
+            Entry.class_id == festival_class.id, Entry.status.in_(ACTIVE_STATUSES), EntryPerformer.person_id.in_(on_file),
+            Entry.id != (entry_id or 0),
         ).distinct()
     ).all()
     others = entry_drafts(festival.id, {festival_class.id: draft.festival_class}, entered) if entered else []
@@ -287,7 +293,7 @@ def basket_issues(
         if duplicates:
             found += duplicates
             break
-    return found
+    return found + stage_time_issues(festival, draft, user=user, basket_entry_id=basket_entry_id, entry_id=entry_id)
 
 
 def add_to_basket(
@@ -313,7 +319,7 @@ def add_to_basket(
         festival, festival_class, profile.person, pieces, teacher, user=user, members=members, accompanist=accompanist,
         group_name=group_name,
     )
-    errors = [issue for issue in issues if issue.severity == ERROR]
+    errors = [issue for issue in issues if blocks(issue)]
     if errors:
         raise Refused(errors)
     item = BasketEntry(
@@ -402,7 +408,7 @@ def item_check(festival: Festival, item: BasketEntry, user) -> ItemCheck:
         festival, item.festival_class, person, item.pieces, teacher, user=user, basket_entry_id=item.id, members=members,
         accompanist=(item.accompanist_first_name, item.accompanist_last_name), group_name=item.group_name,
     )
-    blocking = eligibility(festival, person, item.festival_class, members) + [issue for issue in issues if issue.severity == ERROR]
+    blocking = eligibility(festival, person, item.festival_class, members) + [issue for issue in issues if blocks(issue)]
     codes = {issue.code for issue in issues}
     # A missing birth date is no finding of check_entry (it skips the age rules): list the reason all the same.
     return ItemCheck([*issues, *(issue for issue in blocking if issue.code not in codes)], blocking)

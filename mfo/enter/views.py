@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_security import auth_required, current_user
@@ -23,6 +23,7 @@ from flask_security import auth_required, current_user
 from mfo.database import db
 from mfo.enter import services
 from mfo.enter.forms import ChildForm, ConfirmForm, EntryForm, ProfileForm, SelfForm
+from mfo.enter.mail import send_confirmation
 from mfo.enter.models import Profile
 from mfo.enter.window import entry_window
 from mfo.festival.scoping import current_festival, festival_blueprint
@@ -237,4 +238,14 @@ def submit():
     db.session.commit()
     if entries:
         flash(ngettext("%(num)s entry sent to the festival.", "%(num)s entries sent to the festival.", len(entries)), "success")
+        confirm_by_email(festival, entries)
     return redirect(url_for("enter.basket"))
+
+
+def confirm_by_email(festival, entries) -> None:
+    """Send the submission's confirmation email, after the commit: a mail server down leaves the entries made, and says so."""
+    try:
+        send_confirmation(festival, current_user, entries)
+    except OSError:  # smtplib's errors are OSErrors
+        current_app.logger.exception("the confirmation email of a submission could not be sent")
+        flash(_("Your entries are sent, but the confirmation email could not be. Your entries page lists them."), "warning")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from mfo.entries import bulk  # noqa: F401  (its route joins the blueprint)
 from mfo.entries.admin import entry_counts, entry_view
 from mfo.entries.labels import entry_status_label
 from mfo.entries.panels import init_panels

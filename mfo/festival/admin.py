@@ -10,7 +10,7 @@ from flask_security import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from mfo.admin.guards import Refused
 from mfo.admin.views.base import SecureModelView
@@ -42,6 +42,7 @@ FESTIVAL_LABELS = {
     "is_current": _l("Current"),
     "travel_minutes": _l("Travel time between venues (minutes)"),
     "currency": _l("Currency"),
+    "stage_minutes_cap": _l("Stage time per performer (minutes, at most)"),
     "created_at": _l("Created"),
     "updated_at": _l("Changed"),
     "festival": _l("Festival"),
@@ -124,16 +125,23 @@ class FestivalView(FestivalDataView):
     column_list = ["name", "year", "start_date", "end_date", "status", "is_current"]
     column_details_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close",
-        "status", "is_current", "travel_minutes", "currency", "created_at", "updated_at",
+        "status", "is_current", "travel_minutes", "currency", "stage_minutes_cap", "created_at", "updated_at",
     ]
     column_export_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status", "is_current",
-        "travel_minutes", "currency",
+        "travel_minutes", "currency", "stage_minutes_cap",
     ]
     form_columns = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status",
-        "travel_minutes", "currency",
+        "travel_minutes", "currency", "stage_minutes_cap",
     ]
+    form_args = {
+        "stage_minutes_cap": {
+            # A day at most: a larger number is a typing slip, and zero would refuse every entry.
+            "validators": [Optional(), NumberRange(min=1, max=24 * 60)],
+            "description": _l("Left empty, no cap. Checked across the whole festival when an entry is made online."),
+        },
+    }
     column_labels = FESTIVAL_LABELS
     column_searchable_list = ["name", "slug"]
     column_sortable_list = ["name", "year", "start_date", "status", "is_current"]

@@ -50,6 +50,9 @@ class Festival(Timestamps, db.Model):
     travel_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default=text("15"))
     # The ISO 4217 code of the money the festival's fees are in; pages show amounts in it (mfo.festival.scoping.format_money).
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY, server_default=DEFAULT_CURRENCY)
+    # The most minutes of stage time one performer's active entries may add up to (None: no cap). Checked
+    # across the whole festival when an entry is made, not per day: the days are not known before the schedule.
+    stage_minutes_cap: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def days(self) -> int:

@@ -119,6 +119,11 @@ CODES: dict[str, Code] = dict(
             lambda **p: _l("%(name)s entered class %(code)s more than once.", **p),
         ),
         _code(
+            # A warning to organizers (they may allow it); entering online refuses it (mfo.enter.stage.BLOCKING_ONLINE).
+            "stage-time-over", WARNING, _l("Over the stage-time cap"),
+            lambda **p: _l("%(name)s's entries last %(total)s on stage; the festival allows %(cap)s per performer.", **p),
+        ),
+        _code(
             "possible-duplicate-person", WARNING, _l("Possibly the same person twice"),
             lambda **p: _l("“%(name)s” and “%(other)s” may be the same person (%(reason)s).", **p),
         ),

@@ -25,6 +25,7 @@ from mfo.issues.rules import (
     check_duplicate_entries,
     check_duplicate_people,
     check_entry,
+    check_stage_time,
 )
 from mfo.people.models import Group, Person
 from mfo.syllabus.models import CLASS_TYPES, FestivalClass, Piece, SetPiece
@@ -219,12 +220,18 @@ def festival_people(festival_id: int) -> list[KnownPerson]:
     return [KnownPerson(person_id, *row) for person_id, row in people.items()]
 
 
+def stage_cap_seconds(festival: Festival) -> int | None:
+    """Return the festival's cap on one performer's stage time, in seconds (None: no cap)."""
+    return festival.stage_minutes_cap * 60 if festival.stage_minutes_cap else None
+
+
 def festival_issues(festival: Festival) -> list[Issue]:
-    """Return every open problem of the festival: each active entry's, duplicates of entries and of people."""
+    """Return every open problem of the festival: each active entry's, duplicates of entries and of people, stage time over the cap."""
     classes = class_infos(festival.id)
     drafts = entry_drafts(festival.id, classes)
     issues = [issue for draft in drafts for issue in check_entry(draft, festival.age_cutoff)]
     issues += check_duplicate_entries(drafts)
     issues += check_duplicate_people(festival_people(festival.id))
+    issues += check_stage_time(drafts, stage_cap_seconds(festival))
     order = {code: position for position, code in enumerate(CODES)}
     return sorted(issues, key=lambda issue: (order[issue.code], issue.class_code or "", issue.records))

@@ -2,7 +2,8 @@
 
 The same rules as the Issues page (`festival_issues`), read over the few entries a record touches
 rather than the whole festival, in a fixed number of queries: an entry's own problems, whether it
-duplicates another entry of its class, and whether one of its people may be a duplicate.
+duplicates another entry of its class, whether its performers' stage time is over the festival's cap,
+and whether one of its people may be a duplicate.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mfo.entries.models import ACTIVE_STATUSES, Entry, EntryPerformer
 from mfo.festival.models import Festival
 from mfo.issues.codes import CODES, Issue
 from mfo.issues.festival import class_infos, entry_drafts
-from mfo.issues.rules import KnownPerson, check_duplicate_entries, check_duplicate_people, check_entry
+from mfo.issues.rules import KnownPerson, check_duplicate_entries, check_duplicate_people, check_entry, check_stage_time
 from mfo.people.models import Person, group_member
 from mfo.syllabus.models import FestivalClass
 
@@ -64,6 +65,13 @@ def _entries_issues(festival_id: int, entry_ids: Iterable[int]) -> list[Issue]:
     issues = [issue for draft in drafts if draft.entry_id in wanted for issue in check_entry(draft, cutoff)]
     targets = {("entry", entry_id) for entry_id in wanted}
     issues += [issue for issue in check_duplicate_entries(drafts) if targets & set(issue.records)]
+    cap = db.session.scalar(select(Festival.stage_minutes_cap).where(Festival.id == festival_id))
+    if cap:
+        # A performer's stage time is the sum over all their entries of the festival, not only these.
+        performers = select(EntryPerformer.person_id).where(EntryPerformer.entry_id.in_(wanted))
+        theirs = select(EntryPerformer.entry_id).where(EntryPerformer.person_id.in_(performers))
+        ids = db.session.scalars(select(Entry.id).where(Entry.festival_id == festival_id, Entry.id.in_(theirs))).all()
+        issues += [issue for issue in check_stage_time(entry_drafts(festival_id, classes, ids), cap * 60) if targets & set(issue.records)]
     return issues
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from mfo.entries.timing import performance_seconds
 from mfo.festival.values import age_on, format_duration
 from mfo.issues.codes import Issue
 
@@ -234,6 +235,48 @@ def check_duplicate_entries(drafts: Iterable[EntryDraft]) -> list[Issue]:
             records = tuple(dict.fromkeys(first.records() + draft.records()))
             people = tuple(dict.fromkeys(_issue_maker(first)("duplicate-entry").people + issue.people))
             found.append(Issue(issue.code, issue.params, issue.row, records, issue.class_code, issue.teacher, people=people))
+    return found
+
+
+def check_stage_time(drafts: Iterable[EntryDraft], cap_seconds: int | None) -> list[Issue]:
+    """Return a stage-time-over for each performer whose entries, together, last longer than the festival's cap.
+
+    An entry's stage time is its performance as the schedule counts it: the pieces' declared total, cut
+    to the class's time limit (mfo.entries.timing.performance_seconds); adjudication and change-over
+    are the festival's time, not the performer's. A member of a group's entry counts its time too.
+
+    The cap is meant "per day", but the days are known only once the schedule is built: when an entry
+    is made, the cap holds across the whole festival, which keeps every day under it whatever the
+    schedule does. No cap (None) finds nothing.
+    """
+    if not cap_seconds:
+        return []
+    totals: dict[tuple, int] = defaultdict(int)
+    theirs: dict[tuple, list[EntryDraft]] = defaultdict(list)
+    named: dict[tuple, PersonRef] = {}
+    for draft in drafts:
+        if draft.festival_class is None:
+            continue
+        seconds = performance_seconds(sum(piece.duration or 0 for piece in draft.pieces), draft.festival_class.time_limit)
+        for person in draft.performers:
+            key = person.identity
+            totals[key] += seconds
+            theirs[key].append(draft)
+            named.setdefault(key, person)
+    found = []
+    for key, total in totals.items():
+        if total <= cap_seconds:
+            continue
+        person, entries = named[key], theirs[key]
+        # The last draft is where it goes over (the one being entered, when the basket asks).
+        last = entries[-1]
+        issue = _issue_maker(last)("stage-time-over", name=person.name, total=format_duration(total), cap=format_duration(cap_seconds))
+        records = tuple(dict.fromkeys(record for draft in entries for record in draft.records()))
+        people = ((person.person_id, person.name),) if person.person_id is not None else ()
+        classes = tuple(dict.fromkeys(draft.class_code for draft in entries))
+        found.append(
+            Issue(issue.code, issue.params, issue.row, records, last.class_code, issue.teacher, classes=classes, people=people)
+        )
     return found
 
 
