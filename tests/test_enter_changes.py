@@ -188,6 +188,19 @@ def test_a_change_or_withdrawal_sent_after_the_close_is_refused(family, syllabus
     assert entries()[0].status == "withdrawn"
 
 
+def test_after_the_close_the_entries_sent_stay_readable_without_change_links(family, syllabus):
+    """The list of entries sent answers after the close (from the start page too), offering no change or withdrawal."""
+    client, _other = family
+    item_id = submitted(client)
+    set_window(syllabus, TODAY - timedelta(days=30), TODAY - timedelta(days=1))
+    start = page(client.get("/festivals/spring-2027/enter/"))
+    assert 'id="sent-entries"' in start
+    response = client.get(ENTRIES)
+    text = page(response)
+    assert response.status_code == 200 and "101" in text
+    assert f'data-change="{item_id}"' not in text and f'data-withdraw="{item_id}"' not in text
+
+
 def test_the_issues_page_sees_a_change_at_once(family, syllabus, users, organizer_client):
     """The Issues page's kept result is found again after the entrant's change: a new over-time warning shows."""
     client, _other = family
@@ -219,7 +232,8 @@ def test_submitting_sends_a_confirmation_with_the_entries_and_fees(family, sylla
     (message,) = outbox
     assert message.to == ["family@example.org"] and "Spring Festival 2027" in message.subject
     for shown in ("101 Junior Baroque", "201 Folk Song", "Zoë Ngô", "Minuet in G (Bach), 1:30", "Greensleeves (Trad.), 2:10",
-                  "Class fees: $30.00", "The festival will tell you how to pay", "/festivals/spring-2027/enter/entries"):
+                  "Class fees: $30.00", "is on your fees page: http://localhost/festivals/spring-2027/fees/mine",
+                  "/festivals/spring-2027/enter/entries"):
         assert shown in message.body, shown
     html = message.alternatives[0][0]
     assert "<table" in html and "$30.00" in html and "Greensleeves" in html
@@ -228,17 +242,16 @@ def test_submitting_sends_a_confirmation_with_the_entries_and_fees(family, sylla
     assert len(outbox) == 1
 
 
-def test_the_confirmation_links_the_fees_page_when_a_feature_provides_it(family, syllabus, outbox, monkeypatch):
-    """With the fees feature's page installed, the email sends the entrant there to see what they owe and pay it."""
+def test_without_a_fees_page_the_confirmation_says_the_festival_will_tell(family, syllabus, outbox, monkeypatch):
+    """Without the fees feature's page (an app built without it), the email says the festival will tell how to pay."""
     import mfo.enter.mail
 
-    # Any endpoint of the festival's pages stands for the fees feature's (enter does not import it).
-    monkeypatch.setattr(mfo.enter.mail, "FEES_PAGE", "enter.basket")
+    # An endpoint no feature declares stands for an app without the fees feature (enter does not import it).
+    monkeypatch.setattr(mfo.enter.mail, "FEES_PAGE", "fees.no_such_page")
     client, _other = family
     submitted(client)
     (message,) = outbox
-    assert "is on your fees page: http://localhost/festivals/spring-2027/enter/basket" in message.body
-    assert "The festival will tell you how to pay" not in message.body
+    assert "The festival will tell you how to pay" in message.body and "fees page" not in message.body
 
 
 def test_the_confirmation_is_in_the_accounts_language(family, syllabus, outbox):

@@ -250,7 +250,8 @@ def test_a_crafted_guardian_email_is_refused(accounts, syllabus, email):
 
 
 def test_teacher_pages_are_refused_after_the_close(accounts, syllabus):
-    """A pupil form loaded while open and sent after the close is refused with the closed message; nothing is saved."""
+    """A pupil form loaded while open and sent after the close is refused with the closed message; nothing is saved;
+    the lists stay readable."""
     teacher = accounts["teacher"]
     become_teacher(teacher)
     token = csrf_token(teacher, NEW_PUPIL)
@@ -258,8 +259,11 @@ def test_teacher_pages_are_refused_after_the_close(accounts, syllabus):
     response = teacher.post(NEW_PUPIL, data={"first_name": "Ana", "last_name": "P", "birth_date": "2018-01-01", "csrf_token": token})
     assert response.status_code == 403 and "Entries closed on" in page(response)
     assert profiles("teacher@example.org", "pupil") == []
-    for url in (PUPILS, TEACHER, FAMILY_ENTRIES):
-        assert teacher.get(url).status_code == 403
+    assert teacher.get(TEACHER).status_code == 403
+    # The lists of what was entered stay readable, without a way to add or enter.
+    for url in (PUPILS, FAMILY_ENTRIES):
+        assert teacher.get(url).status_code == 200
+    assert 'id="add-pupil"' not in page(teacher.get(PUPILS))
     assert db.session.scalar(select(func.count(Entry.id))) == 0
 
 

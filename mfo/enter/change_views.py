@@ -1,7 +1,8 @@
 """The entrant's pages for what they submitted: the list, changing an entry's pieces and teacher, withdrawing it.
 
-The rules of the other entry pages hold here too, on the server: outside the entry window every page
-and POST is refused with the window's message (`while_entries_open`); an account reaches only the
+The rules of the other entry pages hold here too, on the server: outside the entry window every change
+and withdrawal (page and POST) is refused with the window's message (`while_entries_open`), while the
+list stays readable (what was sent is the account's to see after the close); an account reaches only the
 entries it submitted (looked up by account and id together: another account's id is a 404); a
 withdrawn or scratched entry is not changed.
 """
@@ -21,6 +22,7 @@ from mfo.enter.models import BasketEntry
 from mfo.enter.services import Refused, basket_of
 from mfo.enter.stage import blocks
 from mfo.enter.views import bp, while_entries_open
+from mfo.enter.window import entry_window
 from mfo.entries.models import Entry, EntryPiece
 from mfo.festival.scoping import current_festival
 
@@ -46,12 +48,14 @@ def _entries_by_id(items: list[BasketEntry]) -> dict[int, Entry]:
 
 @bp.route("/entries")
 @auth_required()
-@while_entries_open
 def my_entries():
     """The entries the account sent to the festival, each with its status, and a way to change or withdraw the active ones."""
     festival = current_festival()
     items = basket_of(current_user, festival, "submitted")
-    return render_template("enter/my_entries.html", festival=festival, items=items, entries=_entries_by_id(items))
+    # Readable whatever the window (what was sent stays the account's to see); changes need it open.
+    return render_template(
+        "enter/my_entries.html", festival=festival, items=items, entries=_entries_by_id(items), window=entry_window(festival)
+    )
 
 
 @bp.route("/entries/<int:item_id>/change", methods=["GET", "POST"])

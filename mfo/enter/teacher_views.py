@@ -17,6 +17,7 @@ from mfo.enter import teachers
 from mfo.enter.forms import PupilForm, TeacherForm
 from mfo.enter.services import self_profile
 from mfo.enter.views import bp, while_entries_open
+from mfo.enter.window import entry_window
 from mfo.festival.scoping import current_festival
 from mfo.issues.rules import age_on
 
@@ -52,7 +53,6 @@ def become_teacher():
 
 @bp.route("/pupils")
 @auth_required()
-@while_entries_open
 def pupils():
     """The teacher's page: their pupils (each entered through the class picker) and the festival's entries naming them."""
     festival = current_festival()
@@ -62,7 +62,10 @@ def pupils():
     pupils = teachers.pupils_of(current_user)
     ages = {p.id: age_on(p.person.birth_date, festival.age_cutoff) for p in pupils if p.person.birth_date}
     rows = teachers.pupils_entries(festival, current_user)
-    return render_template("enter/pupils.html", festival=festival, account=account, pupils=pupils, ages=ages, rows=rows)
+    # Readable after the close too (the pupils' entries); adding and entering need the window open.
+    return render_template(
+        "enter/pupils.html", festival=festival, account=account, pupils=pupils, ages=ages, rows=rows, window=entry_window(festival)
+    )
 
 
 @bp.route("/pupils/new", methods=["GET", "POST"])
@@ -84,7 +87,6 @@ def add_pupil():
 
 @bp.route("/teachers-entries")
 @auth_required()
-@while_entries_open
 def family_entries():
     """The family's page: its performers' entries made by a teacher (or another account, or the festival)."""
     festival = current_festival()
