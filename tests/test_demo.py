@@ -13,6 +13,7 @@ from mfo.demo.generator import generate
 from mfo.demo.online import FAMILIES, LINKED_FAMILY, PUPIL_LAST_NAMES, TEACHER
 from mfo.enter.models import BasketEntry, Profile, TeacherAccount
 from mfo.entries.models import Entry
+from mfo.fees.models import Invoice
 from mfo.festival.models import Festival
 from mfo.issues.festival import festival_issues
 from mfo.syllabus.models import FestivalClass
@@ -76,6 +77,12 @@ def assert_online_entrants(app, output: str, festival: Festival) -> None:
     family = db.session.scalar(select(User.id).where(User.email == LINKED_FAMILY))
     linked = db.session.scalars(select(Profile).where(Profile.user_id == family, Profile.relation == "child")).all()
     assert PUPIL_LAST_NAMES[-1] in {profile.person.last_name for profile in linked}
+    # One invoice per online account under the demo's fee rules (registration per family), most with a balance due.
+    invoices = db.session.scalars(select(Invoice).where(Invoice.festival_id == festival.id)).all()
+    assert {invoice.user_id for invoice in invoices} == {user.id for user in accounts}
+    assert all(any(line.kind == "registration" for line in invoice.lines) for invoice in invoices)
+    assert sum(1 for invoice in invoices if invoice.balance > 0) > len(invoices) / 2
+    assert sum(1 for invoice in invoices if invoice.payments) == 2 and "2 payments recorded" in output
     # The printed password signs the accounts in.
     client = app.test_client()
     login(client, TEACHER[0], password)

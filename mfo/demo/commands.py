@@ -38,6 +38,8 @@ def demo(entries: int, seed: int, if_empty: bool) -> None:
         click.echo(f"  online: entries: {format_number(online.entries)}, from these accounts (password: {online.password}, shown once):")
         for email, kind in online.accounts:
             click.echo(f"    {email} ({kind})")
+    if loaded.payments:
+        click.echo(f"  fees: an invoice per online account, {format_number(loaded.payments)} payments recorded")
     if loaded.sessions:
         click.echo(f"  schedule: {loaded.sessions} sessions with their venues and adjudicators")
     click.echo(festival.slug)

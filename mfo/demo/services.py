@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from mfo.audit.trail import record
 from mfo.database import db
+from mfo.demo.billing import add_fee_rules, add_payments
 from mfo.demo.generator import ENTRY_HEADERS, SYLLABUS_HEADERS, DemoFestival, generate, rows_to_csv
 from mfo.demo.online import OnlineDemo, add_online_entrants
 from mfo.demo.schedule import add_schedule_data
@@ -27,6 +28,7 @@ class DemoLoad:
     entries: Plan
     sessions: int = 0
     online: OnlineDemo | None = None
+    payments: int = 0
 
 
 def any_festival() -> bool:
@@ -50,8 +52,11 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
     entry_file = rows_to_csv(ENTRY_HEADERS, demo.entry_rows)
     _batch, syllabus_plan = import_file(festival, "syllabus", "demo-syllabus.csv", syllabus, leave_out_errors=True, from_cli=True)
     _batch, entries_plan = import_file(festival, "entries", "demo-entries.csv", entry_file, leave_out_errors=True, from_cli=True)
-    # Families and a teacher entering online, through the basket (none when their accounts exist already).
+    # Families and a teacher entering online, through the basket (none when their accounts exist already), under
+    # the festival's fee rules; then a few payments, most invoices keeping a balance due.
+    add_fee_rules(festival)
     online = add_online_entrants(festival, seed)
+    payments = add_payments(festival)
     sessions = add_schedule_data(festival=festival)
     record(
         "demo-loaded",
@@ -59,7 +64,7 @@ def load_demo(entries: int = 1200, seed: int = 2026) -> DemoLoad:
         details={"entries": entries, "seed": seed, "new_festival": created},
         from_cli=True,
     )
-    return DemoLoad(festival, created, syllabus_plan, entries_plan, sessions, online)
+    return DemoLoad(festival, created, syllabus_plan, entries_plan, sessions, online, payments)
 
 
 def demo_festival(demo: DemoFestival) -> tuple[Festival, bool]:
