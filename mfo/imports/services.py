@@ -82,6 +82,17 @@ def read_file(data: bytes, filename: str) -> Table:
     return read_table(data, filename, limits=limits())
 
 
+def read_upload(storage) -> tuple[bytes, str, Table]:
+    """Read an uploaded file (a werkzeug FileStorage) within the limits: its bytes, name and table.
+
+    At most one byte over the size limit is read, whatever the request holds; raises FileTooLarge or
+    TableError as `read_file` does (a page answers 413 to the first and shows `table_error_message`).
+    """
+    data = storage.read(max_bytes() + 1)
+    filename = storage.filename or "upload"
+    return data, filename, read_file(data, filename)
+
+
 def remembered_mapping(festival_id: int, kind: str) -> dict[str, str] | None:
     """Return the mapping an organizer last confirmed for this festival and kind of import."""
     return db.session.scalar(

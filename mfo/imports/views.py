@@ -198,10 +198,8 @@ def upload():
     form = _upload_form()
     error = None
     if form.validate_on_submit():
-        data = form.file.data.read(services.max_bytes() + 1)
-        filename = form.file.data.filename or "upload"
         try:
-            table = services.read_file(data, filename)
+            data, filename, table = services.read_upload(form.file.data)
         except (TableError, services.FileTooLarge) as problem:
             if isinstance(problem, services.FileTooLarge):
                 abort(413)

@@ -43,10 +43,9 @@ def import_file():
     form = ScheduleFileForm()
     result, file_error, applied, filename = None, None, False, None
     if form.validate_on_submit():
-        data = form.file.data.read(services.max_bytes() + 1)
         filename = form.file.data.filename or "upload"
         try:
-            table = services.read_file(data, filename)
+            _data, filename, table = services.read_upload(form.file.data)
         except (TableError, services.FileTooLarge) as problem:
             if isinstance(problem, services.FileTooLarge):
                 abort(413)
