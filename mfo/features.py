@@ -42,6 +42,7 @@ FEATURES: tuple[str, ...] = (
     "mfo.adjudicators",
     "mfo.schedule",
     "mfo.fees",
+    "mfo.consent",
     "mfo.reports",
     "mfo.demo",
 )

@@ -17,7 +17,7 @@ from mfo.admin.views.base import SecureModelView
 from mfo.database import db
 from mfo.feature import Count
 from mfo.festival.labels import STATUS_LABELS, festival_status_label
-from mfo.festival.models import DEFAULT_CURRENCY, Festival
+from mfo.festival.models import DEFAULT_CONSENT_AGE, DEFAULT_CURRENCY, Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.festival.scoping import format_money
 from mfo.festival.services import SLUG_MAX, FestivalSettings, check_settings, currency_code, festival_target, slugify, unique_slug
@@ -42,6 +42,7 @@ FESTIVAL_LABELS = {
     "is_current": _l("Current"),
     "travel_minutes": _l("Travel time between venues (minutes)"),
     "currency": _l("Currency"),
+    "consent_age": _l("Age from which performers give their own consent"),
     "created_at": _l("Created"),
     "updated_at": _l("Changed"),
     "festival": _l("Festival"),
@@ -124,15 +125,15 @@ class FestivalView(FestivalDataView):
     column_list = ["name", "year", "start_date", "end_date", "status", "is_current"]
     column_details_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close",
-        "status", "is_current", "travel_minutes", "currency", "created_at", "updated_at",
+        "status", "is_current", "travel_minutes", "currency", "consent_age", "created_at", "updated_at",
     ]
     column_export_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status", "is_current",
-        "travel_minutes", "currency",
+        "travel_minutes", "currency", "consent_age",
     ]
     form_columns = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status",
-        "travel_minutes", "currency",
+        "travel_minutes", "currency", "consent_age",
     ]
     column_labels = FESTIVAL_LABELS
     column_searchable_list = ["name", "slug"]
@@ -180,6 +181,10 @@ class FestivalView(FestivalDataView):
             errors = check_settings(FestivalSettings.of(model), None if is_created else model)
         if errors:
             raise Refused(" ".join(errors.values()))
+        if model.consent_age is None:
+            model.consent_age = DEFAULT_CONSENT_AGE
+        if not 0 <= model.consent_age <= 21:
+            raise Refused(_("The consent age must be between 0 and 21."))
         if model.travel_minutes is None:
             model.travel_minutes = DEFAULT_TRAVEL_MINUTES
         if model.travel_minutes < 0:

@@ -14,6 +14,9 @@ from mfo.database import db
 # The money of a new festival's fees (ISO 4217), until an organizer sets another.
 DEFAULT_CURRENCY = "CAD"
 
+# Performers younger than this (on the day they are entered) have their consents given by their guardian.
+DEFAULT_CONSENT_AGE = 16
+
 STATUSES = ("draft", "entries-open", "entries-closed", "scheduled", "published", "archived")
 
 
@@ -50,6 +53,9 @@ class Festival(Timestamps, db.Model):
     travel_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default=text("15"))
     # The ISO 4217 code of the money the festival's fees are in; pages show amounts in it (mfo.festival.scoping.format_money).
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY, server_default=DEFAULT_CURRENCY)
+
+    # Under this age a performer's consents (mfo.consent) are given by their guardian's account.
+    consent_age: Mapped[int] = mapped_column(Integer, default=DEFAULT_CONSENT_AGE, server_default=text(str(DEFAULT_CONSENT_AGE)))
 
     @property
     def days(self) -> int:

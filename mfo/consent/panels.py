@@ -1,0 +1,118 @@
+"""What the consent feature adds to other features' pages and flows, by their slots and signals.
+
+- the basket (BASKET_PANELS): the consent questions for each performer, inside the submit form;
+- the submission (`basket_submitted`): reads the answers from the posted form, refuses a submission
+  without a required consent or answered by someone who may not, and records them;
+- a person's page (PERSON_PANELS): their consents in this festival, for consent-read holders;
+- the programme (NAMES_WITHHELD): the performers who said no to their name being published.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, render_template, request
+from flask_babel import gettext as _
+from flask_security import current_user
+from flask_security.utils import naive_utcnow
+from markupsafe import Markup
+from sqlalchemy import select
+
+from mfo.consent import services
+from mfo.consent.models import KINDS, REQUIRED
+from mfo.consent.permissions import CONSENT_READ
+from mfo.consent.wording import KIND_LABELS, QUESTIONS, WORDING_VERSION
+from mfo.database import db
+from mfo.database.models import User
+from mfo.enter.services import Refused
+from mfo.enter.signals import basket_submitted
+from mfo.festival.slots import BASKET_PANELS, NAMES_WITHHELD, PERSON_PANELS, provide
+from mfo.people.models import Person
+
+
+def field_name(person_id: int, kind: str) -> str:
+    """Return the name of a consent checkbox of the basket's form."""
+    return f"consent-{person_id}-{kind}"
+
+
+def basket_panel(festival, user, drafts) -> Markup | None:
+    """Return the consent questions for each performer of the basket's drafts, with who answers them."""
+    people: dict[int, Person] = {}
+    for item in drafts:
+        people.setdefault(item.profile.person_id, item.profile.person)
+    if not people:
+        return None
+    today = naive_utcnow().date()
+    rows = [
+        (person, services.giver(user, person, festival, today), {c.kind: c.given for c in services.consents_of(person, festival)})
+        for person in people.values()
+    ]
+    return Markup(
+        render_template(
+            "consent/_basket.html", festival=festival, rows=rows, kinds=KINDS, required=REQUIRED, questions=QUESTIONS,
+            labels=KIND_LABELS, version=WORDING_VERSION, field_name=field_name,
+        )
+    )
+
+
+def on_basket_submitted(festival, *, user, entries, at, **_extra) -> None:
+    """Record each performer's answers from the posted form; refuse when one is missing or its giver may not answer."""
+    form = request.form if has_request_context() else {}
+    person_ids = sorted({performer.person_id for entry in entries for performer in entry.performers})
+    problems: list[str] = []
+    answers_of = {}
+    for person in db.session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)):
+        standing = services.giver(user, person, festival, at.date())
+        if not standing.allowed:
+            problems.append(
+                _("%(name)s is under %(age)s: only their guardian’s account can give their consents and submit their entries.",
+                  name=person.full_name, age=festival.consent_age)
+            )
+            continue
+        answers = {kind: form.get(field_name(person.id, kind)) == "yes" for kind in KINDS}
+        for kind in services.missing_required(answers):
+            problems.append(_("%(name)s: “%(question)s” is needed to enter.", name=person.full_name, question=KIND_LABELS[kind]))
+        answers_of[person.id] = (person, answers, standing)
+    if problems:
+        raise Refused(problems)
+    for person, answers, standing in answers_of.values():
+        services.record_answers(festival, person, answers, user=user, given_as=standing.given_as, at=at)
+
+
+def person_panel(festival, person: Person) -> Markup | None:
+    """Return a person's consents in this festival (with the account that gave them) for consent-read holders."""
+    if not current_user.has_permission(CONSENT_READ):
+        return None
+    consents = services.consents_of(person, festival)
+    accounts = {}
+    ids = {c.given_by_id for c in consents if c.given_by_id is not None}
+    if ids:
+        accounts = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+    return Markup(
+        render_template("consent/_person.html", festival=festival, person=person, consents=consents, accounts=accounts,
+                        labels=KIND_LABELS)
+    )
+
+
+def names_withheld(festival, person_ids) -> set[int]:
+    """Return the people of the list whose names the programme and results must not show."""
+    return services.withheld_names(festival, person_ids)
+
+
+# Set on an app that has this feature: the signal's receiver is connected once for the process (its
+# sender is a festival, not an app) and acts only for the apps that installed consent.
+EXTENSION_KEY = "mfo.consent"
+
+
+def _receiver(festival, **kwargs) -> None:
+    """Run the consent receiver when the app sending the signal has the consent feature."""
+    if current_app.extensions.get(EXTENSION_KEY):
+        on_basket_submitted(festival, **kwargs)
+
+
+def init_panels(app: Flask) -> None:
+    """Fill the basket's, the person page's and the programme's slots; listen for submissions."""
+    app.extensions[EXTENSION_KEY] = True
+    provide(app, BASKET_PANELS, basket_panel)
+    provide(app, PERSON_PANELS, person_panel)
+    provide(app, NAMES_WITHHELD, names_withheld)
+    # Connecting the same function again is a no-op; kept strongly (blinker holds receivers weakly by default).
+    basket_submitted.connect(_receiver, weak=False)
