@@ -99,8 +99,8 @@ class Feature:
     - `personal_data`: what it keeps about one person, for a data request (`flask people export-data`, the
       person page's button): (person) -> dict of JSON values, its keys its own; collected from every feature.
     - `forget_people`: scrubs the copies it keeps of purged people's personal values (names in a published
-      schedule, an import's stored rows, ...) once their records are anonymized: (plan) -> None, the plan an
-      `mfo.people.purge.PurgePlan` (typed loosely: a lower feature's type); it works in db.session, no commit.
+      schedule, an import's stored rows, ...) while their records are anonymized: (plan) -> None, the plan an
+      `mfo.consent.privacy.PurgePlan` (typed loosely: a lower feature's type); it works in db.session, no commit.
     - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
     """
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.consent.panels import init_panels
 from mfo.consent.permissions import CONSENT_READ
+from mfo.consent.privacy import forget_consents
 from mfo.consent.services import personal_data
 from mfo.consent.views import bp
 from mfo.feature import Feature, NavItem
@@ -21,7 +22,12 @@ feature = Feature(
     permissions={CONSENT_READ: _l("See performers' consents (photos, recordings, names published)")},
     grants={"organizer": (CONSENT_READ,)},
     nav=(NavItem(_l("Consents"), "consent.index", (CONSENT_READ,), section="festival"),),
-    audit_labels={"consent-given": _l("Consents given")},
+    audit_labels={
+        "consent-given": _l("Consents given"),
+        "person-data-exported": _l("A person's data exported (data request)"),
+        "people-purged": _l("People of past festivals purged"),
+    },
     init_app=init_panels,
     personal_data=personal_data,
+    forget_people=forget_consents,
 )

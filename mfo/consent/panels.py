@@ -17,8 +17,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from mfo.consent import services
+from mfo.consent.commands import export_data_command, purge_command
 from mfo.consent.models import KINDS, REQUIRED
-from mfo.consent.permissions import CONSENT_READ
+from mfo.consent.permissions import CONSENT_READ, DATA_EXPORT_PERMISSIONS
 from mfo.consent.wording import KIND_LABELS, QUESTIONS, WORDING_VERSION
 from mfo.database import db
 from mfo.database.models import User
@@ -92,6 +93,13 @@ def person_panel(festival, person: Person) -> Markup | None:
     )
 
 
+def data_request_panel(festival, person: Person) -> Markup | None:
+    """Return the button that downloads everything kept about the person, for those who may read all of it."""
+    if not all(current_user.has_permission(p) for p in DATA_EXPORT_PERMISSIONS):
+        return None
+    return Markup(render_template("consent/_data_request.html", festival=festival, person=person))
+
+
 def names_withheld(festival, person_ids) -> set[int]:
     """Return the people of the list whose names the programme and results must not show."""
     return services.withheld_names(festival, person_ids)
@@ -113,6 +121,12 @@ def init_panels(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = True
     provide(app, BASKET_PANELS, basket_panel)
     provide(app, PERSON_PANELS, person_panel)
+    provide(app, PERSON_PANELS, data_request_panel)
     provide(app, NAMES_WITHHELD, names_withheld)
     # Connecting the same function again is a no-op; kept strongly (blinker holds receivers weakly by default).
     basket_submitted.connect(_receiver, weak=False)
+    # The data-request and retention commands join the people feature's group.
+    people = app.cli.commands.get("people")
+    if people is not None:
+        people.add_command(export_data_command)
+        people.add_command(purge_command)

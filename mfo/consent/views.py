@@ -1,15 +1,18 @@
-"""The consents page of a festival: every performer's answers, for consent-read holders (organizers)."""
+"""The consents page of a festival (every performer's answers, consent-read) and a person's data as JSON (a data request)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
-from flask import render_template, request
-from flask_security import auth_required, permissions_accepted
+from flask import Response, abort, render_template, request
+from flask_security import auth_required, permissions_accepted, permissions_required
 from sqlalchemy import select
 
+from mfo.audit.trail import record
 from mfo.consent.models import KINDS, Consent
-from mfo.consent.permissions import CONSENT_READ
+from mfo.consent.permissions import CONSENT_READ, DATA_EXPORT_PERMISSIONS
+from mfo.consent.privacy import export_data
 from mfo.consent.wording import KIND_LABELS, WORDING_VERSION
 from mfo.database import db
 from mfo.database.collation import reading
@@ -45,3 +48,21 @@ def index():
         "consent/index.html", festival=festival, rows=listed, kinds=KINDS, labels=KIND_LABELS, version=WORDING_VERSION,
         withheld_only=withheld_only,
     )
+
+
+@bp.route("/people/<int:person_id>/data.json")
+@auth_required()
+@permissions_required(*DATA_EXPORT_PERMISSIONS)
+def person_data(person_id: int):
+    """Download everything every feature keeps about a person, as JSON (recorded in the audit trail)."""
+    festival = current_festival()
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    data = export_data(person)
+    record("person-data-exported", target=f"person #{person.id}", details={"festival": festival.id})
+    db.session.commit()
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2, default=str), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

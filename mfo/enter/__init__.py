@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from mfo.enter.panels import init_panels
+from mfo.enter.privacy import forget_people, personal_data
 from mfo.enter.views import bp
 from mfo.feature import Feature, NavItem
 
@@ -20,6 +21,8 @@ feature = Feature(
     # Any signed-in account may enter: the tab asks for no permission (each account sees only its own profiles).
     nav=(NavItem(_l("Enter"), "enter.index", section="festival"),),
     init_app=init_panels,
+    personal_data=personal_data,
+    forget_people=forget_people,
     audit_labels={
         "performer_profile-created": _l("Performer profile added"),
         "performer_profile-updated": _l("Performer profile changed"),

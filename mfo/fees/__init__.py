@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from mfo.feature import Feature
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
+from mfo.fees.privacy import forget_people, personal_data
 
 feature = Feature(
     name="fees",
@@ -22,4 +23,6 @@ feature = Feature(
         "payment-recorded": _l("Payment recorded"),
         "refund-recorded": _l("Refund recorded"),
     },
+    personal_data=personal_data,
+    forget_people=forget_people,
 )
