@@ -64,5 +64,4 @@ def person_data(person_id: int):
     db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False, indent=2, default=str), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}-data.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
