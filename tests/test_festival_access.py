@@ -15,11 +15,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from mfo.audit.models import AuditEvent
+from mfo.consent.permissions import CONSENT_READ
 from mfo.database import db
 from mfo.entries.models import Entry
 from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
+from mfo.fees.permissions import FEES_READ
 from mfo.festival.models import Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
+from mfo.people.permissions import PEOPLE_READ
 from mfo.permissions import role_permissions
 from mfo.schedule.models import ScheduleVersion
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
@@ -28,7 +31,7 @@ from mfo.venues.models import Venue
 from tests.festival_helpers import make_class, make_entry, make_festival, make_person
 from tests.helpers import post_form
 
-BLUEPRINTS = ("festival", "syllabus", "people", "entries", "issues", "schedule")
+BLUEPRINTS = ("festival", "syllabus", "people", "entries", "issues", "schedule", "consent")
 ROLES = ("anonymous", "end-user", "staff", "organizer", "admin")
 
 # What each page needs (every one of them).
@@ -84,6 +87,9 @@ NEEDS: dict[str, set[str]] = {
     "schedule.make_draw": {SCHEDULE_WRITE},
     "schedule.split": {SCHEDULE_WRITE},
     "schedule.join": {SCHEDULE_WRITE},
+    # Consents, and a person's data as a whole: every kind of data it holds (tests/test_consent.py, tests/test_privacy.py).
+    "consent.index": {CONSENT_READ},
+    "consent.person_data": {PEOPLE_READ, ENTRIES_READ, FEES_READ, CONSENT_READ},
 }
 # Pages that change something: staff (who read) must be refused every one of them.
 WRITES = {
