@@ -4,7 +4,7 @@ nothing personal left in the database, the reports or the audit trail, money and
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,7 +36,7 @@ from tests.test_enter import (  # noqa: F401  (fixtures used by name)
 )
 
 # The personal values of the family that entered the spring festival online (and nowhere after it).
-GONE = ("Zoë", "Ngô", "zoe ngo", "family@example.org", "514-555-0199", "12 rue des Lilas")
+GONE = ("Zoë", "Léo", "Ngô", "zoe ngo", "family@example.org", "514-555-0199", "12 rue des Lilas")
 
 
 @pytest.fixture
@@ -49,7 +49,9 @@ def past_season(family, syllabus):  # noqa: F811
     profile_id = child_born(client, date(2018, 1, 1))
     post_form(client, entry_url(profile_id, class_id("201")), entry_form())
     post_form(client, BASKET + "/submit", consents_in(page(client.get(BASKET)), ("processing", "media")), token_from=BASKET)
-    holder, child = profiles_of("family@example.org")
+    child_born(client, date(2020, 2, 29), "Léo")  # never entered: goes with the family
+    holder, child, never_entered = profiles_of("family@example.org")
+    never_entered.created_at = datetime(2025, 1, 5)
     holder.person.phone, holder.person.address = "514-555-0199", "12 rue des Lilas, Montréal"
     (entry,) = db.session.scalars(select(Entry)).all()
     invoice = Invoice(festival_id=syllabus, user_id=user_id("family@example.org"), number="S27-0001")
@@ -68,8 +70,9 @@ def past_season(family, syllabus):  # noqa: F811
     kept = make_person("Kim", "Kept", date(2012, 3, 3), email="kim@example.org")
     make_entry(make_class(autumn, "101", "Sonata"), [kept], teacher=entry.teacher)
     db.session.commit()
-    return {"child": child.person_id, "holder": holder.person_id, "entry": entry.id, "teacher": entry.teacher_id,
-            "kept": kept.id, "invoice": invoice.id, "spring": syllabus, "client": client}
+    return {"child": child.person_id, "holder": holder.person_id, "never_entered": never_entered.person_id,
+            "entry": entry.id, "teacher": entry.teacher_id, "kept": kept.id, "invoice": invoice.id, "spring": syllabus,
+            "client": client}
 
 
 def cli(app, *args: str):
@@ -103,7 +106,7 @@ def test_export_data_gives_the_account_its_people_entries_consents_and_invoices(
     data = json.loads(result.stdout)
     assert data["account"]["email"] == "family@example.org" and data["account"]["roles"] == ["end-user"]
     people = {item["person_id"]: item for item in data["people"]}
-    assert set(people) == {past_season["holder"], past_season["child"]}
+    assert set(people) == {past_season["holder"], past_season["child"], past_season["never_entered"]}
     child = people[past_season["child"]]
     assert child["people"]["person"]["first_name"] == "Zoë" and child["people"]["person"]["guardian_id"] == past_season["holder"]
     assert [(e["id"], e["class"], e["source"]) for e in child["entries"]["entries"]] == [(past_season["entry"], "201", "online")]
@@ -148,7 +151,7 @@ def test_a_dry_run_says_what_would_go_and_changes_nothing(app, past_season):
     result = cli(app, "purge", "--before", date.today().isoformat(), "--dry-run", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
-        "before": date.today().isoformat(), "festivals": ["spring-2027"], "people": 2, "accounts": 1,
+        "before": date.today().isoformat(), "festivals": ["spring-2027"], "people": 3, "accounts": 1,
         "audit_events_redacted": 0, "dry_run": True, "audit_trail_intact": None}
     db.session.expire_all()
     assert db.session.get(Person, past_season["child"]).full_name == "Zoë Ngô"
@@ -162,7 +165,7 @@ def test_the_purge_leaves_no_personal_value_of_the_past_festivals_people_and_the
     entries_before = db.session.scalar(select(func.count(Entry.id)))
     result = cli(app, "purge", "--before", date.today().isoformat())
     assert result.exit_code == 0, result.output
-    assert "Anonymized 2 people of 1 festivals" in result.output and "deleted 1 accounts" in result.output
+    assert "Anonymized 3 people of 1 festivals" in result.output and "deleted 1 accounts" in result.output
     assert "The audit trail is intact." in result.output
     db.session.expire_all()
     for value in GONE:
@@ -170,6 +173,7 @@ def test_the_purge_leaves_no_personal_value_of_the_past_festivals_people_and_the
     child, holder = db.session.get(Person, past_season["child"]), db.session.get(Person, past_season["holder"])
     assert (child.first_name, child.last_name, child.birth_date) == ("Anonymous", f"#{child.id}", date(2018, 1, 1))
     assert (holder.email, holder.phone, holder.address) == (None, None, None)
+    assert db.session.get(Person, past_season["never_entered"]).birth_date == date(2020, 1, 1)
     assert db.session.scalar(select(User.id).where(User.email == "family@example.org")) is None
     assert db.session.scalar(select(User.id).where(User.email == "other@example.org")) is not None
     # The money and the counts stay.
@@ -242,5 +246,5 @@ def test_an_account_with_a_role_is_never_deleted(app, past_season):
     user_datastore.add_role_to_user(user, "staff")
     db.session.commit()
     plan = json.loads(cli(app, "purge", "--before", date.today().isoformat(), "--json").stdout)
-    assert (plan["people"], plan["accounts"]) == (2, 0)
+    assert (plan["people"], plan["accounts"]) == (3, 0)
     assert db.session.scalar(select(User.id).where(User.email == "family@example.org")) is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 from flask_security.utils import naive_utcnow
 from sqlalchemy import or_, select, update
@@ -100,6 +100,23 @@ def people_of(festival_ids: list[int]) -> set[int]:
     return found
 
 
+def _profiles_alongside(people: set[int], before: date) -> set[int]:
+    """Return the other performers of the accounts entering these people, added before the date and never entered.
+
+    A family's child who was never entered belongs to no festival: it goes with its family, unless it was
+    added on or after the date (a profile made for a festival still to come).
+    """
+    accounts: set[int] = set()
+    for chunk in _chunks(people):
+        accounts.update(db.session.scalars(select(Profile.user_id).where(Profile.person_id.in_(chunk))))
+    found: set[int] = set()
+    for chunk in _chunks(accounts):
+        found.update(db.session.scalars(
+            select(Profile.person_id).where(Profile.user_id.in_(chunk), Profile.created_at < datetime.combine(before, time()))
+        ))
+    return found - people
+
+
 def _values_of(person: Person) -> set[str]:
     """Return a person's personal values worth searching for elsewhere."""
     values = {person.full_name, person.first_name, person.last_name, person.email, person.phone, person.address}
@@ -119,7 +136,9 @@ def plan_purge(before: date) -> PurgePlan:
     plan.festival_ids = [row.id for row in old]
     plan.festival_slugs = [row.slug for row in old]
     later_ids = [row.id for row in festivals if row.end_date >= before]
-    candidates = people_of(plan.festival_ids) - people_of(later_ids)
+    later_people = people_of(later_ids)
+    candidates = people_of(plan.festival_ids) - later_people
+    candidates |= _profiles_alongside(candidates, before) - later_people
     for chunk in _chunks(candidates):
         for person in db.session.scalars(select(Person).where(Person.id.in_(chunk))):
             if not _is_anonymous(person):
