@@ -161,3 +161,23 @@ def test_the_printed_programme_withholds_the_name_of_a_performer_who_said_no(pla
     html = page(staff_client.get(f"{BASE}/print", query_string={"day": SATURDAY.isoformat()}))
     assert "Ana Pupil" not in html and "Name withheld" in html
     assert "Dee Pupil" in html and "Paul Keys" in html
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("12", 12), ("", 16), ("22", None), ("-1", None)])
+def test_organizers_set_the_consent_age_in_the_festivals_settings(app, users, organizer_client, typed, saved):
+    """0 to 21, empty for the default 16; anything else is refused next to the field and nothing changes."""
+    from tests.festival_helpers import make_festival
+    from tests.test_festival import FORM
+
+    make_festival("spring-2027", consent_age=14)
+    db.session.commit()
+    data = {**FORM, "name": "Spring Festival 2027", "slug": "spring-2027", "start_date": "2027-04-10", "end_date": "2027-04-18",
+            "consent_age": typed}
+    response = post_form(organizer_client, "/festivals/spring-2027/edit", data)
+    db.session.expire_all()
+    festival = db.session.scalar(select(Festival).where(Festival.slug == "spring-2027"))
+    if saved is None:
+        assert response.status_code == 200 and festival.consent_age == 14
+    else:
+        assert response.status_code == 303 and festival.consent_age == saved
+        assert f'id="consent-age">{saved}<' in page(organizer_client.get("/festivals/spring-2027/"))

@@ -176,15 +176,13 @@ class FestivalView(FestivalDataView):
         # No autoflush: a taken slug must be refused here, not hit the unique constraint on the way.
         with db.session.no_autoflush:
             model.currency = currency_code(model.currency) or DEFAULT_CURRENCY
+            if model.consent_age is None:
+                model.consent_age = DEFAULT_CONSENT_AGE
             if not model.slug:
                 model.slug = unique_slug(slugify(model.name or ""), exclude_id=model.id)
             errors = check_settings(FestivalSettings.of(model), None if is_created else model)
         if errors:
             raise Refused(" ".join(errors.values()))
-        if model.consent_age is None:
-            model.consent_age = DEFAULT_CONSENT_AGE
-        if not 0 <= model.consent_age <= 21:
-            raise Refused(_("The consent age must be between 0 and 21."))
         if model.travel_minutes is None:
             model.travel_minutes = DEFAULT_TRAVEL_MINUTES
         if model.travel_minutes < 0:

@@ -16,6 +16,7 @@ DEFAULT_CURRENCY = "CAD"
 
 # Performers younger than this (on the day they are entered) have their consents given by their guardian.
 DEFAULT_CONSENT_AGE = 16
+CONSENT_AGE_MAX = 21
 
 STATUSES = ("draft", "entries-open", "entries-closed", "scheduled", "published", "archived")
 
