@@ -181,3 +181,39 @@ def test_organizers_set_the_consent_age_in_the_festivals_settings(app, users, or
     else:
         assert response.status_code == 303 and festival.consent_age == saved
         assert f'id="consent-age">{saved}<' in page(organizer_client.get("/festivals/spring-2027/"))
+
+
+def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_published(app, users, organizer_client):
+    """A teacher's account enters a pupil of 8: no answer is recorded, nothing is refused, the name stays unpublished;
+    an adult it enters still needs the required answer."""
+    from mfo.consent.panels import on_basket_submitted
+    from mfo.consent.services import withheld_names
+    from mfo.enter.models import BasketEntry, Profile
+    from mfo.enter.services import Refused
+    from tests.conftest import create_user
+    from tests.festival_helpers import make_class, make_entry, make_festival, make_person
+
+    festival = make_festival()
+    teacher = create_user("teacher@example.org", ("end-user",))
+    pupil = make_person("Zoë", "Ngô", date(2018, 1, 1))
+    adult = make_person("Ana", "Adult", date(1990, 1, 1))
+    typed = make_person("Tom", "Typed", date(2017, 1, 1))
+    solo = make_class(festival, "101")
+    online = make_entry(solo, [pupil], source="online")
+    make_entry(solo, [typed])
+    profile = Profile(user_id=teacher.id, person_id=pupil.id, relation="child")
+    db.session.add(profile)
+    db.session.flush()
+    db.session.add(BasketEntry(user_id=teacher.id, festival_id=festival.id, class_id=solo.id, profile_id=profile.id,
+                               status="submitted", entry_id=online.id))
+    db.session.commit()
+    festival_id, pupil_id, typed_id = festival.id, pupil.id, typed.id
+    with app.test_request_context(method="POST", data={}):
+        on_basket_submitted(festival, user=teacher, entries=[online], at=naive_utcnow())
+        with pytest.raises(Refused):
+            on_basket_submitted(festival, user=teacher, entries=[make_entry(solo, [adult], source="online")], at=naive_utcnow())
+    assert consents() == []
+    # The pupil waits for a yes; the performer typed in by organizers carries the festival's own consent.
+    assert withheld_names(db.session.get(Festival, festival_id), [pupil_id, typed_id]) == {pupil_id}
+    html = page(organizer_client.get("/festivals/spring-2027/consent/"))
+    assert f'<tr data-person="{pupil_id}" data-awaiting="true">' in html and 'data-published="no"' in html

@@ -55,7 +55,12 @@ def basket_panel(festival, user, drafts) -> Markup | None:
 
 
 def on_basket_submitted(festival, *, user, entries, at, **_extra) -> None:
-    """Record each performer's answers from the posted form; refuse when one is missing or its giver may not answer."""
+    """Record the answers from the posted form for each performer the account answers for; refuse when a required one is missing.
+
+    A minor the account may not answer for (a teacher's pupil, a member named from another family) is
+    entered without answers: their guardian gives them, and until a "yes" is recorded their name is not
+    published (`services.withheld_names`).
+    """
     form = request.form if has_request_context() else {}
     person_ids = sorted({performer.person_id for entry in entries for performer in entry.performers})
     problems: list[str] = []
@@ -63,10 +68,6 @@ def on_basket_submitted(festival, *, user, entries, at, **_extra) -> None:
     for person in db.session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)):
         standing = services.giver(user, person, festival, at.date())
         if not standing.allowed:
-            problems.append(
-                _("%(name)s is under %(age)s: only their guardian’s account can give their consents and submit their entries.",
-                  name=person.full_name, age=festival.consent_age)
-            )
             continue
         answers = {kind: form.get(field_name(person.id, kind)) == "yes" for kind in KINDS}
         for kind in services.missing_required(answers):

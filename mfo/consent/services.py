@@ -2,8 +2,9 @@
 
 A performer under the festival's consent age (`Festival.consent_age`, on the day of the answer) has
 their consents given by their guardian: the account whose own person record is the performer's
-guardian. Anyone else's answer for a minor is refused. An adult's consents are theirs; an adult
-entered from another account is recorded as answered by that account ("account").
+guardian. Another account (a teacher's) cannot answer for a minor: the entry goes in without
+answers, and the name stays unpublished until a "yes" is recorded. An adult's consents are theirs;
+an adult entered from another account is recorded as answered by that account ("account").
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from mfo.audit.trail import record
 from mfo.consent.models import KINDS, REQUIRED, Consent
 from mfo.consent.wording import WORDING_VERSION
 from mfo.database import db
+from mfo.enter.models import BasketEntry, Profile
+from mfo.entries.models import EntryPerformer
 from mfo.festival.models import Festival
 from mfo.festival.values import age_on
 from mfo.people.models import Person
@@ -25,9 +28,6 @@ from mfo.people.models import Person
 
 def _holder_person_id(user) -> int | None:
     """Return the person id of the account holder's own record (their "self" profile), if any."""
-    # The profiles are the enter feature's, below consent: read through its model.
-    from mfo.enter.models import Profile
-
     return db.session.scalar(select(Profile.person_id).where(Profile.user_id == user.id, Profile.relation == "self"))
 
 
@@ -94,28 +94,42 @@ def consents_of(person: Person, festival: Festival | None = None) -> list[Consen
     return list(db.session.scalars(query))
 
 
+def online_performers(festival: Festival):
+    """Return a query of the ids of the people performing in the festival's entries submitted from a basket."""
+    # An entry submitted online keeps its id in its basket entry (the enter feature's table, below this one).
+    return (
+        select(EntryPerformer.person_id)
+        .join(BasketEntry, BasketEntry.entry_id == EntryPerformer.entry_id)
+        .where(BasketEntry.festival_id == festival.id)
+    )
+
+
 def withheld_names(festival: Festival, person_ids: Iterable[int]) -> set[int]:
-    """Return those of the people whose name must not be published in the festival: they answered no."""
+    """Return those of the people whose name must not be published in the festival.
+
+    A recorded "no"; or, for a performer entered online, no "yes" recorded yet (a teacher's minor pupil
+    waits for their guardian). A performer entered only by organizers (typed, imported) with no answer
+    is published: the festival collected that consent itself.
+    """
     ids = sorted(set(person_ids))
     withheld: set[int] = set()
     for start in range(0, len(ids), 500):  # bounded IN lists
-        withheld.update(
-            db.session.scalars(
-                select(Consent.person_id).where(
-                    Consent.festival_id == festival.id, Consent.kind == "publish-name", Consent.given.is_(False),
-                    Consent.person_id.in_(ids[start:start + 500]),
+        chunk = ids[start:start + 500]
+        answers = dict(
+            db.session.execute(
+                select(Consent.person_id, Consent.given).where(
+                    Consent.festival_id == festival.id, Consent.kind == "publish-name", Consent.person_id.in_(chunk)
                 )
-            )
+            ).all()
         )
+        withheld.update(person for person, given in answers.items() if not given)
+        online = db.session.scalars(online_performers(festival).where(EntryPerformer.person_id.in_(chunk)))
+        withheld.update(person for person in online if person not in answers)
     return withheld
 
 
 def name_may_be_published(person: Person, festival: Festival) -> bool:
-    """Tell whether the performer's name may appear in the festival's programme and results.
-
-    Yes unless a "no" was recorded: entries typed by organizers or imported carry the consent the
-    festival collected itself (on paper), and have no answer here; a recorded "no" is always honoured.
-    """
+    """Tell whether the performer's name may appear in the festival's programme and results (see `withheld_names`)."""
     return not withheld_names(festival, [person.id])
 
 

@@ -7,12 +7,13 @@ from collections import defaultdict
 
 from flask import Response, abort, render_template, request
 from flask_security import auth_required, permissions_accepted, permissions_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from mfo.audit.trail import record
 from mfo.consent.models import KINDS, Consent
 from mfo.consent.permissions import CONSENT_READ, DATA_EXPORT_PERMISSIONS
 from mfo.consent.privacy import export_data
+from mfo.consent.services import online_performers, withheld_names
 from mfo.consent.wording import KIND_LABELS, WORDING_VERSION
 from mfo.database import db
 from mfo.database.collation import reading
@@ -26,24 +27,20 @@ bp = festival_blueprint("consent", __name__, url_prefix="/consent", template_fol
 @auth_required()
 @permissions_accepted(CONSENT_READ)
 def index():
-    """List every performer with recorded consents in the festival, optionally only those whose name is withheld."""
+    """List the festival's performers with their answers (those entered online without any: awaiting their guardian)."""
     festival = current_festival()
     withheld_only = request.args.get("withheld") == "1"
-    rows = db.session.execute(
-        select(Person, Consent)
-        .join(Consent, Consent.person_id == Person.id)
-        .where(Consent.festival_id == festival.id)
+    answered = select(Consent.person_id).where(Consent.festival_id == festival.id)
+    online = online_performers(festival)
+    people = db.session.scalars(
+        select(Person).where(or_(Person.id.in_(answered), Person.id.in_(online)))
         .order_by(reading(Person.last_name), reading(Person.first_name), Person.id)
     ).all()
     answers: dict[int, dict[str, Consent]] = defaultdict(dict)
-    people: dict[int, Person] = {}
-    for person, consent in rows:
-        people[person.id] = person
-        answers[person.id][consent.kind] = consent
-    listed = [
-        (person, answers[person.id]) for person in people.values()
-        if not withheld_only or (answers[person.id].get("publish-name") and not answers[person.id]["publish-name"].given)
-    ]
+    for consent in db.session.scalars(select(Consent).where(Consent.festival_id == festival.id)):
+        answers[consent.person_id][consent.kind] = consent
+    withheld = withheld_names(festival, [person.id for person in people])
+    listed = [(person, answers[person.id], person.id in withheld) for person in people if not withheld_only or person.id in withheld]
     return render_template(
         "consent/index.html", festival=festival, rows=listed, kinds=KINDS, labels=KIND_LABELS, version=WORDING_VERSION,
         withheld_only=withheld_only,
