@@ -248,3 +248,12 @@ def test_an_account_with_a_role_is_never_deleted(app, past_season):
     plan = json.loads(cli(app, "purge", "--before", date.today().isoformat(), "--json").stdout)
     assert (plan["people"], plan["accounts"]) == (3, 0)
     assert db.session.scalar(select(User.id).where(User.email == "family@example.org")) is not None
+
+
+def test_export_data_matches_the_email_exactly_not_as_a_pattern(app, users):
+    """"_" in an address is a letter, not a wildcard: a look-alike address is not exported."""
+    make_person("Bea", "Lookalike", email="a_b@example.org")
+    db.session.commit()
+    assert cli(app, "export-data", "aXb@example.org").exit_code == 1
+    result = cli(app, "export-data", "A_B@example.org")
+    assert result.exit_code == 0 and json.loads(result.stdout)["people"][0]["people"]["person"]["last_name"] == "Lookalike"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_security.utils import naive_utcnow
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from mfo.audit.models import AuditEvent
 from mfo.audit.trail import record, redact
@@ -233,7 +233,8 @@ def export_data(person: Person) -> dict:
 
 def people_with_email(email: str) -> list[Person]:
     """Return the people recorded with this email (case ignored), and the people they are the guardian of."""
-    found = list(db.session.scalars(select(Person).where(Person.email.ilike(email.strip())).order_by(Person.id)))
+    # Equal ignoring case (not LIKE: "_" and "%" in an address are no wildcards).
+    found = list(db.session.scalars(select(Person).where(func.lower(Person.email) == email.strip().lower()).order_by(Person.id)))
     ids = {p.id for p in found}
     for chunk in _chunks(ids):
         for ward in db.session.scalars(select(Person).where(Person.guardian_id.in_(chunk)).order_by(Person.id)):
@@ -245,7 +246,7 @@ def people_with_email(email: str) -> list[Person]:
 
 def account_data(email: str) -> dict | None:
     """Return the account of this email (what it holds about its holder), or None when there is none."""
-    user = db.session.scalar(select(User).where(User.email.ilike(email.strip())))
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         return None
     return {
