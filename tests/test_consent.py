@@ -212,6 +212,10 @@ def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_pu
         on_basket_submitted(festival, user=teacher, entries=[online], at=naive_utcnow())
         with pytest.raises(Refused):
             on_basket_submitted(festival, user=teacher, entries=[make_entry(solo, [adult], source="online")], at=naive_utcnow())
+    # A submission made by code, not posted from the basket's page (the demo, a script): no answers, nothing refused.
+    with app.test_request_context(method="GET"):
+        on_basket_submitted(db.session.get(Festival, festival_id), user=teacher, entries=[make_entry(solo, [adult])],
+                            at=naive_utcnow())
     assert consents() == []
     # The pupil waits for a yes; the performer typed in by organizers carries the festival's own consent.
     assert withheld_names(db.session.get(Festival, festival_id), [pupil_id, typed_id]) == {pupil_id}

@@ -59,9 +59,13 @@ def on_basket_submitted(festival, *, user, entries, at, **_extra) -> None:
 
     A minor the account may not answer for (a teacher's pupil, a member named from another family) is
     entered without answers: their guardian gives them, and until a "yes" is recorded their name is not
-    published (`services.withheld_names`).
+    published (`services.withheld_names`). The questions are asked on the basket's page, so only a
+    submission posted from a browser carries answers: one made by code outside a request (the demo, a
+    script run by the server's operator) records none and refuses nothing, like a minor's above.
     """
-    form = request.form if has_request_context() else {}
+    if not (has_request_context() and request.method == "POST"):
+        return
+    form = request.form
     person_ids = sorted({performer.person_id for entry in entries for performer in entry.performers})
     problems: list[str] = []
     answers_of = {}
