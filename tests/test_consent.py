@@ -185,11 +185,13 @@ def test_organizers_set_the_consent_age_in_the_festivals_settings(app, users, or
 
 def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_published(app, users, organizer_client):
     """A teacher's account enters a pupil of 8: no answer is recorded, nothing is refused, the name stays unpublished;
-    an adult it enters still needs the required answer."""
+    an adult among its performers still needs the required answer; someone not among them (a member only named) waits."""
     from mfo.consent.panels import on_basket_submitted
     from mfo.consent.services import withheld_names
+    from mfo.database.models import User
     from mfo.enter.models import BasketEntry, Profile
     from mfo.enter.services import Refused
+    from mfo.syllabus.models import FestivalClass
     from tests.conftest import create_user
     from tests.festival_helpers import make_class, make_entry, make_festival, make_person
 
@@ -202,12 +204,12 @@ def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_pu
     online = make_entry(solo, [pupil], source="online")
     make_entry(solo, [typed])
     profile = Profile(user_id=teacher.id, person_id=pupil.id, relation="child")
-    db.session.add(profile)
+    db.session.add_all([profile, Profile(user_id=teacher.id, person_id=adult.id, relation="child")])
     db.session.flush()
     db.session.add(BasketEntry(user_id=teacher.id, festival_id=festival.id, class_id=solo.id, profile_id=profile.id,
                                status="submitted", entry_id=online.id))
     db.session.commit()
-    festival_id, pupil_id, typed_id = festival.id, pupil.id, typed.id
+    festival_id, pupil_id, typed_id, teacher_id, class_id_ = festival.id, pupil.id, typed.id, teacher.id, solo.id
     with app.test_request_context(method="POST", data={}):
         on_basket_submitted(festival, user=teacher, entries=[online], at=naive_utcnow())
         with pytest.raises(Refused):
@@ -216,6 +218,10 @@ def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_pu
     with app.test_request_context(method="GET"):
         on_basket_submitted(db.session.get(Festival, festival_id), user=teacher, entries=[make_entry(solo, [adult])],
                             at=naive_utcnow())
+    with app.test_request_context(method="POST", data={}):
+        named = make_person("Nat", "Named", date(1991, 1, 1))
+        on_basket_submitted(db.session.get(Festival, festival_id), user=db.session.get(User, teacher_id),
+                            entries=[make_entry(db.session.get(FestivalClass, class_id_), [named], source="online")], at=naive_utcnow())
     assert consents() == []
     # The pupil waits for a yes; the performer typed in by organizers carries the festival's own consent.
     assert withheld_names(db.session.get(Festival, festival_id), [pupil_id, typed_id]) == {pupil_id}

@@ -23,6 +23,7 @@ from mfo.consent.permissions import CONSENT_READ, DATA_EXPORT_PERMISSIONS
 from mfo.consent.wording import KIND_LABELS, QUESTIONS, WORDING_VERSION
 from mfo.database import db
 from mfo.database.models import User
+from mfo.enter.models import Profile
 from mfo.enter.services import Refused
 from mfo.enter.signals import basket_submitted
 from mfo.festival.slots import BASKET_PANELS, NAMES_WITHHELD, PERSON_PANELS, provide
@@ -39,6 +40,11 @@ def basket_panel(festival, user, drafts) -> Markup | None:
     people: dict[int, Person] = {}
     for item in drafts:
         people.setdefault(item.profile.person_id, item.profile.person)
+        # A group's other performers who are the account's profiles too (a sibling in a duet); a member only
+        # named has no record yet: their guardian answers later, like a teacher's pupil.
+        for member in getattr(item, "members", ()):
+            if getattr(member, "profile", None) is not None:
+                people.setdefault(member.profile.person_id, member.profile.person)
     if not people:
         return None
     today = naive_utcnow().date()
@@ -57,16 +63,19 @@ def basket_panel(festival, user, drafts) -> Markup | None:
 def on_basket_submitted(festival, *, user, entries, at, **_extra) -> None:
     """Record the answers from the posted form for each performer the account answers for; refuse when a required one is missing.
 
-    A minor the account may not answer for (a teacher's pupil, a member named from another family) is
-    entered without answers: their guardian gives them, and until a "yes" is recorded their name is not
-    published (`services.withheld_names`). The questions are asked on the basket's page, so only a
-    submission posted from a browser carries answers: one made by code outside a request (the demo, a
-    script run by the server's operator) records none and refuses nothing, like a minor's above.
+    A performer who is not one of the account's profiles (a group member only named), or a minor the
+    account may not answer for (a teacher's pupil), is entered without answers: their guardian gives
+    them, and until a "yes" is recorded their name is not published (`services.withheld_names`).
+    The questions are asked on the basket's page, so only a submission posted from a browser carries
+    answers: one made by code outside a request (the demo, a script run by the server's operator)
+    records none and refuses nothing, like a minor's above.
     """
     if not (has_request_context() and request.method == "POST"):
         return
     form = request.form
-    person_ids = sorted({performer.person_id for entry in entries for performer in entry.performers})
+    # The basket asked about the account's own performers (its profiles): the others (a member only named) wait.
+    profiles = set(db.session.scalars(select(Profile.person_id).where(Profile.user_id == user.id)))
+    person_ids = sorted({performer.person_id for entry in entries for performer in entry.performers} & profiles)
     problems: list[str] = []
     answers_of = {}
     for person in db.session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)):
