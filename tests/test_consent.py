@@ -227,3 +227,37 @@ def test_a_minor_entered_by_another_account_waits_for_the_guardian_and_is_not_pu
     assert withheld_names(db.session.get(Festival, festival_id), [pupil_id, typed_id]) == {pupil_id}
     html = page(organizer_client.get("/festivals/spring-2027/consent/"))
     assert f'<tr data-person="{pupil_id}" data-awaiting="true">' in html and 'data-published="no"' in html
+
+
+def test_a_family_changes_its_answers_later_and_only_for_its_own_performers(family, syllabus):  # noqa: F811
+    """The family says yes to the name after all (recorded, audited); a box for another account's performer is ignored;
+    the required answer cannot be taken back here."""
+    client, other = family
+    person_id = child_in_basket(client)
+    post_form(client, SUBMIT, consents_in(page(client.get(BASKET))), token_from=BASKET)
+    mine = "/festivals/spring-2027/consent/mine"
+    html = page(client.get(mine))
+    assert f'data-consent-person="{person_id}"' in html
+    assert f'name="consent-{person_id}-processing" id="consent-{person_id}-processing" value="yes" checked required' in html
+    response = post_form(client, mine, consents_in(html, ("processing", "publish-name")))
+    assert response.status_code == 302
+    assert {c.kind: c.given for c in consents()} == {"media": False, "processing": True, "publish-name": True}
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "consent-given")).all()) == 2
+    # Without the required box: refused, nothing changes.
+    response = post_form(client, mine, {f"consent-{person_id}-publish-name": "yes"})
+    assert response.status_code == 200 and "withdraw the entries" in page(response)
+    assert {c.kind: c.given for c in consents()}["processing"] is True
+    # Another account sees none of it and cannot answer for the child.
+    assert f'data-consent-person="{person_id}"' not in page(other.get(mine))
+    post_form(other, mine, {f"consent-{person_id}-processing": "yes"})
+    assert {c.kind: c.given for c in consents()} == {"media": False, "processing": True, "publish-name": True}
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_their_consents(app, anon_client):
+    """The answers page is an account's: a visitor signs in first."""
+    from tests.festival_helpers import make_festival
+
+    make_festival()
+    db.session.commit()
+    response = anon_client.get("/festivals/spring-2027/consent/mine")
+    assert response.status_code == 302 and "/login" in response.location

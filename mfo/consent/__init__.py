@@ -21,7 +21,11 @@ feature = Feature(
     blueprint=bp,
     permissions={CONSENT_READ: _l("See performers' consents (photos, recordings, names published)")},
     grants={"organizer": (CONSENT_READ,)},
-    nav=(NavItem(_l("Consents"), "consent.index", (CONSENT_READ,), section="festival"),),
+    nav=(
+        NavItem(_l("Consents"), "consent.index", (CONSENT_READ,), section="festival"),
+        # Any signed-in account: its own performers' answers (the page lists none for an account without any).
+        NavItem(_l("Your consents"), "consent.mine", section="festival"),
+    ),
     audit_labels={
         "consent-given": _l("Consents given"),
         "person-data-exported": _l("A person's data exported (data request)"),

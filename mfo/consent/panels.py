@@ -20,6 +20,7 @@ from mfo.consent import services
 from mfo.consent.commands import export_data_command, purge_command
 from mfo.consent.models import KINDS, REQUIRED
 from mfo.consent.permissions import CONSENT_READ, DATA_EXPORT_PERMISSIONS
+from mfo.consent.services import field_name
 from mfo.consent.wording import KIND_LABELS, QUESTIONS, WORDING_VERSION
 from mfo.database import db
 from mfo.database.models import User
@@ -28,11 +29,6 @@ from mfo.enter.services import Refused
 from mfo.enter.signals import basket_submitted
 from mfo.festival.slots import BASKET_PANELS, NAMES_WITHHELD, PERSON_PANELS, provide
 from mfo.people.models import Person
-
-
-def field_name(person_id: int, kind: str) -> str:
-    """Return the name of a consent checkbox of the basket's form."""
-    return f"consent-{person_id}-{kind}"
 
 
 def basket_panel(festival, user, drafts) -> Markup | None:

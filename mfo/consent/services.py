@@ -26,6 +26,11 @@ from mfo.festival.values import age_on
 from mfo.people.models import Person
 
 
+def field_name(person_id: int, kind: str) -> str:
+    """Return the name of a consent checkbox (the basket's form, the account's answers page)."""
+    return f"consent-{person_id}-{kind}"
+
+
 def _holder_person_id(user) -> int | None:
     """Return the person id of the account holder's own record (their "self" profile), if any."""
     return db.session.scalar(select(Profile.person_id).where(Profile.user_id == user.id, Profile.relation == "self"))
