@@ -1,5 +1,5 @@
 """What a feature declares: its blueprint, permissions, grants, admin views, cards, nav entries, labels, commands, jobs,
-import kinds, issue sources.
+import kinds, issue sources, its part of a person's data and of forgetting them.
 
 A feature package (`mfo/<feature>/__init__.py`) builds one `Feature` and names it `feature`; the
 app factory reads the installed list in `mfo.features` and derives the nav, the dashboard, the
@@ -96,6 +96,11 @@ class Feature:
       loosely: this module sits below the issues feature), shown by the issues feature on the Issues page, in
       its filters and in the dashboard's counts to readers holding the source's permissions; a source's
       name and each of its codes are unique in the app (declaring one twice stops the app at start-up).
+    - `personal_data`: what it keeps about one person, for a data request (`flask people export-data`, the
+      person page's button): (person) -> dict of JSON values, its keys its own; collected from every feature.
+    - `forget_people`: scrubs the copies it keeps of purged people's personal values (names in a published
+      schedule, an import's stored rows, ...) while their records are anonymized: (plan) -> None, the plan an
+      `mfo.consent.privacy.PurgePlan` (typed loosely: a lower feature's type); it works in db.session, no commit.
     - `init_app`: anything else done while the app is built (signal receivers, hooks); no queries.
     """
 
@@ -114,4 +119,6 @@ class Feature:
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     import_kinds: Sequence[Any] = ()
     issue_sources: Sequence[Any] = ()
+    personal_data: Callable[[Any], Mapping[str, Any]] | None = None
+    forget_people: Callable[[Any], None] | None = None
     init_app: Callable[[Flask], None] | None = None

@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "mfo.schedule",
     "mfo.fees",
     "mfo.cardpay",
+    "mfo.consent",
     "mfo.reports",
     "mfo.demo",
 )

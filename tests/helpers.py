@@ -66,3 +66,8 @@ def logout(client: FlaskClient):
 def links_in(message) -> list[str]:
     """Return every URL in an email's text body."""
     return _LINK.findall(message.body)
+
+
+def consents_in(html: str, kinds: tuple[str, ...] = ("processing",)) -> dict[str, str]:
+    """Return the basket form's consent boxes of these kinds ticked, for every performer the page asks about."""
+    return {name: "yes" for name in re.findall(r'name="(consent-\d+-[a-z-]+)"', html) if name.split("-", 2)[2] in kinds}

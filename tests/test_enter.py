@@ -18,7 +18,7 @@ from mfo.people.models import Person
 from tests.admin_helpers import page
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
-from tests.helpers import csrf_token, login, post_form
+from tests.helpers import consents_in, csrf_token, login, post_form
 
 TODAY = date.today()
 START = "/festivals/spring-2027/enter/"
@@ -427,7 +427,7 @@ def test_a_family_puts_an_entry_in_the_basket_then_submits_it(family, syllabus):
     html = page(client.get(BASKET))
     assert f'data-basket-entry="{draft.id}"' in html and 'id="basket-total">$15.00' in html
 
-    response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    response = post_form(client, BASKET + "/submit", consents_in(html), token_from=BASKET)
     assert response.status_code == 302
     (entry,) = entries()
     assert (entry.status, entry.source, entry.fee, entry.festival_class.number) == ("submitted", "online", 15, "101")
@@ -439,7 +439,7 @@ def test_a_family_puts_an_entry_in_the_basket_then_submits_it(family, syllabus):
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "entry-created")).one()
     assert event.target == f"entry #{entry.id}" and '"online"' in event.details
     # Submitting again sends nothing more.
-    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    post_form(client, BASKET + "/submit", consents_in(html), token_from=BASKET)
     assert len(entries()) == 1
     assert f'data-entry="{entry.id}"' in page(client.get(BASKET))
 
@@ -450,7 +450,7 @@ def test_the_entry_page_says_an_entry_came_online_and_from_which_account_to_peop
     client, _other = family
     profile_id = child_born(client, date(2018, 1, 1))
     post_form(client, entry_url(profile_id, class_id("101")), entry_form())
-    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    post_form(client, BASKET + "/submit", consents_in(page(client.get(BASKET))), token_from=BASKET)
     (entry,) = entries()
     url = f"/festivals/spring-2027/entries/{entry.id}"
     organizer_html = page(organizer_client.get(url))

@@ -71,7 +71,10 @@ def security():
 
 def _sign_in_row(event) -> dict:
     """Return a recent sign-in event as the security page shows it: what happened, from where, in words."""
-    details = json.loads(event.details or "{}")
+    try:
+        details = json.loads(event.details or "{}")
+    except ValueError:  # "[redacted]" by a purge of people's data (mfo.audit.trail.redact)
+        details = {}
     if event.action == "sign-in":
         result = _("Signed in")
     elif event.action == "account-locked":

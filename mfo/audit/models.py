@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, DateTime, Integer, String, Text, event
+from sqlalchemy import DDL, DateTime, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mfo.database.setup import db
@@ -13,8 +13,9 @@ from mfo.database.setup import db
 class AuditEvent(db.Model):
     """One security or admin event: who did what to what, from where, and when (UTC).
 
-    `hash` is an HMAC over the row's fields and `prev_hash` (the hash of the row before it), so
-    changing, removing or inserting a row breaks the chain (see mfo.audit.trail.verify).
+    `hash` is an HMAC over the row's own fields, the digests of its personal fields (`digests`) and
+    `prev_hash` (the hash of the row before it), so changing, removing or inserting a row breaks the
+    chain, while a personal field may be redacted (see mfo.audit.trail).
     """
 
     __tablename__ = "audit_event"
@@ -29,6 +30,10 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(255))
     target: Mapped[str | None] = mapped_column(String(255), index=True)
     details: Mapped[str] = mapped_column(Text)
+    # The hash scheme this event was written under (mfo.audit.trail.SCHEME).
+    scheme: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
+    # Keyed digests of actor, ip, user_agent, target and details, comma-separated: what the chain covers of them.
+    digests: Mapped[str] = mapped_column(Text, default="", server_default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -47,18 +52,29 @@ class AuditChain(db.Model):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
-# The database itself refuses to change or delete an audit event, whatever client connects.
-# Kept here and in the migration (b2_audit_trail), which runs the same statements.
+# The database itself refuses to change or delete an audit event, whatever client connects, with one
+# exception: an update that only replaces personal fields by "[redacted]" (mfo.audit.trail.redact).
+# Kept here and in the migrations (b2_audit_trail, then audit_digests), which run the same statements.
+_KEPT = ("id", "at", "action", "actor_id", "scheme", "digests", "prev_hash", "hash")
+_REDACTABLE = ("actor", "ip", "user_agent", "target", "details")
+_SQLITE_ALLOWED = " AND ".join(
+    [f"NEW.{c} IS OLD.{c}" for c in _KEPT] + [f"(NEW.{c} IS OLD.{c} OR NEW.{c} = '[redacted]')" for c in _REDACTABLE]
+)
+_POSTGRES_ALLOWED = " AND ".join(
+    [f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in _KEPT]
+    + [f"(NEW.{c} IS NOT DISTINCT FROM OLD.{c} OR NEW.{c} = '[redacted]')" for c in _REDACTABLE]
+)
 APPEND_ONLY_DDL = {
     "sqlite": [
-        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        f"CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN NOT ({_SQLITE_ALLOWED}) "
         "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
         "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
         "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
     ],
     "postgresql": [
         "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$",
+        f"$$ BEGIN IF TG_OP = 'UPDATE' AND {_POSTGRES_ALLOWED} THEN RETURN NEW; END IF; "
+        "RAISE EXCEPTION 'audit_event is append-only'; END $$",
         "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
         "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
     ],

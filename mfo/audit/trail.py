@@ -1,11 +1,28 @@
-"""Writing and verifying the audit trail: append-only events in a keyed hash chain."""
+"""Writing and verifying the audit trail: append-only events in a keyed hash chain.
+
+The hash scheme (`SCHEME` 2) chains a digest of each personal field, not the field itself. An event's
+personal fields (`PERSONAL_FIELDS`: who acted, from which address and browser, on what, with which
+details) each get a keyed digest, stored in the row (`digests`); the chain's hash covers those digests
+with the event's id, time, action, actor id and the previous hash. Verifying recomputes each field's
+digest and compares it, so changing a value still shows; but a value may later be replaced by
+`REDACTED` (a purge of people's data, `redact`) and the chain still verifies: a redacted field is
+accepted as such, its digest still holds the chain together. The digests are keyed (the audit key
+lives outside the database) and salted by the event's id, so a digest left behind cannot be checked
+against a guessed email without the key, nor linked to the same value in another event.
+
+Scheme 1 (before) hashed the values themselves, so no value could ever be taken out. The migration
+that brought scheme 2 checked every scheme-1 event, then re-chained the whole trail under scheme 2 and
+recorded `audit-rechained` with the old head's hash: a single scheme for every row keeps `verify`
+simple, and no old event is left holding a value a purge could not remove. `scheme` is kept per event
+so a later change can do the same again.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
@@ -19,6 +36,9 @@ from mfo.database import db
 GENESIS = "0" * 64
 HEAD_ID = 1
 REDACTED = "[redacted]"
+SCHEME = 2
+# The fields that may name a person, each chained through its digest (in this order, in `digests`).
+PERSONAL_FIELDS = ("actor", "ip", "user_agent", "target", "details")
 
 
 def _key() -> bytes:
@@ -31,22 +51,44 @@ def _key() -> bytes:
     return hmac.new(str(secret).encode(), b"mfo audit trail", hashlib.sha256).digest()
 
 
+def field_digest(event_id: int, name: str, value: str | None) -> str:
+    """Return the keyed digest of one personal field of an event (salted by the event's id and the field's name)."""
+    message = json.dumps([event_id, name, value], ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def field_digests(event: AuditEvent) -> str:
+    """Return the digests of an event's personal fields, comma-separated in PERSONAL_FIELDS order."""
+    return ",".join(field_digest(event.id, name, getattr(event, name)) for name in PERSONAL_FIELDS)
+
+
 def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    """Return the HMAC of an event's fields chained to the hash of the event before it."""
+    """Return the HMAC of an event's own fields and personal-field digests, chained to the previous event's hash."""
     fields = [
+        event.scheme,
         event.id,
         event.at.isoformat(timespec="microseconds"),
         event.action,
         event.actor_id,
-        event.actor,
-        event.ip,
-        event.user_agent,
-        event.target,
-        event.details,
+        event.digests,
         prev_hash,
     ]
     message = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
     return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def fields_match(event: AuditEvent) -> str | None:
+    """Return the first personal field whose value no longer matches its digest (None: all match or are redacted)."""
+    digests = (event.digests or "").split(",")
+    if len(digests) != len(PERSONAL_FIELDS):
+        return "digests"
+    for name, digest in zip(PERSONAL_FIELDS, digests, strict=True):
+        value = getattr(event, name)
+        if value == REDACTED:
+            continue
+        if not hmac.compare_digest(digest, field_digest(event.id, name, value)):
+            return name
+    return None
 
 
 def _actor(actor) -> tuple[int | None, str]:
@@ -97,6 +139,8 @@ def record(
         select(AuditChain.last_id, AuditChain.last_hash).where(AuditChain.id == HEAD_ID)
     ).one()
     event.id = head.last_id
+    event.scheme = SCHEME
+    event.digests = field_digests(event)
     event.prev_hash = head.last_hash
     event.hash = event_hash(event, head.last_hash)
     session.add(event)
@@ -144,6 +188,27 @@ class Verdict:
         return self.broken_id is None
 
 
+def redact(event_ids: Iterable[int], fields: Iterable[str] = PERSONAL_FIELDS) -> int:
+    """Replace the given personal fields of these events by REDACTED; return how many events changed.
+
+    The chain covers the fields' digests, not their values, so it still verifies. An UPDATE statement
+    (not the ORM, which refuses to change an event): the database's trigger allows an update that only
+    replaces personal fields by REDACTED, and refuses any other. The caller commits.
+    """
+    names = [name for name in fields if name in PERSONAL_FIELDS]
+    ids = sorted(set(event_ids))
+    if not names or not ids:
+        return 0
+    changed = 0
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start:start + 500]
+        changed += db.session.execute(
+            update(AuditEvent).where(AuditEvent.id.in_(chunk)).values({name: REDACTED for name in names})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return changed
+
+
 def _events_in_order(batch: int = 1000) -> Iterator[AuditEvent]:
     """Yield every event by id, a batch at a time (the trail can be long)."""
     last = 0
@@ -174,8 +239,13 @@ def verify() -> Verdict:
             return Verdict(count, expected_id, f"event {expected_id} is missing (the next one is {event.id})")
         if event.prev_hash != prev_hash:
             return Verdict(count, event.id, "its link to the previous event does not match")
+        if event.scheme != SCHEME:
+            return Verdict(count, event.id, f"its hash scheme {event.scheme} is unknown")
         if event.hash != event_hash(event, prev_hash):
             return Verdict(count, event.id, "its contents do not match its hash (the row was changed)")
+        changed = fields_match(event)
+        if changed is not None:
+            return Verdict(count, event.id, f"its {changed} does not match its digest (the row was changed)")
         prev_hash, expected_id, count = event.hash, event.id + 1, count + 1
     head = db.session.get(AuditChain, HEAD_ID, populate_existing=True)
     if head is None:

@@ -19,6 +19,7 @@ from mfo.enter import (
 )
 from mfo.enter import group_views as group_views  # the group pages' routes, on the feature's blueprint
 from mfo.enter.panels import init_panels
+from mfo.enter.privacy import forget_people, personal_data
 from mfo.enter.teachers import init_teachers
 from mfo.enter.views import bp
 from mfo.feature import Feature, NavItem
@@ -36,6 +37,8 @@ feature = Feature(
     # Any signed-in account may enter: the tab asks for no permission (each account sees only its own profiles).
     nav=(NavItem(_l("Enter"), "enter.index", section="festival"),),
     init_app=init_enter,
+    personal_data=personal_data,
+    forget_people=forget_people,
     audit_labels={
         "performer_profile-created": _l("Performer profile added"),
         "performer_profile-updated": _l("Performer profile changed"),

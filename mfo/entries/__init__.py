@@ -10,6 +10,7 @@ from mfo.entries.admin import entry_counts, entry_view
 from mfo.entries.labels import entry_status_label
 from mfo.entries.panels import init_panels
 from mfo.entries.permissions import ENTRIES_READ, ENTRIES_WRITE
+from mfo.entries.privacy import forget_people, personal_data
 from mfo.entries.views import bp
 from mfo.feature import Feature, NavItem
 
@@ -38,4 +39,6 @@ feature = Feature(
         "entry-exported": _l("Entries exported"),
     },
     init_app=init_entries,
+    personal_data=personal_data,
+    forget_people=forget_people,
 )

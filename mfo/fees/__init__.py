@@ -15,6 +15,7 @@ from mfo.fees.documents import bp as documents_bp
 from mfo.fees.importing import PAYMENTS
 from mfo.fees.panels import init_app
 from mfo.fees.permissions import FEES_READ, FEES_WRITE
+from mfo.fees.privacy import forget_people, personal_data
 from mfo.fees.views import bp
 from mfo.imports.commands import import_command
 
@@ -48,4 +49,6 @@ feature = Feature(
     init_app=init_app,
     import_kinds=(PAYMENTS,),
     commands=(payments_cli,),
+    personal_data=personal_data,
+    forget_people=forget_people,
 )

@@ -17,7 +17,7 @@ from mfo.admin.views.base import SecureModelView
 from mfo.database import db
 from mfo.feature import Count
 from mfo.festival.labels import STATUS_LABELS, festival_status_label
-from mfo.festival.models import DEFAULT_CURRENCY, Festival
+from mfo.festival.models import DEFAULT_CONSENT_AGE, DEFAULT_CURRENCY, Festival
 from mfo.festival.permissions import FESTIVAL_READ, FESTIVAL_WRITE
 from mfo.festival.scoping import format_money
 from mfo.festival.services import SLUG_MAX, FestivalSettings, check_settings, currency_code, festival_target, slugify, unique_slug
@@ -43,6 +43,7 @@ FESTIVAL_LABELS = {
     "travel_minutes": _l("Travel time between venues (minutes)"),
     "currency": _l("Currency"),
     "stage_minutes_cap": _l("Stage time per performer (minutes, at most)"),
+    "consent_age": _l("Age from which performers give their own consent"),
     "created_at": _l("Created"),
     "updated_at": _l("Changed"),
     "festival": _l("Festival"),
@@ -125,15 +126,15 @@ class FestivalView(FestivalDataView):
     column_list = ["name", "year", "start_date", "end_date", "status", "is_current"]
     column_details_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close",
-        "status", "is_current", "travel_minutes", "currency", "stage_minutes_cap", "created_at", "updated_at",
+        "status", "is_current", "travel_minutes", "currency", "stage_minutes_cap", "consent_age", "created_at", "updated_at",
     ]
     column_export_list = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status", "is_current",
-        "travel_minutes", "currency", "stage_minutes_cap",
+        "travel_minutes", "currency", "stage_minutes_cap", "consent_age",
     ]
     form_columns = [
         "name", "year", "slug", "start_date", "end_date", "age_cutoff", "entries_open", "entries_close", "status",
-        "travel_minutes", "currency", "stage_minutes_cap",
+        "travel_minutes", "currency", "stage_minutes_cap", "consent_age",
     ]
     form_args = {
         "stage_minutes_cap": {
@@ -183,6 +184,8 @@ class FestivalView(FestivalDataView):
         # No autoflush: a taken slug must be refused here, not hit the unique constraint on the way.
         with db.session.no_autoflush:
             model.currency = currency_code(model.currency) or DEFAULT_CURRENCY
+            if model.consent_age is None:
+                model.consent_age = DEFAULT_CONSENT_AGE
             if not model.slug:
                 model.slug = unique_slug(slugify(model.name or ""), exclude_id=model.id)
             errors = check_settings(FestivalSettings.of(model), None if is_created else model)

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from mfo.festival.labels import STATUS_LABELS
-from mfo.festival.models import DEFAULT_CURRENCY
+from mfo.festival.models import CONSENT_AGE_MAX, DEFAULT_CONSENT_AGE, DEFAULT_CURRENCY
 from mfo.festival.services import SLUG_MAX, YEARS, FestivalSettings, currency_code
 from mfo.festival.values import ValueTooLong, ZeroDuration, format_duration, parse_duration, parse_money
 
@@ -49,6 +49,13 @@ class FestivalForm(FlaskForm):
         default=DEFAULT_CURRENCY,
         description=_l("The three-letter code of the money fees are paid in, e.g. CAD, USD or EUR."),
     )
+    consent_age = IntegerField(
+        _l("Age from which performers give their own consent"),
+        # Left empty: the default age (a form posted without the field gets it too).
+        validators=[Optional(), NumberRange(0, CONSENT_AGE_MAX)],
+        default=DEFAULT_CONSENT_AGE,
+        description=_l("Younger performers' consents (photos, name published) are given by their guardian's account."),
+    )
     submit = SubmitField(_l("Save"))
 
     def settings(self) -> FestivalSettings:
@@ -64,6 +71,7 @@ class FestivalForm(FlaskForm):
             status=self.status.data,
             slug=self.slug.data or None,
             currency=self.currency.data or DEFAULT_CURRENCY,
+            consent_age=DEFAULT_CONSENT_AGE if self.consent_age.data is None else self.consent_age.data,
         )
 
 

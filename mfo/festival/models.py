@@ -14,6 +14,10 @@ from mfo.database import db
 # The money of a new festival's fees (ISO 4217), until an organizer sets another.
 DEFAULT_CURRENCY = "CAD"
 
+# Performers younger than this (on the day they are entered) have their consents given by their guardian.
+DEFAULT_CONSENT_AGE = 16
+CONSENT_AGE_MAX = 21
+
 STATUSES = ("draft", "entries-open", "entries-closed", "scheduled", "published", "archived")
 
 
@@ -53,6 +57,9 @@ class Festival(Timestamps, db.Model):
     # The most minutes of stage time one performer's active entries may add up to (None: no cap). Checked
     # across the whole festival when an entry is made, not per day: the days are not known before the schedule.
     stage_minutes_cap: Mapped[int | None] = mapped_column(Integer)
+
+    # Under this age a performer's consents (mfo.consent) are given by their guardian's account.
+    consent_age: Mapped[int] = mapped_column(Integer, default=DEFAULT_CONSENT_AGE, server_default=text(str(DEFAULT_CONSENT_AGE)))
 
     @property
     def days(self) -> int:

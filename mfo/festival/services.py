@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from mfo.audit.trail import record
 from mfo.database import db
-from mfo.festival.models import DEFAULT_CURRENCY, STATUSES, Festival
+from mfo.festival.models import CONSENT_AGE_MAX, DEFAULT_CONSENT_AGE, DEFAULT_CURRENCY, STATUSES, Festival
 from mfo.text import normalise_name
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -49,6 +49,7 @@ class FestivalSettings:
     status: str = "draft"
     slug: str | None = None
     currency: str = DEFAULT_CURRENCY
+    consent_age: int = DEFAULT_CONSENT_AGE
 
     @classmethod
     def of(cls, festival: Festival) -> FestivalSettings:
@@ -102,6 +103,8 @@ def check_settings(settings: FestivalSettings, festival: Festival | None = None)
         errors["entries_close"] = _("Entries cannot close before they open.")
     if settings.status not in STATUSES:
         errors["status"] = _("Choose a status from the list.")
+    if settings.consent_age is None or not 0 <= settings.consent_age <= CONSENT_AGE_MAX:
+        errors["consent_age"] = _("The consent age must be between 0 and 21.")
     if settings.currency not in list_currencies():
         errors["currency"] = _("Give the currency as its three-letter code, for example CAD, USD or EUR.")
     if settings.slug is not None:

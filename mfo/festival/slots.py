@@ -31,6 +31,9 @@ ENTRY_PANELS = "entry-panels"  # (entry) -> Markup: sections of an entry's page
 RECORD_CHECKS = "record-checks"  # (record) -> [Issue]: the validator's findings after an edit in the admin
 BASKET_PANELS = "basket-panels"  # (festival, user, drafts) -> Markup: sections of an entrant's basket (fees, consents)
 INVOICE_ACTIONS = "invoice-actions"  # (invoice) -> [Action]: buttons on an entrant's invoice (pay by card)
+# (festival, person ids) -> set of those ids whose names must not be published (the programme, the results): a
+# performer who did not consent to it. The page shows "Name withheld" instead; with no provider every name shows.
+NAMES_WITHHELD = "names-withheld"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.imports import jobs, kinds
 from mfo.imports.commands import entries_cli, imports_cli, syllabus_cli
 from mfo.imports.own_kinds import ENTRIES, SYLLABUS
+from mfo.imports.privacy import forget_people
 from mfo.imports.views import bp, static_bp
 
 feature = Feature(
@@ -31,5 +32,6 @@ feature = Feature(
     commands=(syllabus_cli, entries_cli, imports_cli),
     import_kinds=(SYLLABUS, ENTRIES),
     init_app=kinds.init_app,
+    forget_people=forget_people,
     jobs={jobs.KINDS["preview"]: jobs.run_preview, jobs.KINDS["confirm"]: jobs.run_confirm},
 )

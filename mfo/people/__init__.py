@@ -8,6 +8,7 @@ from mfo.feature import Feature, NavItem
 from mfo.festival.permissions import FESTIVAL_READ
 from mfo.people.admin import group_view, people_counts, person_view, school_view
 from mfo.people.permissions import PEOPLE_READ, PEOPLE_WRITE
+from mfo.people.privacy import forget_people, people_cli, personal_data
 from mfo.people.views import bp
 
 feature = Feature(
@@ -20,6 +21,9 @@ feature = Feature(
     grants={"organizer": (PEOPLE_READ, PEOPLE_WRITE)},
     admin_views=(school_view, person_view, group_view),
     admin_counts=people_counts,
+    commands=(people_cli,),
+    personal_data=personal_data,
+    forget_people=forget_people,
     # Names are for everyone who sees the festival (the front desk); personal data for people-read only.
     nav=(NavItem(_l("People"), "people.index", (FESTIVAL_READ,), section="festival"),),
     audit_labels={

@@ -31,6 +31,7 @@ from mfo.schedule.commands import schedule_cli
 from mfo.schedule.importing_sessions import SESSIONS
 from mfo.schedule.issues import SCHEDULE_CONFLICTS
 from mfo.schedule.permissions import SCHEDULE_READ, SCHEDULE_WRITE
+from mfo.schedule.privacy import forget_people
 from mfo.schedule.views import bp
 
 # kind_import_command is imported under another name: the schedule's own `import_command` submodule (the schedule
@@ -50,6 +51,7 @@ feature = Feature(
     admin_views=(session_view, section_view, schedule_entry_view, draw_view, placement_view, unavailability_view, keep_together_view),
     commands=(schedule_cli, sessions_cli),
     import_kinds=(SESSIONS,),
+    forget_people=forget_people,
     nav=(NavItem(_l("Schedule"), "schedule.index", (SCHEDULE_READ,), section="festival"),),
     audit_labels={
         "schedule_session-created": _l("Session created"),

@@ -10,6 +10,7 @@ query per kind.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -92,8 +93,13 @@ def _details(entry_ids: list[int]) -> tuple[dict[int, str], dict[int, list[tuple
     return groups, pieces
 
 
-def programme(problem: plain.Problem, schedule: plain.Schedule, sessions: list[plain.Session]) -> list[PrintedSession]:
-    """Return one printed page per session: its classes in running order, each with its performances and their start times."""
+def programme(problem: plain.Problem, schedule: plain.Schedule, sessions: list[plain.Session],
+              withheld: Callable[[set[int]], set[int]] | None = None, withheld_label: str = "") -> list[PrintedSession]:
+    """Return one printed page per session: its classes in running order, each with its performances and their start times.
+
+    `withheld` is given the performers shown and returns those whose names must not be printed (no
+    consent to their name being published): they appear as `withheld_label`.
+    """
     pages = []
     for session in sessions:
         adjudicator = problem.adjudicators.get(session.adjudicator_id) if session.adjudicator_id is not None else None
@@ -116,16 +122,22 @@ def programme(problem: plain.Problem, schedule: plain.Schedule, sessions: list[p
         for unit in problem.units.values()
         for performance in unit.entries
     }
+    shown = {p for page in pages for c in page.classes for slot in c.performances for p in by_entry[slot.entry_id].performer_ids}
+    hidden = withheld(shown) if withheld and shown else set()
     for page in pages:
         for printed in page.classes:
-            printed.performances = [_filled(problem, by_entry[p.entry_id], p, groups, pieces) for p in printed.performances]
+            printed.performances = [
+                _filled(problem, by_entry[p.entry_id], p, groups, pieces, hidden, withheld_label) for p in printed.performances
+            ]
     return pages
 
 
 def _filled(problem: plain.Problem, performance: plain.Performance, slot: PrintedPerformance,
-            groups: dict[int, str], pieces: dict[int, list[tuple[str, str]]]) -> PrintedPerformance:
-    """Return a performance's slot with its names: group, performers by name, pieces and accompanist."""
-    performers = tuple(sorted((problem.person_name(p) for p in performance.performer_ids), key=str.casefold))
+            groups: dict[int, str], pieces: dict[int, list[tuple[str, str]]], hidden: set[int] = frozenset(),
+            withheld_label: str = "") -> PrintedPerformance:
+    """Return a performance's slot with its names: group, performers by name (or the withheld label), pieces and accompanist."""
+    names = sorted((problem.person_name(p) for p in performance.performer_ids if p not in hidden), key=str.casefold)
+    performers = tuple(names + [withheld_label] * sum(1 for p in performance.performer_ids if p in hidden))
     accompanist = problem.person_name(performance.accompanist_id) if performance.accompanist_id is not None else None
     return PrintedPerformance(
         slot.entry_id, slot.start, slot.end, groups.get(slot.entry_id), performers, tuple(pieces.get(slot.entry_id, ())), accompanist

@@ -2,7 +2,8 @@
 
 Who sees it: `schedule-read` (staff and organizers): it is the front desk's programme and shows
 what a person's timetable shows to staff (names and performances), plus the pieces played; never
-a birth date, address, phone or email. A venue or session of another festival answers 404.
+a birth date, address, phone or email, nor the name of a performer who did not consent to its being
+published (the NAMES_WITHHELD slot). A venue or session of another festival answers 404.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_security import auth_required, permissions_accepted
 
 from mfo.festival.scoping import current_festival
+from mfo.festival.slots import NAMES_WITHHELD, collect
 from mfo.schedule.loading import load_problem, load_schedule
 from mfo.schedule.permissions import SCHEDULE_READ
 from mfo.schedule.printing import chosen_sessions, days, programme
@@ -51,7 +54,12 @@ def printable():
     pages = []
     if day in festival_days:
         schedule = load_schedule(festival, problem)
-        pages = programme(problem, schedule, chosen_sessions(problem, day, venue_id, session_id))
+        pages = programme(
+            problem, schedule, chosen_sessions(problem, day, venue_id, session_id),
+            # Performers who said no to their name being published (the consent feature, when installed).
+            withheld=lambda ids: set().union(*collect(NAMES_WITHHELD, festival, ids)),
+            withheld_label=_("Name withheld"),
+        )
     sessions = sorted(problem.sessions.values(), key=lambda s: (s.start, problem.venues[s.venue_id].name, s.id))
     venues = sorted(problem.venues.values(), key=lambda v: (v.name, v.id))
     return render_template(

@@ -82,7 +82,7 @@ def next_name(name: str, year: int) -> str:
 
 
 def next_season(festival: Festival) -> FestivalSettings:
-    """Return the settings a roll-over of the festival proposes: same name a year on, every date shifted by a year, same currency."""
+    """Return the settings a roll-over of the festival proposes: same name a year on, dates a year on, same currency and consent age."""
     name = next_name(festival.name, festival.year)
     return FestivalSettings(
         name=name,
@@ -95,6 +95,7 @@ def next_season(festival: Festival) -> FestivalSettings:
         status="draft",
         slug=unique_slug(slugify(name)),
         currency=festival.currency,
+        consent_age=festival.consent_age,
     )
 
 
