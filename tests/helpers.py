@@ -68,6 +68,12 @@ def links_in(message) -> list[str]:
     return _LINK.findall(message.body)
 
 
+def submit_from_basket(client: FlaskClient, basket: str, kinds: tuple[str, ...] = ("processing",)):
+    """Submit the basket from its page as an entrant does: the consent boxes of these kinds ticked for every performer."""
+    html = client.get(basket).get_data(as_text=True)
+    return post_form(client, basket + "/submit", consents_in(html, kinds), token_from=basket)
+
+
 def consents_in(html: str, kinds: tuple[str, ...] = ("processing",)) -> dict[str, str]:
     """Return the basket form's consent boxes of these kinds ticked, for every performer the page asks about."""
     return {name: "yes" for name in re.findall(r'name="(consent-\d+-[a-z-]+)"', html) if name.split("-", 2)[2] in kinds}

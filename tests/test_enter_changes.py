@@ -16,7 +16,7 @@ from mfo.festival.models import Festival
 from mfo.issues.festival import festival_issues
 from tests import test_enter
 from tests.admin_helpers import page
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post_form, submit_from_basket
 from tests.test_enter import BASKET, START, TODAY, basket_rows, child_born, class_id, entries, entry_form, entry_url, set_window
 
 # The entry tests' fixtures: a signed-in family (and another account), the spring festival's syllabus open for entries.
@@ -30,7 +30,7 @@ def submitted(client, code: str = "101", profile_id: int | None = None, **form) 
     """Put an entry for a child in the basket and submit it; return its basket entry's id."""
     profile_id = profile_id or child_born(client, date(2018, 1, 1))
     assert post_form(client, entry_url(profile_id, class_id(code)), entry_form(**form)).status_code == 302
-    assert post_form(client, BASKET + "/submit", {}, token_from=BASKET).status_code == 302
+    assert submit_from_basket(client, BASKET).status_code == 302
     return basket_rows()[-1].id
 
 
@@ -228,7 +228,7 @@ def test_submitting_sends_a_confirmation_with_the_entries_and_fees(family, sylla
     post_form(client, entry_url(profile_id, class_id("101")), entry_form())
     post_form(client, entry_url(profile_id, class_id("201")), entry_form(title="Greensleeves", composer="Trad.", duration="2:10"))
     assert outbox == []
-    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    submit_from_basket(client, BASKET)
     (message,) = outbox
     assert message.to == ["family@example.org"] and "Spring Festival 2027" in message.subject
     for shown in ("101 Junior Baroque", "201 Folk Song", "Zoë Ngô", "Minuet in G (Bach), 1:30", "Greensleeves (Trad.), 2:10",
@@ -238,7 +238,7 @@ def test_submitting_sends_a_confirmation_with_the_entries_and_fees(family, sylla
     html = message.alternatives[0][0]
     assert "<table" in html and "$30.00" in html and "Greensleeves" in html
     # Submitting an empty basket sends nothing more.
-    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    submit_from_basket(client, BASKET)
     assert len(outbox) == 1
 
 
@@ -279,7 +279,7 @@ def test_a_mail_server_down_keeps_the_entries(family, syllabus, outbox, monkeypa
     monkeypatch.setattr(mfo.enter.views, "send_confirmation", broken)
     profile_id = child_born(client, date(2018, 1, 1))
     post_form(client, entry_url(profile_id, class_id("101")), entry_form())
-    response = post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    response = submit_from_basket(client, BASKET)
     assert response.status_code == 302 and len(entries()) == 1
     assert "confirmation email could not be" in page(client.get(BASKET))
 
@@ -322,7 +322,7 @@ def test_the_cap_counts_drafts_and_cuts_each_entry_to_its_time_limit(family, syl
     assert post_form(client, entry_url(profile_id, class_id("101")), entry_form(duration="2:30")).status_code == 302
     # The cap is lowered after drafting: 4:30 over 4:00 stops the submission.
     cap(syllabus, 4)
-    post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    submit_from_basket(client, BASKET)
     assert entries() == []
     assert 'data-code="stage-time-over" data-severity="error"' in page(client.get(BASKET))
 

@@ -26,7 +26,7 @@ from tests.admin_helpers import page
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_entry, make_person, make_school
 from tests.festival_helpers import make_festival as _make_festival
-from tests.helpers import csrf_token, login, post_form
+from tests.helpers import csrf_token, login, post_form, submit_from_basket
 
 TODAY = date.today()
 START = "/festivals/spring-2027/enter/"
@@ -114,7 +114,7 @@ def entries() -> list[Entry]:
 
 def submit(client):
     """Submit the account's basket."""
-    return post_form(client, BASKET + "/submit", {}, token_from=BASKET)
+    return submit_from_basket(client, BASKET)
 
 
 def text_of(response) -> str:

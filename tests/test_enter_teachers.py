@@ -18,7 +18,7 @@ from mfo.people.models import Person
 from tests.admin_helpers import page
 from tests.conftest import create_user
 from tests.festival_helpers import make_class
-from tests.helpers import csrf_token, login, post_form
+from tests.helpers import csrf_token, login, post_form, submit_from_basket
 from tests.test_enter import BASKET, CHILD, CHILD_FORM, START, TODAY, class_id, entries, entry_form, entry_url, set_window, spring
 
 TEACHER = START + "teacher"
@@ -80,7 +80,7 @@ def enter_and_submit(client, profile_id: int, code: str, **form) -> None:
     """Enter a profile in a class and submit the basket."""
     response = post_form(client, entry_url(profile_id, class_id(code)), entry_form(**form))
     assert response.status_code == 302, page(response)
-    assert post_form(client, BASKET + "/submit", {}, token_from=BASKET).status_code == 302
+    assert submit_from_basket(client, BASKET).status_code == 302
 
 
 def rows(html: str, table: str) -> dict[str, str]:
@@ -117,7 +117,7 @@ def test_a_teacher_enters_three_pupils(accounts, syllabus):
     for pupil, code in zip(pupils, ("101", "101", "201"), strict=True):
         # A crafted teacher's name is ignored: the pupil's teacher is the account's record.
         post_form(client, entry_url(pupil.id, class_id(code)), entry_form(teacher_first_name="Someone", teacher_last_name="Else"))
-    assert post_form(client, BASKET + "/submit", {}, token_from=BASKET).status_code == 302
+    assert submit_from_basket(client, BASKET).status_code == 302
     made = entries()
     assert len(made) == 3 and {entry.teacher_id for entry in made} == {account.person_id}
     assert {entry.source for entry in made} == {"online"}

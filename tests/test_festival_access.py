@@ -88,6 +88,8 @@ NEEDS: dict[str, set[str]] = {
     "schedule.make_draw": {SCHEDULE_WRITE},
     "schedule.split": {SCHEDULE_WRITE},
     "schedule.join": {SCHEDULE_WRITE},
+    # The schedule file's page: checking and importing a schedule are the organizers' (tests/test_schedule_import_page.py).
+    "schedule.import_file": {SCHEDULE_WRITE},
     # Consents, and a person's data as a whole: every kind of data it holds (tests/test_consent.py, tests/test_privacy.py).
     "consent.index": {CONSENT_READ},
     "consent.person_data": {PEOPLE_READ, ENTRIES_READ, FEES_READ, CONSENT_READ},
@@ -97,7 +99,7 @@ WRITES = {
     "festival.new", "festival.edit", "festival.make_current", "festival.status_from_dates", "syllabus.roll_over", "entries.update",
     "entries.accept",
     "schedule.board_move", "schedule.board_pin", "schedule.board_draw", "schedule.publish", "schedule.notify",
-    "schedule.draws", "schedule.make_draw", "schedule.split", "schedule.join",
+    "schedule.draws", "schedule.make_draw", "schedule.split", "schedule.join", "schedule.import_file",
 } | {endpoint for endpoint in NEEDS if endpoint.startswith("schedule.solve")}
 # Entrants' own pages (any signed-in account, its own records only), like the enter blueprint's: tested with their
 # feature (tests/test_consent.py), not in this table of organizers' and staff's pages.

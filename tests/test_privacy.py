@@ -16,7 +16,7 @@ from mfo.audit.trail import record, redact, verify
 from mfo.database import db
 from mfo.database.models import User
 from mfo.entries.models import Entry
-from mfo.fees.models import Invoice, InvoiceLine, Payment
+from mfo.fees.models import Invoice, Payment
 from mfo.festival.models import Festival
 from mfo.people.models import Person
 from tests.admin_helpers import page
@@ -54,10 +54,8 @@ def past_season(family, syllabus):  # noqa: F811
     never_entered.created_at = datetime(2025, 1, 5)
     holder.person.phone, holder.person.address = "514-555-0199", "12 rue des Lilas, Montréal"
     (entry,) = db.session.scalars(select(Entry)).all()
-    invoice = Invoice(festival_id=syllabus, user_id=user_id("family@example.org"), number="S27-0001")
-    invoice.lines.append(
-        InvoiceLine(kind="entry", entry_id=entry.id, person_id=child.person_id, description="201", amount=Decimal("15.00"))
-    )
+    # The submission made the family's invoice (the fees feature): a payment with a name in its reference is added.
+    invoice = db.session.scalar(select(Invoice).where(Invoice.festival_id == syllabus, Invoice.user_id == user_id("family@example.org")))
     invoice.payments.append(Payment(method="cheque", amount=Decimal("10.00"), received_on=date(2026, 3, 1), reference="Ana Ngô chq 88"))
     db.session.add(invoice)
     # An edit recorded as the admin records it: the person's name in the target, their values in the details.
@@ -113,7 +111,7 @@ def test_export_data_gives_the_account_its_people_entries_consents_and_invoices(
     assert {(c["kind"], c["given"], c["given_as"]) for c in child["consent"]["consents"]} == {
         ("processing", True, "guardian"), ("media", True, "guardian"), ("publish-name", False, "guardian")}
     assert child["enter"]["profiles"][0]["relation"] == "child"
-    assert [i["number"] for i in child["fees"]["invoices"]] == ["S27-0001"]
+    assert [i["number"] for i in child["fees"]["invoices"]] == ["2027-0001"]
     holder = people[past_season["holder"]]
     assert holder["fees"]["invoices"][0]["balance"] == "5.00"
     assert holder["fees"]["invoices"][0]["payments"][0]["reference"] == "Ana Ngô chq 88"
