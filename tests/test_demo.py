@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from mfo.audit.models import AuditEvent
+from mfo.consent.models import Consent
 from mfo.database import db
 from mfo.database.models import User
 from mfo.demo.generator import generate
@@ -83,6 +84,11 @@ def assert_online_entrants(app, output: str, festival: Festival) -> None:
     assert all(any(line.kind == "registration" for line in invoice.lines) for invoice in invoices)
     assert sum(1 for invoice in invoices if invoice.balance > 0) > len(invoices) / 2
     assert sum(1 for invoice in invoices if invoice.payments) == 2 and "2 payments recorded" in output
+    # The families answered the consent questions for their children (processing always); the pupils wait for theirs.
+    children = db.session.scalars(select(Profile).where(Profile.relation == "child")).all()
+    given = db.session.scalars(select(Consent).where(Consent.festival_id == festival.id)).all()
+    assert {c.person_id for c in given} == {p.person_id for p in children}
+    assert all(c.given for c in given if c.kind == "processing")
     # The printed password signs the accounts in.
     client = app.test_client()
     login(client, TEACHER[0], password)

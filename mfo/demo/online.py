@@ -18,6 +18,7 @@ from flask import current_app
 from flask_security.utils import hash_password, naive_utcnow
 from sqlalchemy import select
 
+from mfo.consent.services import record_answers
 from mfo.database import db
 from mfo.database.models import User, user_datastore
 from mfo.demo.data import CHILD_FIRST_NAMES
@@ -82,7 +83,23 @@ def add_online_entrants(festival: Festival, seed: int) -> OnlineDemo | None:
             profile = services.add_child(user, _child_values(rng, festival, guardian_last), guardian)
             picker.enter(user, profile, teacher=(first, last) if rng.random() < 0.5 else ("", ""))
         made.entries += len(services.submit_basket(festival, user))
+        _consents(festival, user, rng)
     return made
+
+
+def _consents(festival: Festival, user: User, rng: random.Random) -> None:
+    """Give the family's answers for its children, as the basket's boxes would: processing always, the others mostly yes.
+
+    A submission made by code asks nothing (mfo.consent), so without this every demo child's name would be
+    withheld. One child in four says no to having their name printed: the programme shows how that reads.
+    The teacher's pupils keep waiting for their guardian, as they would online.
+    """
+    now = naive_utcnow()
+    for profile in services.profiles_of(user):
+        if profile.relation != "child":
+            continue
+        answers = {"processing": True, "media": rng.random() < 0.7, "publish-name": rng.random() < 0.75}
+        record_answers(festival, profile.person, answers, user=user, given_as="guardian", at=now)
 
 
 def _account(email: str, password: str) -> User:
