@@ -288,3 +288,21 @@ def test_the_entrants_page_in_french(app, billed):
     family = sign_in(app, "family@example.org")
     html = page(family.get(f"{FEES}/mine", headers={"Accept-Language": "fr"}))
     assert "Vos frais" in html and "Frais d’inscription" in html and "15,00\xa0$" in html and "Solde dû" in html
+
+
+def test_submitting_the_basket_page_charges_the_invoice(app, billed):
+    """Through the basket's Submit button: the entry and its fee land on the account's invoice in the same commit."""
+    from mfo.festival.models import Festival
+
+    user = db.session.scalar(select(User).where(User.email == "family@example.org"))
+    (profile,) = services.profiles_of(user)[1:]
+    put_in_basket(db.session.get(Festival, billed["festival"]), user, profile, "102")
+    db.session.commit()
+    forget_signed_in_user()
+    client = sign_in(app, "family@example.org")
+    basket = "/festivals/spring-2027/enter/basket"
+    assert post_form(client, basket + "/submit", {}, token_from=basket).status_code == 302
+    db.session.expire_all()
+    invoice = db.session.get(Invoice, billed["mine"])
+    assert [(line.kind, line.amount) for line in invoice.lines] == [("entry", D("15.00")), ("entry", D("20.00"))]
+    assert 'data-balance="35.00"' in page(client.get(f"{FEES}/mine"))
