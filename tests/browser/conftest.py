@@ -273,3 +273,9 @@ def screenshot(page, name: str) -> None:
     if os.environ.get("MFO_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def tick_required_consents(page) -> None:
+    """Tick the basket's required consent box (processing of the entry) for every performer it asks about."""
+    for box in page.locator("#submit-form input[type=checkbox][name$='-processing']").all():
+        box.check()

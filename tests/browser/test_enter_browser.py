@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from mfo.database import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, tick_required_consents
 from tests.browser.test_journeys import sign_in
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
@@ -72,6 +72,7 @@ def test_a_family_adds_a_child_and_finds_the_classes_its_age_allows(page, live_s
         page.click("#entry-form [type=submit]")
     assert page.locator("#basket [data-code=over-time-limit]").count() == 1
     screenshot(page, f"enter-basket-{lang}")
+    tick_required_consents(page)
     with page.expect_navigation():
         page.click("#submit-form [type=submit]")
     assert page.locator("#submitted li").count() == 1

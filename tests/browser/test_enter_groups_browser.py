@@ -10,7 +10,7 @@ import pytest
 from mfo.database import db
 from mfo.database.models import User
 from mfo.enter import services
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, tick_required_consents
 from tests.browser.test_journeys import sign_in
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
@@ -69,6 +69,7 @@ def test_a_family_enters_its_children_and_a_friend_as_an_ensemble(page, live_ser
     assert "Les Petits Chanteurs" in row.inner_text() and "Tom Roy" in row.inner_text()
     assert page.locator("#basket [data-code]").count() == 0
     screenshot(page, f"enter-group-basket-{lang}")
+    tick_required_consents(page)
     with page.expect_navigation():
         page.click("#submit-form [type=submit]")
     assert page.locator("#submitted li").count() == 1

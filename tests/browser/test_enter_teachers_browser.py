@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from mfo.database import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, tick_required_consents
 from tests.browser.test_journeys import sign_in
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
@@ -68,6 +68,7 @@ def test_a_teacher_enters_three_pupils_and_the_family_sees_its_childs_entry(page
         with page.expect_navigation():
             page.click("#entry-form [type=submit]")
     assert page.locator("#basket tr[data-basket-entry]").count() == 3
+    tick_required_consents(page)
     with page.expect_navigation():
         page.click("#submit-form [type=submit]")
     page.goto(START + "pupils")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from mfo.database import db
 from mfo.fees.models import FeeRules, Invoice
+from tests.browser.conftest import tick_required_consents
 from tests.browser.test_journeys import sign_in, sign_in_with_code
 from tests.conftest import create_user
 from tests.festival_helpers import make_class, make_festival
@@ -113,8 +114,7 @@ def test_a_family_enters_pays_by_transfer_and_withdraws_one_entry(page, live_ser
     # The basket: the fees before submitting, the consents (processing is required), then submitted.
     page.goto(f"{START}basket")
     assert page.locator("#basket tr[data-basket-entry]").count() == 2
-    for box in page.locator("#submit-form input[type=checkbox][name$='-processing']").all():
-        box.check()
+    tick_required_consents(page)
     with page.expect_navigation():
         page.click("#submit-form [type=submit]")
     assert page.locator("#submitted li").count() == 2
