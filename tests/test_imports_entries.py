@@ -74,7 +74,10 @@ def test_the_issue_tables_cover_every_code():
     from tests.test_imports_syllabus import SYLLABUS_CODES
     from tests.test_imports_venues import VENUE_CODES
 
-    assert set(CODES) == ENTRY_CODES | SYLLABUS_CODES | VENUE_CODES | ADJUDICATOR_CODES | SESSION_CODES
+    # stage-time-over is a festival-wide total (a performer's entries against the festival's cap): the Issues page, an
+    # entry's page and the online forms check it (tests/test_enter_changes.py); an import's rows do not yet.
+    not_from_files = {"stage-time-over"}
+    assert set(CODES) - not_from_files == ENTRY_CODES | SYLLABUS_CODES | VENUE_CODES | ADJUDICATOR_CODES | SESSION_CODES
 
 
 def test_a_clean_file_creates_everything_it_names_and_records_where_it_came_from(app):
