@@ -21,7 +21,7 @@ from mfo.festival.permissions import FESTIVAL_READ
 from mfo.festival.slots import INVOICE_ACTIONS, Action, provide
 from tests.admin_helpers import page, sign_in, user_with_permissions
 from tests.festival_helpers import make_festival
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post_form, submit_from_basket
 from tests.test_fees import a_family, forget_signed_in_user, put_in_basket, submit
 
 D = Decimal
@@ -301,7 +301,7 @@ def test_submitting_the_basket_page_charges_the_invoice(app, billed):
     forget_signed_in_user()
     client = sign_in(app, "family@example.org")
     basket = "/festivals/spring-2027/enter/basket"
-    assert post_form(client, basket + "/submit", {}, token_from=basket).status_code == 302
+    assert submit_from_basket(client, basket).status_code == 302
     db.session.expire_all()
     invoice = db.session.get(Invoice, billed["mine"])
     assert [(line.kind, line.amount) for line in invoice.lines] == [("entry", D("15.00")), ("entry", D("20.00"))]
